@@ -1,0 +1,18 @@
+// The plain-JS reference backend: every kernel as readable loops. The WASM and GL backends are
+// tested against it; it is also where to read how convolution and pooling work.
+
+import type { Kernels } from '../../kernels.js';
+import { gemm } from './gemm.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv2d.js';
+import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
+
+export const jsKernels: Kernels = {
+  gemm,
+  conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  maxPool2d,
+  maxPool2dBackward,
+  avgPool2d,
+  avgPool2dBackward,
+};

@@ -1,0 +1,137 @@
+// Making tensors: from values, filled, ranges, and random with the seedable generator.
+
+import { defaultGenerator, type Generator } from './random.js';
+import { checkShape, formatShape, sizeOf } from './shape.js';
+import { Tensor, type NestedArray } from './tensor.js';
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator;
+}
+
+type ShapeArg = number | readonly number[];
+
+function shapeOf(shape: ShapeArg, op: string): number[] {
+  const s = typeof shape === 'number' ? [shape] : [...shape];
+  if (!Array.isArray(shape) && typeof shape !== 'number') throw new TypeError(`${op}: shape must be a number or an array of numbers`);
+  checkShape(s, op);
+  return s;
+}
+
+/**
+ * A tensor from a Float32Array, a flat number[] (give the shape) or nested arrays (shape inferred),
+ * or a single number (0-d). `tensor(values, { requiresGrad })` also works.
+ */
+export function tensor(values: Float32Array | NestedArray | ArrayLike<number>, shape?: readonly number[] | TensorOptions, options: TensorOptions = {}): Tensor {
+  if (shape !== undefined && !Array.isArray(shape)) return tensor(values, undefined, shape as TensorOptions);
+  const op = 'tensor';
+  let data: Float32Array;
+  let inferred: number[];
+  if (typeof values === 'number') {
+    data = Float32Array.of(values);
+    inferred = [];
+  } else if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+    data = values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+    inferred = [data.length];
+  } else if (Array.isArray(values)) {
+    ({ data, shape: inferred } = flattenNested(values));
+  } else {
+    throw new TypeError(`${op}: expected a Float32Array, a (nested) array of numbers or a number, got ${values === null ? 'null' : typeof values}`);
+  }
+  const finalShape = shape ? [...(shape as readonly number[])] : inferred;
+  checkShape(finalShape, op);
+  if (sizeOf(finalShape) !== data.length) {
+    throw new RangeError(`${op}: ${data.length} values cannot have shape ${formatShape(finalShape)} (${sizeOf(finalShape)} values)`);
+  }
+  return new Tensor(data, finalShape, options.requiresGrad ?? false);
+}
+
+function flattenNested(values: NestedArray[]): { data: Float32Array; shape: number[] } {
+  const shape: number[] = [];
+  for (let level: NestedArray = values; Array.isArray(level); level = level[0]) shape.push(level.length);
+  const data = new Float32Array(sizeOf(shape));
+  let k = 0;
+  const walk = (v: NestedArray, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (typeof v !== 'number') throw new TypeError(`tensor: expected a number at ${path}, got ${Array.isArray(v) ? 'an array' : typeof v}`);
+      data[k++] = v;
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      throw new RangeError(`tensor: ragged nested array: expected ${shape[depth]} elements at ${path}, got ${Array.isArray(v) ? v.length : typeof v}`);
+    }
+    v.forEach((item, i) => walk(item, depth + 1, `${path}[${i}]`));
+  };
+  walk(values, 0, 'values');
+  return { data, shape };
+}
+
+export function full(shape: ShapeArg, value: number, options: TensorOptions = {}): Tensor {
+  const s = shapeOf(shape, 'full');
+  return new Tensor(new Float32Array(sizeOf(s)).fill(value), s, options.requiresGrad ?? false);
+}
+
+export function zeros(shape: ShapeArg, options: TensorOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+export function ones(shape: ShapeArg, options: TensorOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+export function zerosLike(x: Tensor, options: TensorOptions = {}): Tensor {
+  return full(x.shape, 0, options);
+}
+
+export function onesLike(x: Tensor, options: TensorOptions = {}): Tensor {
+  return full(x.shape, 1, options);
+}
+
+/** start, start + step, … up to but not including end; `arange(n)` is 0 … n − 1. */
+export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a non-zero finite number, got ${step}`);
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new RangeError(`arange: start and end must be finite, got ${start} and ${end}`);
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  return new Tensor(Float32Array.from({ length: n }, (_, i) => start + i * step), [n], options.requiresGrad ?? false);
+}
+
+/** `steps` evenly spaced values from start to end, both included. */
+export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // the second half counts back from end, so the last value is exactly end (as PyTorch does)
+  const values = Float32Array.from({ length: steps }, (_, i) => (i < steps / 2 ? start + i * delta : end - (steps - 1 - i) * delta));
+  return new Tensor(values, [steps], options.requiresGrad ?? false);
+}
+
+/** Identity matrix n × m (m defaults to n). */
+export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
+  const out = zeros([n, m], options);
+  for (let i = 0; i < Math.min(n, m); i++) out.data[i * m + i] = 1;
+  return out;
+}
+
+/** Uniform in [0, 1). */
+export function rand(shape: ShapeArg, options: RandomOptions = {}): Tensor {
+  const s = shapeOf(shape, 'rand');
+  const g = options.generator ?? defaultGenerator;
+  return new Tensor(Float32Array.from({ length: sizeOf(s) }, () => g.uniform()), s, options.requiresGrad ?? false);
+}
+
+/** Standard normal. */
+export function randn(shape: ShapeArg, options: RandomOptions = {}): Tensor {
+  const s = shapeOf(shape, 'randn');
+  const g = options.generator ?? defaultGenerator;
+  return new Tensor(Float32Array.from({ length: sizeOf(s) }, () => g.normal()), s, options.requiresGrad ?? false);
+}
+
+/** Integers uniform in [low, high). */
+export function randint(low: number, high: number, shape: ShapeArg, options: RandomOptions = {}): Tensor {
+  const s = shapeOf(shape, 'randint');
+  const g = options.generator ?? defaultGenerator;
+  return new Tensor(Float32Array.from({ length: sizeOf(s) }, () => g.int(low, high)), s);
+}

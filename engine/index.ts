@@ -1,0 +1,20 @@
+// The engine's public API: tensors, autograd, ops in functional form, backends, randomness.
+
+export { Tensor, type DeviceStorage, type NestedArray, type TensorLike } from './tensor.js';
+export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, type TensorOptions, type RandomOptions } from './creation.js';
+export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, record, type BackwardFn, type GradNode } from './autograd.js';
+export { Generator, defaultGenerator, manualSeed } from './random.js';
+export { registerBackend, setBackend, getBackend, listBackends, kernels } from './backend.js';
+export { kernelNames, type Kernels, type GemmParams, type Conv2dParams, type Pool2dParams } from './kernels.js';
+export { broadcastShapes, formatShape } from './shape.js';
+
+export { add, sub, mul, div, pow, neg, exp, log, sqrt, abs, relu, leakyRelu, tanh, sigmoid, clamp, maximum, minimum, eq, ne, gt, ge, lt, le } from './ops/elementwise.js';
+export { sum, mean, max, min, variance as var, argmax, argmin } from './ops/reduce.js';
+export { reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, index, cat, stack } from './ops/movement.js';
+export { matmul, linear } from './ops/matmul.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { conv2d, conv2dParams, type Conv2dOptions } from './ops/conv.js';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, poolOutputSize, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
+export { pad, type PadMode } from './ops/pad.js';
+export { dropout } from './ops/dropout.js';
+export { nll, crossEntropy, mse, type Reduction, type Target, type NllOptions, type CrossEntropyOptions } from './ops/loss.js';

@@ -1,0 +1,86 @@
+// conv2d: argument checks, output size, the kernel call, and the gradient, in one place.
+// Output size per spatial dim: floor((n + padBefore + padAfter − dilation·(k − 1) − 1) / stride) + 1.
+
+import { record } from '../autograd.js';
+import { kernels } from '../backend.js';
+import type { Conv2dParams } from '../kernels.js';
+import { formatShape, toPair } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { sum } from './reduce.js';
+import { squeeze, unsqueeze } from './movement.js';
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  /** zeros on each side: a number, [height, width], 'valid' (none) or 'same' (output size = input size; stride 1) */
+  padding?: number | [number, number] | 'same' | 'valid';
+  dilation?: number | [number, number];
+  groups?: number;
+}
+
+/** PyTorch's F.conv2d: input [N, C, H, W] (or unbatched [C, H, W]), weight [outC, C/groups, kH, kW], bias [outC]. */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  if (input instanceof Tensor && input.ndim === 3) return squeeze(conv2d(unsqueeze(input, 0), weight, bias, options), 0);
+  const p = conv2dParams(input, weight, bias ?? null, options);
+  const b = bias ?? null;
+  const out = kernels().conv2d(input, weight, b, p);
+  return record(out, 'conv2d', [input, weight, b], (g) => [
+    input.requiresGrad ? kernels().conv2dBackwardInput(g, weight, p) : null,
+    weight.requiresGrad ? kernels().conv2dBackwardWeight(g, input, p) : null,
+    b?.requiresGrad ? sum(g, [0, 2, 3]) : null,
+  ]);
+}
+
+export function conv2dParams(x: Tensor, w: Tensor, bias: Tensor | null, options: Conv2dOptions): Conv2dParams {
+  const op = 'conv2d';
+  if (!(x instanceof Tensor) || !(w instanceof Tensor)) throw new TypeError(`${op}: input and weight must be Tensors`);
+  if (x.ndim !== 4) throw new RangeError(`${op}: expected input of shape [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
+  if (w.ndim !== 4) throw new RangeError(`${op}: expected weight of shape [outChannels, inChannels/groups, kH, kW], got ${formatShape(w.shape)}`);
+  const shapes = `(input ${formatShape(x.shape)}, weight ${formatShape(w.shape)})`;
+  const groups = options.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${groups}`);
+  const [batch, inChannels, inHeight, inWidth] = x.shape;
+  const [outChannels, weightInChannels, kernelHeight, kernelWidth] = w.shape;
+  if (inChannels !== weightInChannels * groups) {
+    throw new RangeError(
+      groups === 1
+        ? `${op}: input has ${inChannels} channels but weight expects ${weightInChannels} ${shapes}`
+        : `${op}: input has ${inChannels} channels but weight expects ${weightInChannels} per group × ${groups} groups = ${weightInChannels * groups} ${shapes}`,
+    );
+  }
+  if (outChannels % groups !== 0) throw new RangeError(`${op}: ${outChannels} output channels cannot be split into ${groups} groups ${shapes}`);
+  if (bias !== null) {
+    if (!(bias instanceof Tensor)) throw new TypeError(`${op}: bias must be a Tensor or null`);
+    if (bias.ndim !== 1 || bias.shape[0] !== outChannels) {
+      throw new RangeError(`${op}: bias must have shape [${outChannels}] for ${outChannels} output channels, got ${formatShape(bias.shape)}`);
+    }
+  }
+  const [strideHeight, strideWidth] = toPair(options.stride ?? 1, 'stride', op);
+  const [dilationHeight, dilationWidth] = toPair(options.dilation ?? 1, 'dilation', op);
+  const span = (k: number, d: number) => d * (k - 1); // how far the first and last tap are apart
+  let padTop: number, padBottom: number, padLeft: number, padRight: number;
+  const padding = options.padding ?? 0;
+  if (padding === 'same') {
+    if (strideHeight !== 1 || strideWidth !== 1) throw new RangeError(`${op}: padding 'same' needs stride 1, got stride [${strideHeight},${strideWidth}]`);
+    // an even kernel cannot be centred: the extra zero goes after, as in PyTorch
+    padTop = Math.floor(span(kernelHeight, dilationHeight) / 2);
+    padBottom = span(kernelHeight, dilationHeight) - padTop;
+    padLeft = Math.floor(span(kernelWidth, dilationWidth) / 2);
+    padRight = span(kernelWidth, dilationWidth) - padLeft;
+  } else if (padding === 'valid') {
+    padTop = padBottom = padLeft = padRight = 0;
+  } else {
+    [padTop, padLeft] = toPair(padding, 'padding', op, 0);
+    [padBottom, padRight] = [padTop, padLeft];
+  }
+  const outHeight = Math.floor((inHeight + padTop + padBottom - span(kernelHeight, dilationHeight) - 1) / strideHeight) + 1;
+  const outWidth = Math.floor((inWidth + padLeft + padRight - span(kernelWidth, dilationWidth) - 1) / strideWidth) + 1;
+  if (outHeight < 1 || outWidth < 1) {
+    throw new RangeError(
+      `${op}: the output would be ${outHeight}x${outWidth}: the padded input (${inHeight + padTop + padBottom}x${inWidth + padLeft + padRight}) is smaller than the dilated kernel (${span(kernelHeight, dilationHeight) + 1}x${span(kernelWidth, dilationWidth) + 1}) ${shapes}`,
+    );
+  }
+  return {
+    batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth, kernelHeight, kernelWidth,
+    strideHeight, strideWidth, padTop, padLeft, padBottom, padRight, dilationHeight, dilationWidth, groups,
+  };
+}

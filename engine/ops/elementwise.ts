@@ -1,0 +1,183 @@
+// Elementwise ops. Binary ops broadcast like PyTorch; their gradients are summed back down to each
+// input's shape (sumToShape), because a broadcast input was used once per copy.
+
+import { record } from '../autograd.js';
+import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from '../shape.js';
+import { forEachStrided } from '../strided.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { sumToShape } from './reduce.js';
+
+export function asTensor(x: TensorLike, op: string): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === 'number') return new Tensor(Float32Array.of(x), []);
+  throw new TypeError(`${op}: expected a Tensor or a number, got ${describe(x)}`);
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array (wrap it with tg.tensor)';
+  return typeof x === 'object' ? (x.constructor?.name ?? 'an object') : typeof x;
+}
+
+/** out = f(a, b) elementwise over the broadcast shape. */
+function broadcastMap(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+  const shape = broadcastShapes(a.shape, b.shape, op);
+  const out = new Float32Array(sizeOf(shape));
+  const ad = a.data;
+  const bd = b.data;
+  if (ad.length === out.length && bd.length === out.length) {
+    for (let i = 0; i < out.length; i++) out[i] = f(ad[i], bd[i]);
+  } else if (bd.length === 1 && ad.length === out.length) {
+    const y = bd[0];
+    for (let i = 0; i < out.length; i++) out[i] = f(ad[i], y);
+  } else {
+    // walk b with broadcast strides while a is walked the same way
+    const aStrides = broadcastStrides(a.shape, shape);
+    const bStrides = broadcastStrides(b.shape, shape);
+    const aIndex = new Int32Array(out.length);
+    forEachStrided(shape, aStrides, 0, (i, j) => (aIndex[i] = j));
+    forEachStrided(shape, bStrides, 0, (i, j) => (out[i] = f(ad[aIndex[i]], bd[j])));
+  }
+  return new Tensor(out, shape);
+}
+
+function map(x: Tensor, f: (v: number) => number): Tensor {
+  const src = x.data;
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
+  return new Tensor(out, x.shape);
+}
+
+/** f over two tensors of the same shape (used by gradients: the upstream grad and a saved tensor). */
+function zipMap(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+  if (!sameShape(a.shape, b.shape)) throw new Error(`zipMap: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`);
+  return broadcastMap('zipMap', a, b, f);
+}
+
+// ---- binary, broadcasting ----
+
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = [asTensor(a, 'add'), asTensor(b, 'add')];
+  const out = broadcastMap('add', x, y, (p, q) => p + q);
+  return record(out, 'add', [x, y], (g) => [sumToShape(g, x.shape), sumToShape(g, y.shape)]);
+}
+
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = [asTensor(a, 'sub'), asTensor(b, 'sub')];
+  const out = broadcastMap('sub', x, y, (p, q) => p - q);
+  return record(out, 'sub', [x, y], (g) => [sumToShape(g, x.shape), y.requiresGrad ? sumToShape(neg(g), y.shape) : null]);
+}
+
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = [asTensor(a, 'mul'), asTensor(b, 'mul')];
+  const out = broadcastMap('mul', x, y, (p, q) => p * q);
+  return record(out, 'mul', [x, y], (g) => [
+    x.requiresGrad ? sumToShape(mul(g, y), x.shape) : null,
+    y.requiresGrad ? sumToShape(mul(g, x), y.shape) : null,
+  ]);
+}
+
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = [asTensor(a, 'div'), asTensor(b, 'div')];
+  const out = broadcastMap('div', x, y, (p, q) => p / q);
+  return record(out, 'div', [x, y], (g) => [
+    x.requiresGrad ? sumToShape(div(g, y), x.shape) : null,
+    // d(x/y)/dy = -x/y² = -out/y
+    y.requiresGrad ? sumToShape(neg(div(mul(g, out), y)), y.shape) : null,
+  ]);
+}
+
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  const [x, e] = [asTensor(a, 'pow'), asTensor(b, 'pow')];
+  const out = broadcastMap('pow', x, e, (p, q) => p ** q);
+  return record(out, 'pow', [x, e], (g) => [
+    // d(x^e)/dx = e·x^(e-1); PyTorch takes it as 0 where e == 0 (even at x == 0)
+    x.requiresGrad ? sumToShape(mul(g, broadcastMap('pow', x, e, (p, q) => (q === 0 ? 0 : q * p ** (q - 1)))), x.shape) : null,
+    // d(x^e)/de = x^e·ln x; 0 where x == 0 and e >= 0, as PyTorch defines it
+    e.requiresGrad ? sumToShape(mul(g, broadcastMap('pow', x, e, (p, q) => (p === 0 && q >= 0 ? 0 : p ** q * Math.log(p)))), e.shape) : null,
+  ]);
+}
+
+/** Elementwise larger value; at ties the gradient is split evenly, as PyTorch does. */
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  return pick('maximum', a, b, (p, q) => (p > q ? 1 : p < q ? 0 : 0.5));
+}
+
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  return pick('minimum', a, b, (p, q) => (p < q ? 1 : p > q ? 0 : 0.5));
+}
+
+/** Shared by maximum/minimum: `share(a, b)` is how much of the gradient goes to a (the rest to b). */
+function pick(op: string, a: TensorLike, b: TensorLike, share: (p: number, q: number) => number): Tensor {
+  const [x, y] = [asTensor(a, op), asTensor(b, op)];
+  const out = broadcastMap(op, x, y, (p, q) => (Number.isNaN(p) || Number.isNaN(q) ? NaN : share(p, q) >= 0.5 ? p : q));
+  return record(out, op, [x, y], (g) => {
+    const toX = broadcastMap(op, x, y, share);
+    return [sumToShape(mul(g, toX), x.shape), sumToShape(mul(g, sub(1, toX)), y.shape)];
+  });
+}
+
+// ---- comparisons: 0/1 results, no gradient ----
+
+export const eq = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('eq', asTensor(a, 'eq'), asTensor(b, 'eq'), (p, q) => +(p === q));
+export const ne = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('ne', asTensor(a, 'ne'), asTensor(b, 'ne'), (p, q) => +(p !== q));
+export const gt = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('gt', asTensor(a, 'gt'), asTensor(b, 'gt'), (p, q) => +(p > q));
+export const ge = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('ge', asTensor(a, 'ge'), asTensor(b, 'ge'), (p, q) => +(p >= q));
+export const lt = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('lt', asTensor(a, 'lt'), asTensor(b, 'lt'), (p, q) => +(p < q));
+export const le = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('le', asTensor(a, 'le'), asTensor(b, 'le'), (p, q) => +(p <= q));
+
+// ---- unary ----
+
+export function neg(x: Tensor): Tensor {
+  return record(map(x, (v) => -v), 'neg', [x], (g) => [neg(g)]);
+}
+
+export function exp(x: Tensor): Tensor {
+  const out = map(x, Math.exp);
+  return record(out, 'exp', [x], (g) => [mul(g, out)]);
+}
+
+export function log(x: Tensor): Tensor {
+  return record(map(x, Math.log), 'log', [x], (g) => [div(g, x)]);
+}
+
+export function sqrt(x: Tensor): Tensor {
+  const out = map(x, Math.sqrt);
+  return record(out, 'sqrt', [x], (g) => [zipMap(g, out, (gi, yi) => gi / (2 * yi))]);
+}
+
+/** |x|; its gradient at 0 is 0 (the sign), as PyTorch's. */
+export function abs(x: Tensor): Tensor {
+  return record(map(x, Math.abs), 'abs', [x], (g) => [zipMap(g, x, (gi, xi) => gi * Math.sign(xi))]);
+}
+
+export function relu(x: Tensor): Tensor {
+  return record(map(x, (v) => (v > 0 ? v : 0)), 'relu', [x], (g) => [zipMap(g, x, (gi, xi) => (xi > 0 ? gi : 0))]);
+}
+
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  if (typeof negativeSlope !== 'number') throw new TypeError(`leakyRelu: negativeSlope must be a number, got ${describe(negativeSlope)}`);
+  const out = map(x, (v) => (v > 0 ? v : v * negativeSlope));
+  return record(out, 'leakyRelu', [x], (g) => [zipMap(g, x, (gi, xi) => (xi > 0 ? gi : gi * negativeSlope))]);
+}
+
+export function tanh(x: Tensor): Tensor {
+  const out = map(x, Math.tanh);
+  return record(out, 'tanh', [x], (g) => [zipMap(g, out, (gi, yi) => gi * (1 - yi * yi))]);
+}
+
+export function sigmoid(x: Tensor): Tensor {
+  // 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below: neither form overflows on its side
+  const out = map(x, (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))));
+  return record(out, 'sigmoid', [x], (g) => [zipMap(g, out, (gi, yi) => gi * yi * (1 - yi))]);
+}
+
+/** Limits values to [min, max] (either bound may be omitted); gradient flows where min <= x <= max. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  if (min == null && max == null) throw new RangeError('clamp: at least one of min and max must be given');
+  if (Number.isNaN(lo) || Number.isNaN(hi)) throw new RangeError(`clamp: bounds must not be NaN (min=${min}, max=${max})`);
+  const out = map(x, (v) => Math.min(Math.max(v, lo), hi)); // lo > hi gives hi everywhere, as in PyTorch
+  return record(out, 'clamp', [x], (g) => [zipMap(g, x, (gi, xi) => (xi >= lo && xi <= hi ? gi : 0))]);
+}

@@ -1,0 +1,159 @@
+// Losses with torch.nn.functional's semantics. nll is the primitive (a weighted gather with its own
+// gradient); crossEntropy is logSoftmax + nll plus PyTorch's label-smoothing term, built from ops.
+
+import { record } from '../autograd.js';
+import { formatShape, sameShape, sizeOf } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { add, mul, sub } from './elementwise.js';
+import { logSoftmax } from './softmax.js';
+import { mean, sum } from './reduce.js';
+import { reshape } from './movement.js';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+/** Class indices: a tensor of integer values, an array, or an Int32Array. */
+export type Target = Tensor | readonly number[] | Int32Array;
+
+export interface NllOptions {
+  reduction?: Reduction;
+  /** a weight per class ([C]) */
+  weight?: Tensor | null;
+  /** targets equal to this add no loss and no gradient; default -100 as in PyTorch */
+  ignoreIndex?: number;
+}
+
+export interface CrossEntropyOptions extends NllOptions {
+  /** mixes the target with the uniform distribution: (1 − ε)·target + ε/C */
+  labelSmoothing?: number;
+}
+
+/** Shapes of a classification problem: input [N, C, ...] or [C]; targets [N, ...] or []. */
+function classification(op: string, input: Tensor, target: Target, ignoreIndex: number) {
+  if (!(input instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+  if (input.ndim === 0) throw new RangeError(`${op}: input must be [N, C], [N, C, ...] or [C], got a 0-d tensor`);
+  const classes = input.ndim === 1 ? input.shape[0] : input.shape[1];
+  const batch = input.ndim === 1 ? 1 : input.shape[0];
+  const spatial = sizeOf(input.shape.slice(2)); // extra dims: one loss per position (segmentation)
+  const expectedShape = input.ndim === 1 ? [] : [input.shape[0], ...input.shape.slice(2)];
+  const values = target instanceof Tensor ? target.data : target;
+  const targetShape = target instanceof Tensor ? target.shape : [values.length];
+  if (sizeOf(targetShape) !== sizeOf(expectedShape) || (target instanceof Tensor && !sameShape(targetShape, expectedShape))) {
+    throw new RangeError(`${op}: input ${formatShape(input.shape)} needs a target of shape ${formatShape(expectedShape)}, got ${formatShape(targetShape)}`);
+  }
+  const classOf = Int32Array.from(values, (t, i) => {
+    if (!Number.isInteger(t) || ((t < 0 || t >= classes) && t !== ignoreIndex)) {
+      throw new RangeError(`${op}: target ${t} at position ${i} is not a class index in 0..${classes - 1}`);
+    }
+    return t;
+  });
+  return { classes, batch, spatial, classOf, expectedShape };
+}
+
+function checkWeight(op: string, weight: Tensor | null | undefined, classes: number): Float32Array | null {
+  if (weight == null) return null;
+  if (!(weight instanceof Tensor) || weight.ndim !== 1 || weight.shape[0] !== classes) {
+    throw new RangeError(`${op}: weight must be a Tensor of shape [${classes}] (one per class), got ${weight instanceof Tensor ? formatShape(weight.shape) : typeof weight}`);
+  }
+  return weight.data;
+}
+
+function checkReduction(op: string, reduction: string): Reduction {
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got '${reduction}'`);
+  }
+  return reduction;
+}
+
+/** Negative log-likelihood of log-probabilities: −weight[t]·input[n, t]; 'mean' divides by the summed weights. */
+export function nll(input: Tensor, target: Target, options: NllOptions = {}): Tensor {
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const reduction = checkReduction('nll', options.reduction ?? 'mean');
+  const { classes, spatial, classOf, expectedShape } = classification('nll', input, target, ignoreIndex);
+  const w = checkWeight('nll', options.weight, classes);
+  const X = input.data;
+  // element k of the target is (n, s); its log-probability sits at input[n, t, s]
+  const at = (k: number, t: number) => (Math.floor(k / spatial) * classes + t) * spatial + (k % spatial);
+  const weightOf = (t: number) => (t === ignoreIndex ? 0 : w ? w[t] : 1);
+  const losses = new Float32Array(classOf.length);
+  let totalWeight = 0;
+  classOf.forEach((t, k) => {
+    losses[k] = t === ignoreIndex ? 0 : -weightOf(t) * X[at(k, t)];
+    totalWeight += weightOf(t);
+  });
+  let out: Tensor;
+  if (reduction === 'none') out = new Tensor(losses, expectedShape);
+  else {
+    const total = losses.reduce((a, b) => a + b, 0);
+    out = new Tensor(Float32Array.of(reduction === 'sum' ? total : total / totalWeight), []);
+  }
+  return record(out, 'nll', [input], (g) => {
+    const G = g.data;
+    const gx = new Float32Array(input.size);
+    classOf.forEach((t, k) => {
+      if (t === ignoreIndex) return;
+      const upstream = reduction === 'none' ? G[k] : reduction === 'sum' ? G[0] : G[0] / totalWeight;
+      gx[at(k, t)] = -weightOf(t) * upstream;
+    });
+    return [new Tensor(gx, input.shape)];
+  });
+}
+
+/**
+ * PyTorch's F.cross_entropy on logits [N, C] (or [C], or [N, C, ...]) with class-index targets,
+ * or with class-probability targets of the logits' own shape.
+ */
+export function crossEntropy(logits: Tensor, target: Target, options: CrossEntropyOptions = {}): Tensor {
+  const op = 'crossEntropy';
+  const reduction = checkReduction(op, options.reduction ?? 'mean');
+  const smoothing = options.labelSmoothing ?? 0;
+  if (!(smoothing >= 0 && smoothing <= 1)) throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${smoothing}`);
+  if (!(logits instanceof Tensor)) throw new TypeError(`${op}: logits must be a Tensor`);
+  const classDim = logits.ndim === 1 ? 0 : 1;
+  const logp = logSoftmax(logits, classDim);
+  const classes = logits.shape[classDim];
+  // the class weights shaped to broadcast along the class dim: [C, 1, 1, ...]
+  const weightAlongClasses = (w: Tensor) => reshape(w, [classes, ...logits.shape.slice(classDim + 1).map(() => 1)]);
+  checkWeight(op, options.weight, classes);
+
+  if (target instanceof Tensor && sameShape(target.shape, logits.shape) && logits.ndim > 0) {
+    // class probabilities: −Σ_c weight_c · target_c · log p_c, averaged over the samples
+    let probs: Tensor = target;
+    if (smoothing > 0) probs = add(mul(target, 1 - smoothing), smoothing / classes);
+    let perClass = mul(logp, probs);
+    if (options.weight) perClass = mul(perClass, weightAlongClasses(options.weight));
+    const losses = mul(sum(perClass, classDim), -1);
+    return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : mean(losses);
+  }
+
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const nllLoss = nll(logp, target, { reduction, weight: options.weight, ignoreIndex });
+  if (smoothing === 0) return nllLoss;
+
+  // label smoothing adds ε/C · Σ_c −weight_c·log p_c per sample (PyTorch's formula, normalised like nll)
+  const { classOf, expectedShape } = classification(op, logits, target, ignoreIndex);
+  const w = options.weight?.data;
+  const kept = new Tensor(Float32Array.from(classOf, (t) => (t === ignoreIndex ? 0 : 1)), expectedShape);
+  let weighted = logp;
+  if (options.weight) weighted = mul(logp, weightAlongClasses(options.weight));
+  const smooth = mul(mul(sum(weighted, classDim), -1), kept);
+  let smoothLoss: Tensor;
+  if (reduction === 'none') smoothLoss = smooth;
+  else if (reduction === 'sum') smoothLoss = sum(smooth);
+  else {
+    let denominator = 0;
+    classOf.forEach((t) => (denominator += t === ignoreIndex ? 0 : w ? w[t] : 1));
+    smoothLoss = mul(sum(smooth), 1 / denominator);
+  }
+  return add(mul(nllLoss, 1 - smoothing), mul(smoothLoss, smoothing / classes));
+}
+
+/** Mean squared error; input and target must have the same shape (PyTorch only warns, then broadcasts). */
+export function mse(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  const reduction = checkReduction('mse', options.reduction ?? 'mean');
+  if (!(input instanceof Tensor) || !(target instanceof Tensor)) throw new TypeError('mse: input and target must be Tensors');
+  if (!sameShape(input.shape, target.shape)) {
+    throw new RangeError(`mse: input ${formatShape(input.shape)} and target ${formatShape(target.shape)} must have the same shape`);
+  }
+  const diff = sub(input, target);
+  const squared = mul(diff, diff);
+  return reduction === 'none' ? squared : reduction === 'sum' ? sum(squared) : mean(squared);
+}

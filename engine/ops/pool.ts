@@ -1,0 +1,197 @@
+// Pooling: maxPool2d, avgPool2d and their adaptive forms, with PyTorch's output-size rules.
+// Fixed-window pooling runs in the backend's kernels; adaptive pooling whose windows tile the input
+// evenly is the same thing and goes there too, the uneven case is computed here with plain loops.
+
+import { record } from '../autograd.js';
+import { kernels } from '../backend.js';
+import type { Pool2dParams } from '../kernels.js';
+import { formatShape, toPair } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { squeeze, unsqueeze } from './movement.js';
+
+export interface MaxPool2dOptions {
+  kernelSize: number | [number, number];
+  /** defaults to kernelSize */
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+  dilation?: number | [number, number];
+  /** round the output size up instead of down (the last window may hang over the edge) */
+  ceilMode?: boolean;
+}
+
+export interface AvgPool2dOptions {
+  kernelSize: number | [number, number];
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+  ceilMode?: boolean;
+  /** divide by the whole window including padding (PyTorch's default) */
+  countIncludePad?: boolean;
+}
+
+type OutputSize = number | readonly [number | null, number | null];
+
+/** Unbatched [C, H, W] input runs as a batch of one. */
+function batched(x: Tensor, op: string, run: (x4: Tensor) => Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+  if (x.ndim === 3) return squeeze(run(unsqueeze(x, 0)), 0);
+  if (x.ndim !== 4) throw new RangeError(`${op}: expected input of shape [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
+  return run(x);
+}
+
+export function maxPool2d(input: Tensor, options: MaxPool2dOptions | number): Tensor {
+  const opts = typeof options === 'number' ? { kernelSize: options } : options;
+  return batched(input, 'maxPool2d', (x) => {
+    const p = poolParams('maxPool2d', x, opts.kernelSize, opts.stride, opts.padding, opts.dilation, opts.ceilMode, true);
+    return maxPoolWith(x, p);
+  });
+}
+
+function maxPoolWith(x: Tensor, p: Pool2dParams): Tensor {
+  const { output, indices } = kernels().maxPool2d(x, p);
+  return record(output, 'maxPool2d', [x], (g) => [kernels().maxPool2dBackward(g, indices, p)]);
+}
+
+export function avgPool2d(input: Tensor, options: AvgPool2dOptions | number): Tensor {
+  const opts = typeof options === 'number' ? { kernelSize: options } : options;
+  return batched(input, 'avgPool2d', (x) => {
+    const p = poolParams('avgPool2d', x, opts.kernelSize, opts.stride, opts.padding, 1, opts.ceilMode, opts.countIncludePad ?? true);
+    return avgPoolWith(x, p);
+  });
+}
+
+function avgPoolWith(x: Tensor, p: Pool2dParams): Tensor {
+  return record(kernels().avgPool2d(x, p), 'avgPool2d', [x], (g) => [kernels().avgPool2dBackward(g, p)]);
+}
+
+/** PyTorch's pooling output size, with the ceil-mode rule that the last window must start inside the input or left padding. */
+export function poolOutputSize(n: number, k: number, s: number, pad: number, d: number, ceilMode: boolean): number {
+  const span = n + 2 * pad - d * (k - 1) - 1;
+  let out = (ceilMode ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  if (ceilMode && (out - 1) * s >= n + pad) out--;
+  return out;
+}
+
+function poolParams(
+  op: string,
+  x: Tensor,
+  kernelSize: number | readonly number[],
+  stride: number | readonly number[] | undefined,
+  padding: number | readonly number[] | undefined,
+  dilation: number | readonly number[] | undefined,
+  ceilMode = false,
+  countIncludePad = true,
+): Pool2dParams {
+  if (kernelSize === undefined) throw new TypeError(`${op}: kernelSize is required`);
+  const [kh, kw] = toPair(kernelSize, 'kernelSize', op);
+  const [sh, sw] = toPair(stride ?? [kh, kw], 'stride', op);
+  const [ph, pw] = toPair(padding ?? 0, 'padding', op, 0);
+  const [dh, dw] = toPair(dilation ?? 1, 'dilation', op);
+  if (ph > Math.floor(kh / 2) || pw > Math.floor(kw / 2)) {
+    throw new RangeError(`${op}: padding [${ph},${pw}] must be at most half the kernel size [${kh},${kw}]`);
+  }
+  const [batch, channels, inHeight, inWidth] = x.shape;
+  const outHeight = poolOutputSize(inHeight, kh, sh, ph, dh, ceilMode);
+  const outWidth = poolOutputSize(inWidth, kw, sw, pw, dw, ceilMode);
+  if (outHeight < 1 || outWidth < 1) {
+    throw new RangeError(
+      `${op}: the output would be ${outHeight}x${outWidth}: input ${formatShape(x.shape)} is too small for kernel [${kh},${kw}] with padding [${ph},${pw}] and dilation [${dh},${dw}]`,
+    );
+  }
+  return {
+    batch, channels, inHeight, inWidth, outHeight, outWidth, kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
+    padHeight: ph, padWidth: pw, dilationHeight: dh, dilationWidth: dw, countIncludePad,
+  };
+}
+
+// ---- adaptive pooling: output size fixed, windows follow from it ----
+
+function resolveOutputSize(op: string, x: Tensor, outputSize: OutputSize): [number, number] {
+  const pair = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
+  if (!Array.isArray(pair) || pair.length !== 2) throw new RangeError(`${op}: outputSize must be a number or [height, width], got ${JSON.stringify(outputSize)}`);
+  const [oh, ow] = [pair[0] ?? x.shape[2], pair[1] ?? x.shape[3]]; // null keeps the input's size
+  if (![oh, ow].every((v) => Number.isInteger(v) && v >= 1)) throw new RangeError(`${op}: outputSize must hold positive integers, got ${JSON.stringify(outputSize)}`);
+  return [oh, ow];
+}
+
+/** Window i of n outputs over a length-`size` input: [floor(i·size/n), ceil((i+1)·size/n)). */
+function adaptiveWindow(i: number, n: number, size: number): [number, number] {
+  return [Math.floor((i * size) / n), Math.ceil(((i + 1) * size) / n)];
+}
+
+/** Adaptive pooling with even windows is ordinary pooling with kernel = stride = input / output. */
+function evenParams(x: Tensor, oh: number, ow: number, op: string): Pool2dParams | null {
+  const [, , h, w] = x.shape;
+  if (h % oh !== 0 || w % ow !== 0) return null;
+  return poolParams(op, x, [h / oh, w / ow], undefined, 0, 1);
+}
+
+export function adaptiveAvgPool2d(input: Tensor, outputSize: OutputSize): Tensor {
+  return batched(input, 'adaptiveAvgPool2d', (x) => {
+    const [oh, ow] = resolveOutputSize('adaptiveAvgPool2d', x, outputSize);
+    const even = evenParams(x, oh, ow, 'adaptiveAvgPool2d');
+    if (even) return avgPoolWith(x, even);
+    const windows = adaptiveWindows(x, oh, ow);
+    const X = x.data;
+    const out = new Float32Array(windows.planes * oh * ow);
+    windows.forEach((plane, o, cells) => {
+      let total = 0;
+      for (const i of cells) total += X[plane + i];
+      out[o] = total / cells.length;
+    });
+    return record(new Tensor(out, [x.shape[0], x.shape[1], oh, ow]), 'adaptiveAvgPool2d', [x], (g) => {
+      const G = g.data;
+      const gx = new Float32Array(x.size);
+      windows.forEach((plane, o, cells) => {
+        for (const i of cells) gx[plane + i] += G[o] / cells.length;
+      });
+      return [new Tensor(gx, x.shape)];
+    });
+  });
+}
+
+export function adaptiveMaxPool2d(input: Tensor, outputSize: OutputSize): Tensor {
+  return batched(input, 'adaptiveMaxPool2d', (x) => {
+    const [oh, ow] = resolveOutputSize('adaptiveMaxPool2d', x, outputSize);
+    const even = evenParams(x, oh, ow, 'adaptiveMaxPool2d');
+    if (even) return maxPoolWith(x, even);
+    const windows = adaptiveWindows(x, oh, ow);
+    const X = x.data;
+    const out = new Float32Array(windows.planes * oh * ow);
+    const argmax = new Int32Array(out.length);
+    windows.forEach((plane, o, cells) => {
+      let best = cells[0];
+      for (const i of cells) if (X[plane + i] > X[plane + best] || Number.isNaN(X[plane + i])) best = i;
+      out[o] = X[plane + best];
+      argmax[o] = plane + best;
+    });
+    return record(new Tensor(out, [x.shape[0], x.shape[1], oh, ow]), 'adaptiveMaxPool2d', [x], (g) => {
+      const G = g.data;
+      const gx = new Float32Array(x.size);
+      for (let o = 0; o < G.length; o++) gx[argmax[o]] += G[o];
+      return [new Tensor(gx, x.shape)];
+    });
+  });
+}
+
+/** Visits every output of every plane with the in-plane indices of its (uneven) window. */
+function adaptiveWindows(x: Tensor, oh: number, ow: number) {
+  const [n, c, h, w] = x.shape;
+  const cellsOf: number[][] = [];
+  for (let i = 0; i < oh; i++) {
+    const [h0, h1] = adaptiveWindow(i, oh, h);
+    for (let j = 0; j < ow; j++) {
+      const [w0, w1] = adaptiveWindow(j, ow, w);
+      const cells: number[] = [];
+      for (let y = h0; y < h1; y++) for (let z = w0; z < w1; z++) cells.push(y * w + z);
+      cellsOf.push(cells);
+    }
+  }
+  return {
+    planes: n * c,
+    forEach(visit: (planeOffset: number, outIndex: number, cells: number[]) => void) {
+      for (let plane = 0; plane < n * c; plane++) {
+        cellsOf.forEach((cells, k) => visit(plane * h * w, plane * oh * ow + k, cells));
+      }
+    },
+  };
+}

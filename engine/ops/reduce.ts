@@ -1,0 +1,152 @@
+// Reductions over dims (all dims when none are given), with keepdim as in PyTorch.
+// Sums accumulate in float64, so a mean over a million float32 values is still right to float32.
+
+import { record } from '../autograd.js';
+import { formatShape, normDim, normDims, sameShape, sizeOf, stridesOf } from '../shape.js';
+import { forEachStrided } from '../strided.js';
+import { Tensor } from '../tensor.js';
+import { expand, reshape } from './movement.js';
+import { mul, sub } from './elementwise.js';
+
+interface Reduction {
+  /** the result's shape */
+  shape: number[];
+  /** the result's shape with reduced dims kept as 1 (what the gradient broadcasts from) */
+  keptShape: number[];
+  /** for each input element, the flat index of the output element it reduces into */
+  targets: Int32Array;
+  /** how many inputs meet in each output */
+  count: number;
+}
+
+function plan(x: Tensor, dims: number | readonly number[] | undefined, keepdim: boolean, op: string): Reduction {
+  const reduced = normDims(dims, x.ndim, op);
+  const keptShape = x.shape.map((d, i) => (reduced.includes(i) ? 1 : d));
+  const keptStrides = stridesOf(keptShape).map((s, i) => (reduced.includes(i) ? 0 : s));
+  const targets = new Int32Array(x.size);
+  forEachStrided(x.shape, keptStrides, 0, (i, j) => (targets[i] = j));
+  const shape = keepdim ? keptShape : x.shape.filter((_, i) => !reduced.includes(i));
+  const count = reduced.reduce((n, d) => n * x.shape[d], 1);
+  return { shape, keptShape, targets, count };
+}
+
+/** Sends the output's gradient back to every input element that was reduced into it. */
+function spread(g: Tensor, r: Reduction, inputShape: readonly number[]): Tensor {
+  return expand(reshape(g, r.keptShape), inputShape);
+}
+
+export function sum(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
+  const r = plan(x, dims, keepdim, 'sum');
+  const acc = new Float64Array(sizeOf(r.shape));
+  const src = x.data;
+  for (let i = 0; i < src.length; i++) acc[r.targets[i]] += src[i];
+  return record(new Tensor(Float32Array.from(acc), r.shape), 'sum', [x], (g) => [spread(g, r, x.shape)]);
+}
+
+export function mean(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
+  const r = plan(x, dims, keepdim, 'mean');
+  const acc = new Float64Array(sizeOf(r.shape));
+  const src = x.data;
+  for (let i = 0; i < src.length; i++) acc[r.targets[i]] += src[i];
+  const out = Float32Array.from(acc, (v) => v / r.count);
+  return record(new Tensor(out, r.shape), 'mean', [x], (g) => [mul(spread(g, r, x.shape), 1 / r.count)]);
+}
+
+/** Largest value over dims. The gradient is shared evenly by ties, like PyTorch's amax. */
+export function max(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
+  return extreme('max', x, dims, keepdim, (a, b) => a > b);
+}
+
+export function min(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
+  return extreme('min', x, dims, keepdim, (a, b) => a < b);
+}
+
+function extreme(op: string, x: Tensor, dims: number | readonly number[] | undefined, keepdim: boolean, better: (a: number, b: number) => boolean): Tensor {
+  if (x.size === 0) throw new RangeError(`${op}: cannot reduce an empty tensor (shape ${formatShape(x.shape)})`);
+  const r = plan(x, dims, keepdim, op);
+  const out = new Float32Array(sizeOf(r.shape)).fill(NaN);
+  const seen = new Uint8Array(out.length);
+  const src = x.data;
+  for (let i = 0; i < src.length; i++) {
+    const t = r.targets[i];
+    const v = src[i];
+    if (!seen[t]) {
+      out[t] = v;
+      seen[t] = 1;
+    } else if (!Number.isNaN(out[t]) && (better(v, out[t]) || Number.isNaN(v))) {
+      out[t] = v; // NaN wins and stays, as in PyTorch
+    }
+  }
+  return record(new Tensor(out, r.shape), op, [x], (g) => {
+    const ties = new Float32Array(out.length);
+    for (let i = 0; i < src.length; i++) if (sameValue(src[i], out[r.targets[i]])) ties[r.targets[i]]++;
+    const gd = g.data;
+    const gx = new Float32Array(src.length);
+    for (let i = 0; i < src.length; i++) {
+      const t = r.targets[i];
+      if (sameValue(src[i], out[t])) gx[i] = gd[t] / ties[t];
+    }
+    return [new Tensor(gx, x.shape)];
+  });
+}
+
+/** Equal, counting NaN as equal to NaN (a NaN maximum sends its gradient to the NaN). */
+function sameValue(a: number, b: number): boolean {
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
+}
+
+/** Variance with Bessel's correction by default (correction = 1), as torch.var. */
+export function variance(x: Tensor, dims?: number | readonly number[], keepdim = false, correction = 1): Tensor {
+  const r = plan(x, dims, true, 'var');
+  const deviation = sub(x, mean(x, dims, true));
+  return mul(sum(mul(deviation, deviation), dims, keepdim), 1 / Math.max(0, r.count - correction));
+}
+
+/** Index of the largest value along `dim` (over the flattened tensor when dim is omitted). First wins at ties. */
+export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return argExtreme('argmax', x, dim, keepdim, (a, b) => a > b);
+}
+
+export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return argExtreme('argmin', x, dim, keepdim, (a, b) => a < b);
+}
+
+function argExtreme(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, better: (a: number, b: number) => boolean): Tensor {
+  if (x.size === 0) throw new RangeError(`${op}: cannot reduce an empty tensor (shape ${formatShape(x.shape)})`);
+  const src = x.data;
+  if (dim === undefined) {
+    let best = 0;
+    for (let i = 1; i < src.length; i++) if (isBetter(src[i], src[best], better)) best = i;
+    return new Tensor(Float32Array.of(best), keepdim ? x.shape.map(() => 1) : []);
+  }
+  const d = normDim(dim, Math.max(x.ndim, 1), op);
+  const length = x.shape[d] ?? 1;
+  const inner = sizeOf(x.shape.slice(d + 1));
+  const outer = sizeOf(x.shape.slice(0, d));
+  const out = new Float32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * length * inner + j;
+      let best = 0;
+      for (let k = 1; k < length; k++) if (isBetter(src[base + k * inner], src[base + best * inner], better)) best = k;
+      out[o * inner + j] = best;
+    }
+  }
+  const shape = keepdim ? x.shape.map((s, i) => (i === d ? 1 : s)) : x.shape.filter((_, i) => i !== d);
+  return new Tensor(out, shape);
+}
+
+function isBetter(v: number, best: number, better: (a: number, b: number) => boolean): boolean {
+  return !Number.isNaN(best) && (Number.isNaN(v) || better(v, best)); // NaN counts as the extreme, as in PyTorch
+}
+
+/** Sums a broadcast gradient back to the shape of the input that was broadcast. */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  }
+  return reshape(sum(g, dims, true), shape);
+}

@@ -1,0 +1,92 @@
+// Shape arithmetic shared by the ops: sizes, strides, dim normalisation and broadcasting.
+// Every function that can reject its input takes the op's name so the error says who complained.
+
+export type Shape = readonly number[];
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(',')}]`;
+}
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides: the last dim moves by 1. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Turns a possibly negative dim into 0..ndim-1, or throws naming the op. */
+export function normDim(dim: number, ndim: number, op: string): number {
+  if (!Number.isInteger(dim)) throw new TypeError(`${op}: dim must be an integer, got ${dim}`);
+  const d = dim < 0 ? dim + ndim : dim;
+  if (d < 0 || d >= ndim) {
+    throw new RangeError(`${op}: dim ${dim} is out of range for a tensor with ${ndim} dims (expected ${-ndim}..${ndim - 1})`);
+  }
+  return d;
+}
+
+/** Normalises a dim list (undefined = all dims), sorted and without duplicates. */
+export function normDims(dims: number | readonly number[] | undefined, ndim: number, op: string): number[] {
+  if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof dims === 'number' ? [dims] : dims;
+  const out = list.map((d) => normDim(d, Math.max(ndim, 1), op));
+  if (new Set(out).size !== out.length) throw new RangeError(`${op}: dim ${JSON.stringify(dims)} repeats a dim`);
+  return out.sort((a, b) => a - b);
+}
+
+/** NumPy/PyTorch broadcasting: align from the right; a dim of 1 stretches. */
+export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together (dim ${i - n}: ${da} vs ${db})`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * Strides that read a tensor of shape `from` as if it had the broadcast shape `to`:
+ * stretched dims get stride 0, so the same element is read again.
+ */
+export function broadcastStrides(from: Shape, to: Shape): number[] {
+  const own = stridesOf(from);
+  const offset = to.length - from.length;
+  return to.map((d, i) => {
+    const j = i - offset;
+    if (j < 0) return 0;
+    return from[j] === 1 && d !== 1 ? 0 : own[j];
+  });
+}
+
+export function checkShape(shape: readonly number[], op: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new RangeError(`${op}: shape ${formatShape(shape)} must hold non-negative integers`);
+  }
+}
+
+/** `3` or `[3, 3]` → [3, 3]: the (height, width) pair that conv and pool options accept either way. */
+export function toPair(value: number | readonly number[], name: string, op: string, min = 1): [number, number] {
+  const pair = typeof value === 'number' ? [value, value] : value;
+  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((v) => Number.isInteger(v) && v >= min)) {
+    throw new RangeError(`${op}: ${name} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(value)}`);
+  }
+  return [pair[0], pair[1]];
+}

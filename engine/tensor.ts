@@ -1,0 +1,204 @@
+// The Tensor: a contiguous row-major float32 buffer, a shape, and the autograd bookkeeping.
+// Its methods are thin spellings of the ops in engine/ops/, where each op and its gradient live.
+
+import { backward as runBackward, type GradNode } from './autograd.js';
+import { formatShape, sizeOf } from './shape.js';
+import * as elementwise from './ops/elementwise.js';
+import * as reduce from './ops/reduce.js';
+import * as movement from './ops/movement.js';
+import { matmul } from './ops/matmul.js';
+import { softmax, logSoftmax } from './ops/softmax.js';
+
+export type NestedArray = number | NestedArray[];
+export type TensorLike = Tensor | number;
+
+/**
+ * Storage a backend keeps off the JS heap (a GPU texture, say). `read()` copies it into a
+ * Float32Array the first time JS touches `tensor.data`; until then the tensor stays on the device.
+ */
+export interface DeviceStorage {
+  readonly backend: string;
+  read(): Float32Array;
+}
+
+export class Tensor {
+  readonly shape: readonly number[];
+  /** Whether backward should compute a gradient for this tensor. */
+  requiresGrad: boolean;
+  /** The accumulated gradient of a leaf after backward (null until then). */
+  grad: Tensor | null = null;
+  /** How this tensor was made, for backward; null for leaves. Set by `record` in autograd.ts. */
+  gradNode: GradNode | null = null;
+  /** Non-leaf tensors keep their gradient in `.grad` only after retainGrad(), as in PyTorch. */
+  retainsGrad = false;
+
+  #data: Float32Array | null;
+  #device: DeviceStorage | null;
+
+  constructor(storage: Float32Array | DeviceStorage, shape: readonly number[], requiresGrad = false) {
+    const size = sizeOf(shape);
+    if (storage instanceof Float32Array) {
+      if (storage.length !== size) {
+        throw new RangeError(`Tensor: ${storage.length} values cannot have shape ${formatShape(shape)} (${size} values)`);
+      }
+      this.#data = storage;
+      this.#device = null;
+    } else {
+      this.#data = null;
+      this.#device = storage;
+    }
+    this.shape = Object.freeze([...shape]);
+    this.requiresGrad = requiresGrad;
+  }
+
+  /** The values, row-major. Reading it from a device tensor copies them to the CPU once. */
+  get data(): Float32Array {
+    if (this.#data === null) {
+      this.#data = this.#device!.read();
+      this.#device = null;
+    }
+    return this.#data;
+  }
+
+  /** The backend's own storage if this tensor still lives there (no copy), else null. */
+  deviceStorage(backend: string): DeviceStorage | null {
+    return this.#device?.backend === backend ? this.#device : null;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  numel(): number {
+    return this.size;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  dim(): number {
+    return this.shape.length;
+  }
+
+  /** The value of a one-element tensor as a number. */
+  item(): number {
+    if (this.size !== 1) throw new RangeError(`item: only a one-element tensor converts to a number, this one has shape ${formatShape(this.shape)}`);
+    return this.data[0];
+  }
+
+  /** Nested arrays of numbers (a number for a 0-d tensor), like PyTorch's tolist(). */
+  toArray(): NestedArray {
+    const data = this.data;
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return data[offset];
+      const inner = sizeOf(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * inner));
+    };
+    return build(0, 0);
+  }
+
+  toString(): string {
+    const values = this.size <= 20 ? JSON.stringify(this.toArray()) : `[${Array.from(this.data.subarray(0, 6)).join(', ')}, …]`;
+    return `Tensor(shape=${formatShape(this.shape)}, ${values}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  // ---- autograd ----
+
+  /** Gradients of this tensor with respect to every leaf that requires grad, added to their `.grad`. */
+  backward(gradient?: Tensor): void {
+    runBackward(this, gradient, (like) => new Tensor(new Float32Array(like.size).fill(1), like.shape));
+  }
+
+  /** The same values, cut off from the graph. Shares storage, like PyTorch's detach(). */
+  detach(): Tensor {
+    return this.withShape(this.shape);
+  }
+
+  /** A tensor sharing this one's storage under another shape of the same size; not recorded for autograd. */
+  withShape(shape: readonly number[]): Tensor {
+    return this.#device ? new Tensor(this.#device, shape) : new Tensor(this.data, shape);
+  }
+
+  /** Keep this non-leaf tensor's gradient in `.grad` after backward. */
+  retainGrad(): this {
+    this.retainsGrad = true;
+    return this;
+  }
+
+  /** Sets requiresGrad in place (for leaves), returning this, like PyTorch's requires_grad_(). */
+  setRequiresGrad(on = true): this {
+    if (!on && this.gradNode) {
+      throw new RangeError('setRequiresGrad: a tensor computed from tensors that require grad cannot stop requiring it; use detach()');
+    }
+    this.requiresGrad = on;
+    return this;
+  }
+
+  /** A differentiable copy with its own storage. */
+  clone(): Tensor {
+    return movement.clone(this);
+  }
+
+  // ---- elementwise (broadcasting) ----
+  add(other: TensorLike): Tensor { return elementwise.add(this, other); }
+  sub(other: TensorLike): Tensor { return elementwise.sub(this, other); }
+  mul(other: TensorLike): Tensor { return elementwise.mul(this, other); }
+  div(other: TensorLike): Tensor { return elementwise.div(this, other); }
+  pow(exponent: TensorLike): Tensor { return elementwise.pow(this, exponent); }
+  maximum(other: TensorLike): Tensor { return elementwise.maximum(this, other); }
+  minimum(other: TensorLike): Tensor { return elementwise.minimum(this, other); }
+  neg(): Tensor { return elementwise.neg(this); }
+  exp(): Tensor { return elementwise.exp(this); }
+  log(): Tensor { return elementwise.log(this); }
+  sqrt(): Tensor { return elementwise.sqrt(this); }
+  abs(): Tensor { return elementwise.abs(this); }
+  relu(): Tensor { return elementwise.relu(this); }
+  leakyRelu(negativeSlope = 0.01): Tensor { return elementwise.leakyRelu(this, negativeSlope); }
+  tanh(): Tensor { return elementwise.tanh(this); }
+  sigmoid(): Tensor { return elementwise.sigmoid(this); }
+  clamp(min?: number | null, max?: number | null): Tensor { return elementwise.clamp(this, min, max); }
+  // comparisons give 0/1 and carry no gradient
+  eq(other: TensorLike): Tensor { return elementwise.eq(this, other); }
+  ne(other: TensorLike): Tensor { return elementwise.ne(this, other); }
+  gt(other: TensorLike): Tensor { return elementwise.gt(this, other); }
+  ge(other: TensorLike): Tensor { return elementwise.ge(this, other); }
+  lt(other: TensorLike): Tensor { return elementwise.lt(this, other); }
+  le(other: TensorLike): Tensor { return elementwise.le(this, other); }
+
+  // ---- reductions ----
+  sum(dims?: number | number[], keepdim = false): Tensor { return reduce.sum(this, dims, keepdim); }
+  mean(dims?: number | number[], keepdim = false): Tensor { return reduce.mean(this, dims, keepdim); }
+  max(dims?: number | number[], keepdim = false): Tensor { return reduce.max(this, dims, keepdim); }
+  min(dims?: number | number[], keepdim = false): Tensor { return reduce.min(this, dims, keepdim); }
+  var(dims?: number | number[], keepdim = false, correction = 1): Tensor { return reduce.variance(this, dims, keepdim, correction); }
+  std(dims?: number | number[], keepdim = false, correction = 1): Tensor { return reduce.variance(this, dims, keepdim, correction).sqrt(); }
+  argmax(dim?: number, keepdim = false): Tensor { return reduce.argmax(this, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): Tensor { return reduce.argmin(this, dim, keepdim); }
+
+  // ---- linear algebra, softmax ----
+  matmul(other: Tensor): Tensor { return matmul(this, other); }
+  softmax(dim: number): Tensor { return softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return logSoftmax(this, dim); }
+
+  // ---- shape ----
+  reshape(...shape: number[] | [readonly number[]]): Tensor { return movement.reshape(this, flatArgs(shape)); }
+  view(...shape: number[] | [readonly number[]]): Tensor { return movement.reshape(this, flatArgs(shape), 'view'); }
+  flatten(startDim = 0, endDim = -1): Tensor { return movement.flatten(this, startDim, endDim); }
+  squeeze(dim?: number): Tensor { return movement.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return movement.unsqueeze(this, dim); }
+  permute(...dims: number[] | [readonly number[]]): Tensor { return movement.permute(this, flatArgs(dims)); }
+  transpose(dim0: number, dim1: number): Tensor { return movement.transpose(this, dim0, dim1); }
+  /** Transpose of a matrix (a 0-d or 1-d tensor is returned as it is), like PyTorch's t(). */
+  t(): Tensor { return this.ndim < 2 ? this : movement.transpose(this, 0, 1); }
+  expand(...shape: number[] | [readonly number[]]): Tensor { return movement.expand(this, flatArgs(shape)); }
+  slice(dim: number, start?: number, end?: number, step = 1): Tensor { return movement.slice(this, dim, start, end, step); }
+  /** Rows along dim 0: a number drops the dim (x[i]); a list gathers rows (x[[i, j]]). */
+  index(indices: number | readonly number[] | Int32Array): Tensor { return movement.index(this, indices); }
+}
+
+/** Lets shape methods take `(2, 3)` or `([2, 3])`, as PyTorch does. */
+function flatArgs(args: number[] | [readonly number[]]): number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
+}

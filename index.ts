@@ -1,0 +1,3 @@
+// typegrad: the package entry. `import * as tg from 'typegrad'`.
+
+export * from './engine/index.js';
