@@ -8,7 +8,7 @@ export { registerBackend, setBackend, getBackend, listBackends, kernels } from '
 export { kernelNames, type Kernels, type GemmParams, type Conv2dParams, type Pool2dParams } from './kernels.js';
 export { broadcastShapes, formatShape } from './shape.js';
 
-export { add, sub, mul, div, pow, neg, exp, log, sqrt, abs, relu, leakyRelu, tanh, sigmoid, clamp, maximum, minimum, eq, ne, gt, ge, lt, le } from './ops/elementwise.js';
+export { add, sub, mul, div, pow, neg, exp, log, sqrt, abs, relu, leakyRelu, tanh, sigmoid, softplus, gelu, erf, clamp, maximum, minimum, eq, ne, gt, ge, lt, le } from './ops/elementwise.js';
 export { sum, mean, max, min, variance as var, argmax, argmin } from './ops/reduce.js';
 export { reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, index, cat, stack } from './ops/movement.js';
 export { matmul, linear } from './ops/matmul.js';
@@ -17,4 +17,4 @@ export { conv2d, conv2dParams, type Conv2dOptions } from './ops/conv.js';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, poolOutputSize, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
 export { pad, type PadMode } from './ops/pad.js';
 export { dropout } from './ops/dropout.js';
-export { nll, crossEntropy, mse, type Reduction, type Target, type NllOptions, type CrossEntropyOptions } from './ops/loss.js';
+export { nll, crossEntropy, mse, binaryCrossEntropyWithLogits, type Reduction, type Target, type NllOptions, type CrossEntropyOptions } from './ops/loss.js';

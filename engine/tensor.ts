@@ -158,6 +158,8 @@ export class Tensor {
   leakyRelu(negativeSlope = 0.01): Tensor { return elementwise.leakyRelu(this, negativeSlope); }
   tanh(): Tensor { return elementwise.tanh(this); }
   sigmoid(): Tensor { return elementwise.sigmoid(this); }
+  softplus(): Tensor { return elementwise.softplus(this); }
+  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor { return elementwise.gelu(this, approximate); }
   clamp(min?: number | null, max?: number | null): Tensor { return elementwise.clamp(this, min, max); }
   // comparisons give 0/1 and carry no gradient
   eq(other: TensorLike): Tensor { return elementwise.eq(this, other); }

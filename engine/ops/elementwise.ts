@@ -167,9 +167,69 @@ export function tanh(x: Tensor): Tensor {
 }
 
 export function sigmoid(x: Tensor): Tensor {
-  // 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below: neither form overflows on its side
-  const out = map(x, (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))));
+  const out = map(x, stableSigmoid);
   return record(out, 'sigmoid', [x], (g) => [zipMap(g, out, (gi, yi) => gi * yi * (1 - yi))]);
+}
+
+/** log(1 + e^x), computed without overflow; its derivative is sigmoid(x). */
+export function softplus(x: Tensor): Tensor {
+  const out = map(x, (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))));
+  return record(out, 'softplus', [x], (g) => [zipMap(g, x, (gi, v) => gi * stableSigmoid(v))]);
+}
+
+/** 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below: neither form overflows on its side. */
+function stableSigmoid(v: number): number {
+  return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+}
+
+/**
+ * GELU, PyTorch's default exact form x·Φ(x) = x/2·(1 + erf(x/√2)), or its tanh approximation
+ * (approximate: 'tanh'). d/dx = Φ(x) + x·φ(x) for the exact form.
+ */
+export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${approximate}'`);
+  if (approximate === 'tanh') {
+    const c = Math.sqrt(2 / Math.PI);
+    const inner = (v: number) => c * (v + 0.044715 * v * v * v);
+    const out = map(x, (v) => 0.5 * v * (1 + Math.tanh(inner(v))));
+    return record(out, 'gelu', [x], (g) =>
+      [zipMap(g, x, (gi, v) => {
+        const t = Math.tanh(inner(v));
+        return gi * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v * v));
+      })],
+    );
+  }
+  const out = map(x, (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
+  return record(out, 'gelu', [x], (g) =>
+    [zipMap(g, x, (gi, v) => gi * (0.5 * (1 + erf(v / Math.SQRT2)) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI)))],
+  );
+}
+
+/**
+ * The error function, to about 1e-15 relative error: a Taylor series near 0 and a continued
+ * fraction for erfc in the tails (JavaScript has no Math.erf).
+ */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    // erf x = 2/√π · Σ (−1)^n x^(2n+1) / (n! (2n+1))
+    let term = ax;
+    let total = ax;
+    for (let n = 1; n < 60; n++) {
+      term *= (-ax * ax) / n;
+      const add = term / (2 * n + 1);
+      total += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(total)) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * total;
+  }
+  if (ax > 6) return Math.sign(x);
+  // erfc x = e^(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + 2/(x + …))))), evaluated from the tail
+  let fraction = ax;
+  for (let k = 60; k >= 1; k--) fraction = ax + k / 2 / fraction;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / fraction;
+  return Math.sign(x) * (1 - erfc);
 }
 
 /** Limits values to [min, max] (either bound may be omitted); gradient flows where min <= x <= max. */

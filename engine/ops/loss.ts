@@ -4,7 +4,7 @@
 import { record } from '../autograd.js';
 import { formatShape, sameShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { add, mul, sub } from './elementwise.js';
+import { add, mul, neg, softplus, sub } from './elementwise.js';
 import { logSoftmax } from './softmax.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './movement.js';
@@ -156,4 +156,26 @@ export function mse(input: Tensor, target: Tensor, options: { reduction?: Reduct
   const diff = sub(input, target);
   const squared = mul(diff, diff);
   return reduction === 'none' ? squared : reduction === 'sum' ? sum(squared) : mean(squared);
+}
+
+/**
+ * PyTorch's F.binary_cross_entropy_with_logits: −[t·log σ(x) + (1 − t)·log(1 − σ(x))], computed as
+ * (1 − t)·x + (1 + (posWeight − 1)·t)·softplus(−x), which never takes the log of 0.
+ * `weight` scales each element; `posWeight` (per class, broadcast over the last dim) scales positives.
+ */
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  options: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null } = {},
+): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  const reduction = checkReduction(op, options.reduction ?? 'mean');
+  if (!(input instanceof Tensor) || !(target instanceof Tensor)) throw new TypeError(`${op}: input and target must be Tensors`);
+  if (!sameShape(input.shape, target.shape)) {
+    throw new RangeError(`${op}: target ${formatShape(target.shape)} must have the same shape as input ${formatShape(input.shape)}`);
+  }
+  const logWeight = options.posWeight ? add(mul(sub(options.posWeight, 1), target), 1) : 1;
+  let losses = add(mul(sub(1, target), input), mul(logWeight, softplus(neg(input))));
+  if (options.weight) losses = mul(losses, options.weight);
+  return reduction === 'none' ? losses : reduction === 'sum' ? sum(losses) : mean(losses);
 }
