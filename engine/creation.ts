@@ -23,7 +23,8 @@ function shapeOf(shape: ShapeArg, op: string): number[] {
 
 /**
  * A tensor from a Float32Array, a flat number[] (give the shape) or nested arrays (shape inferred),
- * or a single number (0-d). `tensor(values, { requiresGrad })` also works.
+ * or a single number (0-d). `tensor(values, { requiresGrad })` also works. The values are copied,
+ * as torch.tensor does; `new Tensor(float32Array, shape)` wraps an array without copying.
  */
 export function tensor(values: Float32Array | NestedArray | ArrayLike<number>, shape?: readonly number[] | TensorOptions, options: TensorOptions = {}): Tensor {
   if (shape !== undefined && !Array.isArray(shape)) return tensor(values, undefined, shape as TensorOptions);
@@ -34,7 +35,7 @@ export function tensor(values: Float32Array | NestedArray | ArrayLike<number>, s
     data = Float32Array.of(values);
     inferred = [];
   } else if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
-    data = values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+    data = Float32Array.from(values as ArrayLike<number>);
     inferred = [data.length];
   } else if (Array.isArray(values)) {
     ({ data, shape: inferred } = flattenNested(values));

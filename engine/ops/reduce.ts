@@ -26,7 +26,7 @@ function plan(x: Tensor, dims: number | readonly number[] | undefined, keepdim: 
   const targets = new Int32Array(x.size);
   forEachStrided(x.shape, keptStrides, 0, (i, j) => (targets[i] = j));
   const shape = keepdim ? keptShape : x.shape.filter((_, i) => !reduced.includes(i));
-  const count = reduced.reduce((n, d) => n * x.shape[d], 1);
+  const count = reduced.reduce((n, d) => n * (x.shape[d] ?? 1), 1); // a 0-d tensor reduces over its one element
   return { shape, keptShape, targets, count };
 }
 
