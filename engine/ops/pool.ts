@@ -28,7 +28,7 @@ export interface AvgPool2dOptions {
   countIncludePad?: boolean;
 }
 
-type OutputSize = number | readonly [number | null, number | null];
+export type OutputSize = number | readonly [number | null, number | null];
 
 /** Unbatched [C, H, W] input runs as a batch of one. */
 function batched(x: Tensor, op: string, run: (x4: Tensor) => Tensor): Tensor {
