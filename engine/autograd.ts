@@ -114,6 +114,8 @@ export function backward(root: Tensor, gradient: Tensor | undefined, makeOnes: (
       );
     }
     gradient = makeOnes(root);
+  } else if (typeof gradient !== 'object' || gradient === null || !('shape' in gradient) || !('data' in gradient)) {
+    throw new TypeError(`backward: the gradient must be a Tensor of shape ${formatShape(root.shape)}, got ${Array.isArray(gradient) ? 'an array' : typeof gradient}`);
   } else if (!sameShape(gradient.shape, root.shape)) {
     throw new RangeError(`backward: grad has shape ${formatShape(gradient.shape)} but the tensor has shape ${formatShape(root.shape)}`);
   }

@@ -15,10 +15,26 @@ export interface RandomOptions extends TensorOptions {
 type ShapeArg = number | readonly number[];
 
 function shapeOf(shape: ShapeArg, op: string): number[] {
+  if (!Array.isArray(shape) && typeof shape !== 'number') {
+    throw new TypeError(`${op}: shape must be a number or an array of numbers, got ${shape === null ? 'null' : typeof shape}`);
+  }
   const s = typeof shape === 'number' ? [shape] : [...shape];
-  if (!Array.isArray(shape) && typeof shape !== 'number') throw new TypeError(`${op}: shape must be a number or an array of numbers`);
   checkShape(s, op);
   return s;
+}
+
+/** Options come as an object; a number there is PyTorch's `zeros(2, 3)` spelling, which would lose the 3. */
+function optionsOf<T extends object>(options: T | undefined, op: string): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${op}: expected an options object after the shape, got ${typeof options}; pass the shape as one array, e.g. ${op}([2, 3])`);
+  }
+  return options;
+}
+
+function filled(op: string, shape: ShapeArg, value: number, options: TensorOptions | undefined): Tensor {
+  const s = shapeOf(shape, op);
+  return new Tensor(new Float32Array(sizeOf(s)).fill(value), s, optionsOf(options, op).requiresGrad ?? false);
 }
 
 /**
@@ -70,25 +86,25 @@ function flattenNested(values: NestedArray[]): { data: Float32Array; shape: numb
   return { data, shape };
 }
 
-export function full(shape: ShapeArg, value: number, options: TensorOptions = {}): Tensor {
-  const s = shapeOf(shape, 'full');
-  return new Tensor(new Float32Array(sizeOf(s)).fill(value), s, options.requiresGrad ?? false);
+export function full(shape: ShapeArg, value: number, options?: TensorOptions): Tensor {
+  if (typeof value !== 'number') throw new TypeError(`full: the fill value must be a number, got ${typeof value}`);
+  return filled('full', shape, value, options);
 }
 
-export function zeros(shape: ShapeArg, options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+export function zeros(shape: ShapeArg, options?: TensorOptions): Tensor {
+  return filled('zeros', shape, 0, options);
 }
 
-export function ones(shape: ShapeArg, options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+export function ones(shape: ShapeArg, options?: TensorOptions): Tensor {
+  return filled('ones', shape, 1, options);
 }
 
-export function zerosLike(x: Tensor, options: TensorOptions = {}): Tensor {
-  return full(x.shape, 0, options);
+export function zerosLike(x: Tensor, options?: TensorOptions): Tensor {
+  return filled('zerosLike', x.shape, 0, options);
 }
 
-export function onesLike(x: Tensor, options: TensorOptions = {}): Tensor {
-  return full(x.shape, 1, options);
+export function onesLike(x: Tensor, options?: TensorOptions): Tensor {
+  return filled('onesLike', x.shape, 1, options);
 }
 
 /** start, start + step, … up to but not including end; `arange(n)` is 0 … n − 1. */
@@ -110,29 +126,32 @@ export function linspace(start: number, end: number, steps: number, options: Ten
 }
 
 /** Identity matrix n × m (m defaults to n). */
-export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
-  const out = zeros([n, m], options);
+export function eye(n: number, m = n, options?: TensorOptions): Tensor {
+  const out = filled('eye', [n, m], 0, options);
   for (let i = 0; i < Math.min(n, m); i++) out.data[i * m + i] = 1;
   return out;
 }
 
 /** Uniform in [0, 1). */
-export function rand(shape: ShapeArg, options: RandomOptions = {}): Tensor {
-  const s = shapeOf(shape, 'rand');
-  const g = options.generator ?? defaultGenerator;
-  return new Tensor(Float32Array.from({ length: sizeOf(s) }, () => g.uniform()), s, options.requiresGrad ?? false);
+export function rand(shape: ShapeArg, options?: RandomOptions): Tensor {
+  return random('rand', shape, options, (g) => g.uniform());
 }
 
 /** Standard normal. */
-export function randn(shape: ShapeArg, options: RandomOptions = {}): Tensor {
-  const s = shapeOf(shape, 'randn');
-  const g = options.generator ?? defaultGenerator;
-  return new Tensor(Float32Array.from({ length: sizeOf(s) }, () => g.normal()), s, options.requiresGrad ?? false);
+export function randn(shape: ShapeArg, options?: RandomOptions): Tensor {
+  return random('randn', shape, options, (g) => g.normal());
 }
 
 /** Integers uniform in [low, high). */
-export function randint(low: number, high: number, shape: ShapeArg, options: RandomOptions = {}): Tensor {
-  const s = shapeOf(shape, 'randint');
-  const g = options.generator ?? defaultGenerator;
-  return new Tensor(Float32Array.from({ length: sizeOf(s) }, () => g.int(low, high)), s);
+export function randint(low: number, high: number, shape: ShapeArg, options?: RandomOptions): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || low >= high) {
+    throw new RangeError(`randint: expected integers low < high, got low=${low}, high=${high}`);
+  }
+  return random('randint', shape, options, (g) => g.int(low, high));
+}
+
+function random(op: string, shape: ShapeArg, options: RandomOptions | undefined, draw: (g: Generator) => number): Tensor {
+  const s = shapeOf(shape, op);
+  const { generator = defaultGenerator, requiresGrad = false } = optionsOf(options, op);
+  return new Tensor(Float32Array.from({ length: sizeOf(s) }, () => draw(generator)), s, requiresGrad);
 }

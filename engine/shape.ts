@@ -28,21 +28,25 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Turns a possibly negative dim into 0..ndim-1, or throws naming the op. */
-export function normDim(dim: number, ndim: number, op: string): number {
+/**
+ * Turns a possibly negative dim into 0..count-1, or throws naming the op and the tensor's shape.
+ * `count` is how many positions a dim can take: the rank, rank + 1 where a dim is inserted
+ * (unsqueeze, stack), or 1 for a 0-d tensor (which PyTorch lets you reduce over dim 0 or -1).
+ */
+export function normDim(dim: number, count: number, op: string, shape: Shape): number {
   if (!Number.isInteger(dim)) throw new TypeError(`${op}: dim must be an integer, got ${dim}`);
-  const d = dim < 0 ? dim + ndim : dim;
-  if (d < 0 || d >= ndim) {
-    throw new RangeError(`${op}: dim ${dim} is out of range for a tensor with ${ndim} dims (expected ${-ndim}..${ndim - 1})`);
+  const d = dim < 0 ? dim + count : dim;
+  if (d < 0 || d >= count) {
+    throw new RangeError(`${op}: dim ${dim} is out of range for a tensor of shape ${formatShape(shape)} (expected ${-count}..${count - 1})`);
   }
   return d;
 }
 
 /** Normalises a dim list (undefined = all dims), sorted and without duplicates. */
-export function normDims(dims: number | readonly number[] | undefined, ndim: number, op: string): number[] {
-  if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
+export function normDims(dims: number | readonly number[] | undefined, shape: Shape, op: string): number[] {
+  if (dims === undefined) return Array.from({ length: shape.length }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : dims;
-  const out = list.map((d) => normDim(d, Math.max(ndim, 1), op));
+  const out = list.map((d) => normDim(d, Math.max(shape.length, 1), op, shape));
   if (new Set(out).size !== out.length) throw new RangeError(`${op}: dim ${JSON.stringify(dims)} repeats a dim`);
   return out.sort((a, b) => a - b);
 }

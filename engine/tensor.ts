@@ -21,6 +21,29 @@ export interface DeviceStorage {
   read(): Float32Array;
 }
 
+/**
+ * The values behind one or more tensors: views made by reshape/detach share this object, so a
+ * device buffer is read back once for all of them and writes through `.data` are seen by every view.
+ */
+class Storage {
+  constructor(
+    private values: Float32Array | null,
+    private device: DeviceStorage | null,
+  ) {}
+
+  read(): Float32Array {
+    if (this.values === null) {
+      this.values = this.device!.read();
+      this.device = null;
+    }
+    return this.values;
+  }
+
+  onDevice(backend: string): DeviceStorage | null {
+    return this.device?.backend === backend ? this.device : null;
+  }
+}
+
 export class Tensor {
   readonly shape: readonly number[];
   /** Whether backward should compute a gradient for this tensor. */
@@ -32,20 +55,18 @@ export class Tensor {
   /** Non-leaf tensors keep their gradient in `.grad` only after retainGrad(), as in PyTorch. */
   retainsGrad = false;
 
-  #data: Float32Array | null;
-  #device: DeviceStorage | null;
+  #storage: Storage;
 
-  constructor(storage: Float32Array | DeviceStorage, shape: readonly number[], requiresGrad = false) {
+  /** Wraps values without copying them (tg.tensor copies). `storage` may also be a device buffer. */
+  constructor(storage: Float32Array | DeviceStorage | Storage, shape: readonly number[], requiresGrad = false) {
     const size = sizeOf(shape);
     if (storage instanceof Float32Array) {
       if (storage.length !== size) {
         throw new RangeError(`Tensor: ${storage.length} values cannot have shape ${formatShape(shape)} (${size} values)`);
       }
-      this.#data = storage;
-      this.#device = null;
+      this.#storage = new Storage(storage, null);
     } else {
-      this.#data = null;
-      this.#device = storage;
+      this.#storage = storage instanceof Storage ? storage : new Storage(null, storage);
     }
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
@@ -53,16 +74,12 @@ export class Tensor {
 
   /** The values, row-major. Reading it from a device tensor copies them to the CPU once. */
   get data(): Float32Array {
-    if (this.#data === null) {
-      this.#data = this.#device!.read();
-      this.#device = null;
-    }
-    return this.#data;
+    return this.#storage.read();
   }
 
   /** The backend's own storage if this tensor still lives there (no copy), else null. */
   deviceStorage(backend: string): DeviceStorage | null {
-    return this.#device?.backend === backend ? this.#device : null;
+    return this.#storage.onDevice(backend);
   }
 
   /** Number of elements. */
@@ -118,7 +135,8 @@ export class Tensor {
 
   /** A tensor sharing this one's storage under another shape of the same size; not recorded for autograd. */
   withShape(shape: readonly number[]): Tensor {
-    return this.#device ? new Tensor(this.#device, shape) : new Tensor(this.data, shape);
+    if (sizeOf(shape) !== this.size) throw new RangeError(`withShape: shape ${formatShape(shape)} does not hold ${this.size} values`);
+    return new Tensor(this.#storage, shape);
   }
 
   /** Keep this non-leaf tensor's gradient in `.grad` after backward. */
@@ -197,7 +215,7 @@ export class Tensor {
   expand(...shape: number[] | [readonly number[]]): Tensor { return movement.expand(this, flatArgs(shape)); }
   slice(dim: number, start?: number, end?: number, step = 1): Tensor { return movement.slice(this, dim, start, end, step); }
   /** Rows along dim 0: a number drops the dim (x[i]); a list gathers rows (x[[i, j]]). */
-  index(indices: number | readonly number[] | Int32Array): Tensor { return movement.index(this, indices); }
+  index(indices: number | readonly number[] | Int32Array | Tensor): Tensor { return movement.index(this, indices); }
 }
 
 /** Lets shape methods take `(2, 3)` or `([2, 3])`, as PyTorch does. */

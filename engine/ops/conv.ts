@@ -19,26 +19,26 @@ export interface Conv2dOptions {
 
 /** PyTorch's F.conv2d: input [N, C, H, W] (or unbatched [C, H, W]), weight [outC, C/groups, kH, kW], bias [outC]. */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
-  if (input instanceof Tensor && input.ndim === 3) return squeeze(conv2d(unsqueeze(input, 0), weight, bias, options), 0);
-  const p = conv2dParams(input, weight, bias ?? null, options);
   const b = bias ?? null;
-  const out = kernels().conv2d(input, weight, b, p);
-  return record(out, 'conv2d', [input, weight, b], (g) => [
-    input.requiresGrad ? kernels().conv2dBackwardInput(g, weight, p) : null,
-    weight.requiresGrad ? kernels().conv2dBackwardWeight(g, input, p) : null,
+  const p = conv2dParams(input, weight, b, options);
+  const x = input.ndim === 3 ? unsqueeze(input, 0) : input; // unbatched: a batch of one
+  const out = record(kernels().conv2d(x, weight, b, p), 'conv2d', [x, weight, b], (g) => [
+    x.requiresGrad ? kernels().conv2dBackwardInput(g, weight, p) : null,
+    weight.requiresGrad ? kernels().conv2dBackwardWeight(g, x, p) : null,
     b?.requiresGrad ? sum(g, [0, 2, 3]) : null,
   ]);
+  return input.ndim === 3 ? squeeze(out, 0) : out;
 }
 
 export function conv2dParams(x: Tensor, w: Tensor, bias: Tensor | null, options: Conv2dOptions): Conv2dParams {
   const op = 'conv2d';
   if (!(x instanceof Tensor) || !(w instanceof Tensor)) throw new TypeError(`${op}: input and weight must be Tensors`);
-  if (x.ndim !== 4) throw new RangeError(`${op}: expected input of shape [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
+  if (x.ndim !== 4 && x.ndim !== 3) throw new RangeError(`${op}: expected input of shape [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
   if (w.ndim !== 4) throw new RangeError(`${op}: expected weight of shape [outChannels, inChannels/groups, kH, kW], got ${formatShape(w.shape)}`);
   const shapes = `(input ${formatShape(x.shape)}, weight ${formatShape(w.shape)})`;
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${groups}`);
-  const [batch, inChannels, inHeight, inWidth] = x.shape;
+  const [batch, inChannels, inHeight, inWidth] = x.ndim === 3 ? [1, ...x.shape] : x.shape;
   const [outChannels, weightInChannels, kernelHeight, kernelWidth] = w.shape;
   if (inChannels !== weightInChannels * groups) {
     throw new RangeError(

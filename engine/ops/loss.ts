@@ -65,10 +65,15 @@ function checkReduction(op: string, reduction: string): Reduction {
 
 /** Negative log-likelihood of log-probabilities: −weight[t]·input[n, t]; 'mean' divides by the summed weights. */
 export function nll(input: Tensor, target: Target, options: NllOptions = {}): Tensor {
+  return negativeLogLikelihood('nll', input, target, options);
+}
+
+/** nll's body; `op` is the name errors carry (crossEntropy calls it too). */
+function negativeLogLikelihood(op: string, input: Tensor, target: Target, options: NllOptions): Tensor {
   const ignoreIndex = options.ignoreIndex ?? -100;
-  const reduction = checkReduction('nll', options.reduction ?? 'mean');
-  const { classes, spatial, classOf, expectedShape } = classification('nll', input, target, ignoreIndex);
-  const w = checkWeight('nll', options.weight, classes);
+  const reduction = checkReduction(op, options.reduction ?? 'mean');
+  const { classes, spatial, classOf, expectedShape } = classification(op, input, target, ignoreIndex);
+  const w = checkWeight(op, options.weight, classes);
   const X = input.data;
   // element k of the target is (n, s); its log-probability sits at input[n, t, s]
   const at = (k: number, t: number) => (Math.floor(k / spatial) * classes + t) * spatial + (k % spatial);
@@ -125,7 +130,7 @@ export function crossEntropy(logits: Tensor, target: Target, options: CrossEntro
   }
 
   const ignoreIndex = options.ignoreIndex ?? -100;
-  const nllLoss = nll(logp, target, { reduction, weight: options.weight, ignoreIndex });
+  const nllLoss = negativeLogLikelihood(op, logp, target, { reduction, weight: options.weight, ignoreIndex });
   if (smoothing === 0) return nllLoss;
 
   // label smoothing adds ε/C · Σ_c −weight_c·log p_c per sample (PyTorch's formula, normalised like nll)

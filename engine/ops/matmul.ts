@@ -23,7 +23,15 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (k !== kb) {
     throw new RangeError(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} columns vs ${kb} rows)`);
   }
-  const batchShape = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2), 'matmul');
+  const [batchOfA, batchOfB] = [a2.shape.slice(0, -2), b2.shape.slice(0, -2)];
+  let batchShape: number[];
+  try {
+    batchShape = broadcastShapes(batchOfA, batchOfB, 'matmul');
+  } catch {
+    throw new RangeError(
+      `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied: their batch dims ${formatShape(batchOfA)} and ${formatShape(batchOfB)} do not broadcast`,
+    );
+  }
   const c = batchedGemm(fitBatch(a2, batchShape), fitBatch(b2, batchShape));
   let out = reshape(c, [...batchShape, m, n]);
   if (a.ndim === 1) out = squeeze(out, -2);

@@ -36,8 +36,8 @@ function inferShape(x: Tensor, shape: readonly number[], op: string): number[] {
 /** Merges dims startDim..endDim into one, like torch.flatten (which starts at 0; nn.Flatten starts at 1). */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1], 'flatten');
-  const start = normDim(startDim, x.ndim, 'flatten');
-  const end = normDim(endDim, x.ndim, 'flatten');
+  const start = normDim(startDim, x.ndim, 'flatten', x.shape);
+  const end = normDim(endDim, x.ndim, 'flatten', x.shape);
   if (start > end) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${formatShape(x.shape)}`);
   const merged = sizeOf(x.shape.slice(start, end + 1));
   return reshape(x, [...x.shape.slice(0, start), merged, ...x.shape.slice(end + 1)], 'flatten');
@@ -47,12 +47,12 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 export function squeeze(x: Tensor, dim?: number): Tensor {
   if (dim === undefined) return reshape(x, x.shape.filter((d) => d !== 1), 'squeeze');
   if (x.ndim === 0) return x;
-  const d = normDim(dim, x.ndim, 'squeeze');
+  const d = normDim(dim, x.ndim, 'squeeze', x.shape);
   return x.shape[d] === 1 ? reshape(x, x.shape.filter((_, i) => i !== d), 'squeeze') : x;
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
-  const d = normDim(dim, x.ndim + 1, 'unsqueeze');
+  const d = normDim(dim, x.ndim + 1, 'unsqueeze', x.shape);
   return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)], 'unsqueeze');
 }
 
@@ -61,7 +61,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim) {
     throw new RangeError(`permute: got ${dims.length} dims ${formatShape(dims)} for a tensor with ${x.ndim} dims (shape ${formatShape(x.shape)})`);
   }
-  const order = dims.map((d) => normDim(d, x.ndim, 'permute'));
+  const order = dims.map((d) => normDim(d, x.ndim, 'permute', x.shape));
   if (new Set(order).size !== order.length) throw new RangeError(`permute: dims ${formatShape(dims)} repeat a dim`);
   const strides = stridesOf(x.shape);
   const shape = order.map((d) => x.shape[d]);
@@ -72,8 +72,8 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const order = x.shape.map((_, i) => i);
-  const a = normDim(dim0, x.ndim, 'transpose');
-  const b = normDim(dim1, x.ndim, 'transpose');
+  const a = normDim(dim0, x.ndim, 'transpose', x.shape);
+  const b = normDim(dim1, x.ndim, 'transpose', x.shape);
   [order[a], order[b]] = [order[b], order[a]];
   return permute(x, order);
 }
@@ -103,8 +103,11 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 
 /** x[start:end:step] along `dim`, with Python's rules for negative and out-of-range bounds. Copies. */
 export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 1): Tensor {
-  const d = normDim(dim, x.ndim, 'slice');
+  const d = normDim(dim, x.ndim, 'slice', x.shape);
   if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  for (const [name, bound] of [['start', start], ['end', end]] as const) {
+    if (!Number.isInteger(bound) && Math.abs(bound) !== Infinity) throw new RangeError(`slice: ${name} must be an integer, got ${bound}`);
+  }
   const n = x.shape[d];
   const clampIndex = (i: number): number => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
   const from = clampIndex(start);
@@ -119,10 +122,14 @@ export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 
 }
 
 /** Selects along dim 0: a number picks one row and drops the dim; a list gathers rows (repeats allowed). */
-export function index(x: Tensor, indices: number | readonly number[] | Int32Array): Tensor {
+export function index(x: Tensor, indices: number | readonly number[] | Int32Array | Tensor): Tensor {
   if (x.ndim === 0) throw new RangeError('index: a 0-d tensor cannot be indexed');
   const rows = x.shape[0];
-  const list = typeof indices === 'number' ? [indices] : Array.from(indices);
+  if (indices instanceof Tensor && indices.ndim !== 1) {
+    throw new RangeError(`index: a Tensor of indices must be 1-d, got shape ${formatShape(indices.shape)}`);
+  }
+  const list = typeof indices === 'number' ? [indices] : indices instanceof Tensor ? Array.from(indices.data) : Array.isArray(indices) || indices instanceof Int32Array ? Array.from(indices) : null;
+  if (list === null) throw new TypeError(`index: expected a number, a number[], an Int32Array or a 1-d Tensor of indices, got ${typeof indices}`);
   const picked = list.map((i) => {
     if (!Number.isInteger(i) || i < -rows || i >= rows) {
       throw new RangeError(`index: index ${i} is out of range for dim 0 of size ${rows} (shape ${formatShape(x.shape)})`);
@@ -148,7 +155,7 @@ export function index(x: Tensor, indices: number | readonly number[] | Int32Arra
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new RangeError('cat: expected a non-empty list of tensors');
   const first = tensors[0];
-  const d = normDim(dim, first.ndim, 'cat');
+  const d = normDim(dim, first.ndim, 'cat', first.shape);
   tensors.forEach((t, k) => {
     if (!(t instanceof Tensor)) throw new TypeError(`cat: item ${k} is not a Tensor`);
     if (t.ndim !== first.ndim || t.shape.some((s, i) => i !== d && s !== first.shape[i])) {
@@ -187,6 +194,6 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
       throw new RangeError(`stack: all tensors must have the same shape, but tensor ${k} has ${formatShape(t.shape)} and tensor 0 has ${formatShape(first.shape)}`);
     }
   });
-  const d = normDim(dim, first.ndim + 1, 'stack');
+  const d = normDim(dim, first.ndim + 1, 'stack', first.shape);
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
 }

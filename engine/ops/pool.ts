@@ -30,20 +30,26 @@ export interface AvgPool2dOptions {
 
 export type OutputSize = number | readonly [number | null, number | null];
 
-/** Unbatched [C, H, W] input runs as a batch of one. */
-function batched(x: Tensor, op: string, run: (x4: Tensor) => Tensor): Tensor {
+function checkInput(x: Tensor, op: string): void {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
-  if (x.ndim === 3) return squeeze(run(unsqueeze(x, 0)), 0);
-  if (x.ndim !== 4) throw new RangeError(`${op}: expected input of shape [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
-  return run(x);
+  if (x.ndim !== 4 && x.ndim !== 3) throw new RangeError(`${op}: expected input of shape [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
+}
+
+/** [batch, channels, height, width], reading unbatched [C, H, W] input as a batch of one. */
+function dimsOf(x: Tensor): [number, number, number, number] {
+  const [n, c, h, w] = x.ndim === 3 ? [1, ...x.shape] : x.shape;
+  return [n, c, h, w];
+}
+
+/** Runs `run` on 4-D input; unbatched [C, H, W] input runs as a batch of one. */
+function batched(x: Tensor, run: (x4: Tensor) => Tensor): Tensor {
+  return x.ndim === 3 ? squeeze(run(unsqueeze(x, 0)), 0) : run(x);
 }
 
 export function maxPool2d(input: Tensor, options: MaxPool2dOptions | number): Tensor {
   const opts = typeof options === 'number' ? { kernelSize: options } : options;
-  return batched(input, 'maxPool2d', (x) => {
-    const p = poolParams('maxPool2d', x, opts.kernelSize, opts.stride, opts.padding, opts.dilation, opts.ceilMode, true);
-    return maxPoolWith(x, p);
-  });
+  const p = poolParams('maxPool2d', input, opts.kernelSize, opts.stride, opts.padding, opts.dilation, opts.ceilMode, true);
+  return batched(input, (x) => maxPoolWith(x, p));
 }
 
 function maxPoolWith(x: Tensor, p: Pool2dParams): Tensor {
@@ -53,10 +59,8 @@ function maxPoolWith(x: Tensor, p: Pool2dParams): Tensor {
 
 export function avgPool2d(input: Tensor, options: AvgPool2dOptions | number): Tensor {
   const opts = typeof options === 'number' ? { kernelSize: options } : options;
-  return batched(input, 'avgPool2d', (x) => {
-    const p = poolParams('avgPool2d', x, opts.kernelSize, opts.stride, opts.padding, 1, opts.ceilMode, opts.countIncludePad ?? true);
-    return avgPoolWith(x, p);
-  });
+  const p = poolParams('avgPool2d', input, opts.kernelSize, opts.stride, opts.padding, 1, opts.ceilMode, opts.countIncludePad ?? true);
+  return batched(input, (x) => avgPoolWith(x, p));
 }
 
 function avgPoolWith(x: Tensor, p: Pool2dParams): Tensor {
@@ -81,6 +85,7 @@ function poolParams(
   ceilMode = false,
   countIncludePad = true,
 ): Pool2dParams {
+  checkInput(x, op);
   if (kernelSize === undefined) throw new TypeError(`${op}: kernelSize is required`);
   const [kh, kw] = toPair(kernelSize, 'kernelSize', op);
   const [sh, sw] = toPair(stride ?? [kh, kw], 'stride', op);
@@ -89,7 +94,7 @@ function poolParams(
   if (ph > Math.floor(kh / 2) || pw > Math.floor(kw / 2)) {
     throw new RangeError(`${op}: padding [${ph},${pw}] must be at most half the kernel size [${kh},${kw}]`);
   }
-  const [batch, channels, inHeight, inWidth] = x.shape;
+  const [batch, channels, inHeight, inWidth] = dimsOf(x);
   const outHeight = poolOutputSize(inHeight, kh, sh, ph, dh, ceilMode);
   const outWidth = poolOutputSize(inWidth, kw, sw, pw, dw, ceilMode);
   if (outHeight < 1 || outWidth < 1) {
@@ -106,9 +111,11 @@ function poolParams(
 // ---- adaptive pooling: output size fixed, windows follow from it ----
 
 function resolveOutputSize(op: string, x: Tensor, outputSize: OutputSize): [number, number] {
+  checkInput(x, op);
+  const [, , h, w] = dimsOf(x);
   const pair = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
   if (!Array.isArray(pair) || pair.length !== 2) throw new RangeError(`${op}: outputSize must be a number or [height, width], got ${JSON.stringify(outputSize)}`);
-  const [oh, ow] = [pair[0] ?? x.shape[2], pair[1] ?? x.shape[3]]; // null keeps the input's size
+  const [oh, ow] = [pair[0] ?? h, pair[1] ?? w]; // null keeps the input's size
   if (![oh, ow].every((v) => Number.isInteger(v) && v >= 1)) throw new RangeError(`${op}: outputSize must hold positive integers, got ${JSON.stringify(outputSize)}`);
   return [oh, ow];
 }
@@ -120,15 +127,15 @@ function adaptiveWindow(i: number, n: number, size: number): [number, number] {
 
 /** Adaptive pooling with even windows is ordinary pooling with kernel = stride = input / output. */
 function evenParams(x: Tensor, oh: number, ow: number, op: string): Pool2dParams | null {
-  const [, , h, w] = x.shape;
+  const [, , h, w] = dimsOf(x);
   if (h % oh !== 0 || w % ow !== 0) return null;
   return poolParams(op, x, [h / oh, w / ow], undefined, 0, 1);
 }
 
 export function adaptiveAvgPool2d(input: Tensor, outputSize: OutputSize): Tensor {
-  return batched(input, 'adaptiveAvgPool2d', (x) => {
-    const [oh, ow] = resolveOutputSize('adaptiveAvgPool2d', x, outputSize);
-    const even = evenParams(x, oh, ow, 'adaptiveAvgPool2d');
+  const [oh, ow] = resolveOutputSize('adaptiveAvgPool2d', input, outputSize);
+  const even = evenParams(input, oh, ow, 'adaptiveAvgPool2d');
+  return batched(input, (x) => {
     if (even) return avgPoolWith(x, even);
     const windows = adaptiveWindows(x, oh, ow);
     const X = x.data;
@@ -150,9 +157,9 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: OutputSize): Tensor
 }
 
 export function adaptiveMaxPool2d(input: Tensor, outputSize: OutputSize): Tensor {
-  return batched(input, 'adaptiveMaxPool2d', (x) => {
-    const [oh, ow] = resolveOutputSize('adaptiveMaxPool2d', x, outputSize);
-    const even = evenParams(x, oh, ow, 'adaptiveMaxPool2d');
+  const [oh, ow] = resolveOutputSize('adaptiveMaxPool2d', input, outputSize);
+  const even = evenParams(input, oh, ow, 'adaptiveMaxPool2d');
+  return batched(input, (x) => {
     if (even) return maxPoolWith(x, even);
     const windows = adaptiveWindows(x, oh, ow);
     const X = x.data;

@@ -20,7 +20,7 @@ interface Reduction {
 }
 
 function plan(x: Tensor, dims: number | readonly number[] | undefined, keepdim: boolean, op: string): Reduction {
-  const reduced = normDims(dims, x.ndim, op);
+  const reduced = normDims(dims, x.shape, op);
   const keptShape = x.shape.map((d, i) => (reduced.includes(i) ? 1 : d));
   const keptStrides = stridesOf(keptShape).map((s, i) => (reduced.includes(i) ? 0 : s));
   const targets = new Int32Array(x.size);
@@ -119,7 +119,7 @@ function argExtreme(op: string, x: Tensor, dim: number | undefined, keepdim: boo
     for (let i = 1; i < src.length; i++) if (isBetter(src[i], src[best], better)) best = i;
     return new Tensor(Float32Array.of(best), keepdim ? x.shape.map(() => 1) : []);
   }
-  const d = normDim(dim, Math.max(x.ndim, 1), op);
+  const d = normDim(dim, Math.max(x.ndim, 1), op, x.shape);
   const length = x.shape[d] ?? 1;
   const inner = sizeOf(x.shape.slice(d + 1));
   const outer = sizeOf(x.shape.slice(0, d));

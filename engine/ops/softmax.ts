@@ -18,7 +18,7 @@ export function forEachSlice(shape: readonly number[], dim: number, fn: (base: n
 function checkedDim(x: Tensor, dim: number, op: string): number {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
   if (dim === undefined) throw new TypeError(`${op}: dim is required (PyTorch's implicit dim is deprecated)`);
-  return normDim(dim, Math.max(x.ndim, 1), op);
+  return normDim(dim, Math.max(x.ndim, 1), op, x.shape);
 }
 
 /** log Σ e^x over one slice, computed as max + log Σ e^(x − max). */
