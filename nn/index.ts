@@ -1,0 +1,26 @@
+// tg.nn: modules, layers, losses, init, the course's models, and the tools around them.
+
+export { Module, type ForwardHook, type ForwardPreHook, type HookHandle, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
+export { Parameter } from './parameter.js';
+export * as init from './init.js';
+
+export { Linear, LazyLinear, type LinearOptions, type LazyLinearOptions } from './layers/linear.js';
+export { Conv2d, type Conv2dOptions } from './layers/conv.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, type MaxPool2dOptions, type AvgPool2dOptions, type AdaptivePoolOptions } from './layers/pooling.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/normalization.js';
+export { Dropout, Dropout2d, type DropoutOptions } from './layers/dropout.js';
+export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from './layers/activation.js';
+export { Flatten, Identity } from './layers/basic.js';
+export { Sequential, ModuleList } from './layers/container.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type CrossEntropyLossOptions } from './loss.js';
+
+export { CNN, type CNNOptions, type ConvParams } from './models/cnn.js';
+export { ResidualBlock, ResidualBottleneckBlock, ResNet, type ResidualBlockOptions, type ResidualBottleneckBlockOptions, type ResNetOptions } from './models/residual.js';
+export { ArgMaxClassifier } from './models/classifier.js';
+export { VGG, VGGSmall, vgg16, vggSmall, type VGGOptions } from './models/vgg.js';
+export { ResNet18, BasicBlock, resnet18 } from './models/resnet.js';
+export { type ActivationType, type PoolingType } from './models/blocks.js';
+
+export { summary, type SummaryRow, type SummaryResult } from './summary.js';
+export { receptiveField, type ReceptiveFieldLayer } from './receptive-field.js';
+export { convOutputSize, conv2dParameterCount, outputShape } from './shapes.js';

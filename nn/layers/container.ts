@@ -1,0 +1,78 @@
+// Sequential and ModuleList: children named 0, 1, 2, … (the keys in state dicts: `features.0.weight`).
+
+import type { Tensor } from '../../engine/index.js';
+import { Module } from '../module.js';
+
+function normIndex(i: number, n: number, what: string): number {
+  if (!Number.isInteger(i) || i < -n || i >= n) throw new RangeError(`${what}: index ${i} is out of range for ${n} modules`);
+  return i < 0 ? i + n : i;
+}
+
+abstract class ModuleArray extends Module implements Iterable<Module> {
+  constructor(modules: Iterable<Module>) {
+    super();
+    let i = 0;
+    for (const m of modules) {
+      if (!(m instanceof Module)) throw new TypeError(`${new.target.name}: item ${i} is not a Module (got ${m === null ? 'null' : typeof m})`);
+      this.addModule(String(i++), m);
+    }
+  }
+
+  get length(): number {
+    return [...this.namedChildren()].length;
+  }
+
+  /** The i-th module; negative counts from the end. */
+  at(i: number): Module {
+    const kids = [...this.children()];
+    return kids[normIndex(i, kids.length, `${this.constructor.name}.at`)];
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children();
+  }
+
+  /** Appends a module under the next index. */
+  append(m: Module): this {
+    if (!(m instanceof Module)) throw new TypeError(`${this.constructor.name}.append: expected a Module`);
+    this.addModule(String(this.length), m);
+    return this;
+  }
+}
+
+/** Runs its modules in order, each on the previous one's output. */
+export class Sequential extends ModuleArray {
+  constructor(...modules: Module[] | [Iterable<Module>]) {
+    const list = modules.length === 1 && !(modules[0] instanceof Module) ? [...(modules[0] as Iterable<Module>)] : (modules as Module[]);
+    super(list);
+  }
+
+  forward(x: Tensor): Tensor {
+    let y: unknown = x;
+    for (const m of this.children()) y = m.forward(y);
+    return y as Tensor;
+  }
+
+  /** A Sequential of modules start … end − 1 (Python slice rules: negatives count from the end). Shares them. */
+  slice(start = 0, end?: number): Sequential {
+    const kids = [...this.children()];
+    return new Sequential(kids.slice(start, end));
+  }
+
+  outputShape(input: readonly number[]): number[] {
+    let shape = [...input];
+    for (const m of this.children()) {
+      const f = (m as { outputShape?: (s: readonly number[]) => number[] }).outputShape;
+      if (typeof f !== 'function') throw new TypeError(`Sequential.outputShape: ${m.constructor.name} cannot compute its output shape`);
+      shape = f.call(m, shape);
+    }
+    return shape;
+  }
+}
+
+/** A list of modules that registers them (for state dicts, parameters) but has no forward of its own. */
+export class ModuleList extends ModuleArray {
+  forward(): never {
+    throw new TypeError('ModuleList: has no forward; iterate over it and call its modules');
+  }
+}

@@ -1,0 +1,89 @@
+// Conv2d: PyTorch's layer over tg.conv2d, with its default init and print.
+
+import { Tensor, conv2d, formatShape, type Generator } from '../../engine/index.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
+import { resetLinearLike } from '../init.js';
+import { checkPositiveInt, checkTensor, pair, py, type Pair } from './util.js';
+
+export interface Conv2dOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: Pair;
+  stride?: Pair;
+  /** zeros on each side, or 'same' (output size = input size, stride 1) / 'valid' (none) */
+  padding?: Pair | 'same' | 'valid';
+  dilation?: Pair;
+  groups?: number;
+  bias?: boolean;
+  generator?: Generator;
+}
+
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number] | 'same' | 'valid';
+  readonly dilation: [number, number];
+  readonly groups: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(options: Conv2dOptions) {
+    super();
+    const name = 'Conv2d';
+    this.inChannels = checkPositiveInt(name, 'inChannels', options?.inChannels);
+    this.outChannels = checkPositiveInt(name, 'outChannels', options.outChannels);
+    this.kernelSize = pair(options.kernelSize, 'kernelSize', name);
+    this.stride = pair(options.stride ?? 1, 'stride', name);
+    const padding = options.padding ?? 0;
+    this.padding = padding === 'same' || padding === 'valid' ? padding : pair(padding, 'padding', name);
+    this.dilation = pair(options.dilation ?? 1, 'dilation', name);
+    this.groups = checkPositiveInt(name, 'groups', options.groups ?? 1);
+    if (this.kernelSize.includes(0) || this.stride.includes(0) || this.dilation.includes(0)) {
+      throw new RangeError(`${name}: kernelSize, stride and dilation must be positive, got ${JSON.stringify(options)}`);
+    }
+    if (this.inChannels % this.groups !== 0 || this.outChannels % this.groups !== 0) {
+      throw new RangeError(`${name}: inChannels (${this.inChannels}) and outChannels (${this.outChannels}) must both be divisible by groups (${this.groups})`);
+    }
+    if (padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1)) {
+      throw new RangeError(`${name}: padding 'same' needs stride 1, got stride ${py(this.stride)}`);
+    }
+    const [kh, kw] = this.kernelSize;
+    this.weight = new Parameter(new Float32Array((this.outChannels * this.inChannels * kh * kw) / this.groups), [this.outChannels, this.inChannels / this.groups, kh, kw]);
+    this.bias = options.bias === false ? null : new Parameter(new Float32Array(this.outChannels), [this.outChannels]);
+    resetLinearLike(this.weight, this.bias, options.generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    checkTensor('Conv2d', x);
+    const c = x.ndim === 4 ? x.shape[1] : x.ndim === 3 ? x.shape[0] : -1;
+    if (c !== this.inChannels) {
+      throw new RangeError(`${this.toString()}: expected input [N, ${this.inChannels}, H, W] or [${this.inChannels}, H, W], got ${formatShape(x.shape)}`);
+    }
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+
+  /** [N, C, H, W] → [N, outChannels, H', W'] by the conv output-size formula. */
+  outputShape(input: readonly number[]): number[] {
+    const [h, w] = input.slice(-2);
+    const eff = (i: 0 | 1) => this.dilation[i] * (this.kernelSize[i] - 1) + 1;
+    const size = (n: number, i: 0 | 1) => {
+      if (this.padding === 'same') return n;
+      const p = this.padding === 'valid' ? 0 : this.padding[i];
+      return Math.floor((n + 2 * p - eff(i)) / this.stride[i]) + 1;
+    };
+    return [...input.slice(0, -3), this.outChannels, size(h, 0), size(w, 1)];
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}`;
+    if (typeof this.padding === 'string') s += `, padding=${this.padding}`; // Python formats the string unquoted
+    else if (this.padding.some((p) => p !== 0)) s += `, padding=${py(this.padding)}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${py(this.dilation)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (this.bias === null) s += ', bias=False';
+    return s;
+  }
+}

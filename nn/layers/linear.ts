@@ -1,0 +1,111 @@
+// Linear (y = x·Wᵀ + b) and LazyLinear, which learns its input size at the first forward.
+
+import { Tensor, linear, formatShape, type Generator } from '../../engine/index.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
+import { resetLinearLike } from '../init.js';
+import { checkPositiveInt, checkTensor, py } from './util.js';
+
+export interface LinearOptions {
+  inFeatures: number;
+  outFeatures: number;
+  bias?: boolean;
+  /** where the initial weights come from (default: the global generator, see tg.manualSeed) */
+  generator?: Generator;
+}
+
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(options: LinearOptions) {
+    super();
+    this.inFeatures = checkPositiveInt('Linear', 'inFeatures', options?.inFeatures);
+    this.outFeatures = checkPositiveInt('Linear', 'outFeatures', options.outFeatures);
+    this.weight = new Parameter(new Float32Array(this.outFeatures * this.inFeatures), [this.outFeatures, this.inFeatures]);
+    this.bias = options.bias === false ? null : new Parameter(new Float32Array(this.outFeatures), [this.outFeatures]);
+    this.resetParameters(options.generator);
+  }
+
+  resetParameters(generator?: Generator): void {
+    resetLinearLike(this.weight, this.bias, generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    checkTensor('Linear', x);
+    if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
+      throw new RangeError(
+        `Linear(in_features=${this.inFeatures}, out_features=${this.outFeatures}): expected input [..., ${this.inFeatures}], got ${formatShape(x.shape)}` +
+          (x.ndim > 2 ? ' (flatten it first, e.g. with nn.Flatten)' : ''),
+      );
+    }
+    return linear(x, this.weight, this.bias);
+  }
+
+  outputShape(input: readonly number[]): number[] {
+    return [...input.slice(0, -1), this.outFeatures];
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${py(this.bias !== null)}`;
+  }
+}
+
+export interface LazyLinearOptions {
+  outFeatures: number;
+  bias?: boolean;
+  generator?: Generator;
+}
+
+/**
+ * A Linear whose inFeatures is the size of the last dim of the first input it sees: no need to work
+ * out the flattened size after the conv layers. Parameters exist only after that first forward (an
+ * optimizer must be made after it, as with PyTorch's lazy modules).
+ */
+export class LazyLinear extends Module {
+  inFeatures = 0;
+  readonly outFeatures: number;
+  weight: Parameter | null = null;
+  bias: Parameter | null = null;
+  readonly #withBias: boolean;
+  readonly #generator?: Generator;
+
+  constructor(options: LazyLinearOptions) {
+    super();
+    this.outFeatures = checkPositiveInt('LazyLinear', 'outFeatures', options?.outFeatures);
+    this.#withBias = options.bias !== false;
+    this.#generator = options.generator;
+  }
+
+  get initialized(): boolean {
+    return this.weight !== null;
+  }
+
+  forward(x: Tensor): Tensor {
+    checkTensor('LazyLinear', x);
+    if (x.ndim === 0) throw new RangeError('LazyLinear: expected input [..., inFeatures], got a 0-d tensor');
+    if (!this.initialized) this.materialize(x.shape[x.ndim - 1]);
+    if (x.shape[x.ndim - 1] !== this.inFeatures) {
+      throw new RangeError(`LazyLinear: initialised with ${this.inFeatures} input features at the first forward, now got input ${formatShape(x.shape)}`);
+    }
+    return linear(x, this.weight!, this.bias);
+  }
+
+  /** Creates the parameters for `inFeatures` inputs (what the first forward does). */
+  materialize(inFeatures: number): void {
+    this.inFeatures = checkPositiveInt('LazyLinear', 'inFeatures', inFeatures);
+    this.weight = new Parameter(new Float32Array(this.outFeatures * inFeatures), [this.outFeatures, inFeatures]);
+    this.bias = this.#withBias ? new Parameter(new Float32Array(this.outFeatures), [this.outFeatures]) : null;
+    resetLinearLike(this.weight, this.bias, this.#generator);
+  }
+
+  outputShape(input: readonly number[]): number[] {
+    return [...input.slice(0, -1), this.outFeatures];
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${py(this.#withBias)}`;
+  }
+}

@@ -1,0 +1,65 @@
+// Adam and AdamW. Adam adds weight decay to the gradient (L2); AdamW shrinks the weights directly
+// (decoupled weight decay), so the decay is not rescaled by the adaptive denominator.
+
+import type { Tensor } from '../../engine/index.js';
+import { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer.js';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+  maximize?: boolean;
+}
+
+function checked(name: string, o: Required<AdamOptions>): Record<string, number | boolean> {
+  const [beta1, beta2] = o.betas;
+  if (!(o.lr >= 0)) throw new RangeError(`${name}: lr must be >= 0, got ${o.lr}`);
+  if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) throw new RangeError(`${name}: betas must be in [0, 1), got [${o.betas}]`);
+  if (!(o.eps >= 0)) throw new RangeError(`${name}: eps must be >= 0, got ${o.eps}`);
+  if (!(o.weightDecay >= 0)) throw new RangeError(`${name}: weightDecay must be >= 0, got ${o.weightDecay}`);
+  // betas are kept as two numbers so that a group's hyperparameters stay flat
+  return { lr: o.lr, beta1, beta2, eps: o.eps, weightDecay: o.weightDecay, amsgrad: o.amsgrad, maximize: o.maximize };
+}
+
+abstract class AdamBase extends Optimizer {
+  protected abstract readonly decoupled: boolean;
+
+  protected update(p: Float32Array, grad: Float32Array, s: ParamState, group: ParamGroup): void {
+    const { lr, beta1, beta2, eps, weightDecay, amsgrad, maximize } = group as unknown as {
+      lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean;
+    };
+    const step = ((s.step as number | undefined) ?? 0) + 1;
+    s.step = step;
+    const m = this.buffer(s, 'exp_avg', p.length);
+    const v = this.buffer(s, 'exp_avg_sq', p.length);
+    const vMax = amsgrad ? this.buffer(s, 'max_exp_avg_sq', p.length) : null;
+    const stepSize = lr / (1 - beta1 ** step);
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+    if (this.decoupled && weightDecay !== 0) for (let i = 0; i < p.length; i++) p[i] *= 1 - lr * weightDecay;
+    for (let i = 0; i < p.length; i++) {
+      let g = maximize ? -grad[i] : grad[i];
+      if (!this.decoupled) g += weightDecay * p[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      let second = v[i];
+      if (vMax) second = vMax[i] = Math.max(vMax[i], v[i]);
+      p[i] -= (stepSize * m[i]) / (Math.sqrt(second) / bc2Sqrt + eps);
+    }
+  }
+}
+
+export class Adam extends AdamBase {
+  protected readonly decoupled = false;
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, options: AdamOptions = {}) {
+    super(params, checked('Adam', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...options }));
+  }
+}
+
+export class AdamW extends AdamBase {
+  protected readonly decoupled = true;
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, options: AdamOptions = {}) {
+    super(params, checked('AdamW', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...options }));
+  }
+}

@@ -1,0 +1,136 @@
+// The Optimizer base: parameter groups with their hyperparameters, per-parameter state, zeroGrad,
+// and a state dict shaped like PyTorch's ({ state: {index: {...}}, paramGroups: [{..., params: [index]}] }).
+// Updates write into each parameter's Float32Array in place, so modules keep pointing at them.
+
+import { Tensor, noGrad } from '../../engine/index.js';
+
+export type Hyper = Record<string, number | boolean>;
+
+/** A group of parameters with its own hyperparameters (any not given fall back to the optimizer's). */
+export interface ParamGroupSpec {
+  params: Iterable<Tensor>;
+  [option: string]: unknown;
+}
+
+export interface ParamGroup {
+  params: Tensor[];
+  lr: number;
+  [option: string]: number | boolean | Tensor[];
+}
+
+/** Per-parameter state: moment buffers as Float32Arrays, the step count as a number. */
+export type ParamState = Record<string, Float32Array | number>;
+
+export interface OptimizerStateDict {
+  state: Record<number, Record<string, number | number[]>>;
+  paramGroups: Array<Record<string, number | boolean | number[]>>;
+}
+
+export abstract class Optimizer {
+  readonly paramGroups: ParamGroup[] = [];
+  readonly state = new Map<Tensor, ParamState>();
+  readonly defaults: Hyper;
+
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, defaults: Hyper) {
+    this.defaults = defaults;
+    const list = [...(params as Iterable<Tensor | ParamGroupSpec>)];
+    if (list.length === 0) throw new RangeError(`${new.target.name}: got an empty parameter list`);
+    const groups: ParamGroupSpec[] = list.every((p) => p instanceof Tensor) ? [{ params: list as Tensor[] }] : (list as ParamGroupSpec[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  addParamGroup(spec: ParamGroupSpec): void {
+    const name = this.constructor.name;
+    if (!spec || typeof spec !== 'object' || !('params' in spec)) throw new TypeError(`${name}: a parameter group must be an object with params`);
+    const params = [...spec.params];
+    params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new TypeError(`${name}: parameter ${i} of a group is not a Tensor`);
+      if (p.gradNode) throw new RangeError(`${name}: parameter ${i} is not a leaf tensor (it was computed from others); optimize leaves only`);
+    });
+    const seen = new Set(this.paramGroups.flatMap((g) => g.params));
+    if (params.some((p) => seen.has(p))) throw new RangeError(`${name}: some parameters appear in more than one parameter group`);
+    const group: ParamGroup = { ...this.defaults, params } as ParamGroup;
+    for (const [k, v] of Object.entries(spec)) {
+      if (k === 'params') continue;
+      if (k === 'betas' && Array.isArray(v) && 'beta1' in this.defaults) {
+        [group.beta1, group.beta2] = v as [number, number]; // Adam's pair, kept flat
+        continue;
+      }
+      if (!(k in this.defaults)) throw new RangeError(`${name}: unknown option '${k}' in a parameter group (known: ${Object.keys(this.defaults).join(', ')})`);
+      group[k] = v as number | boolean;
+    }
+    this.paramGroups.push(group);
+  }
+
+  /** Clears every parameter's gradient (to null, like PyTorch's set_to_none default). */
+  zeroGrad(): void {
+    for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
+  }
+
+  /** One update of every parameter that has a gradient. */
+  step(): void {
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          if (p.grad === null) continue;
+          let s = this.state.get(p);
+          if (!s) this.state.set(p, (s = {}));
+          this.update(p.data, p.grad.data, s, group, p);
+        }
+      }
+    });
+  }
+
+  /** The update rule for one parameter: change `param` in place from `grad` and its state. */
+  protected abstract update(param: Float32Array, grad: Float32Array, state: ParamState, group: ParamGroup, tensor: Tensor): void;
+
+  /** A moment buffer of the parameter's size, created (zeroed) on first use. */
+  protected buffer(state: ParamState, key: string, size: number): Float32Array {
+    let b = state[key];
+    if (!(b instanceof Float32Array)) state[key] = b = new Float32Array(size);
+    return b;
+  }
+
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    const paramGroups = this.paramGroups.map((g) => {
+      const { params, ...hyper } = g;
+      return { ...(hyper as Hyper), params: params.map((p) => (index.has(p) ? index.get(p)! : (index.set(p, index.size), index.size - 1))) };
+    });
+    const state: OptimizerStateDict['state'] = {};
+    for (const [p, s] of this.state) {
+      const entry: Record<string, number | number[]> = {};
+      for (const [k, v] of Object.entries(s)) entry[k] = v instanceof Float32Array ? Array.from(v) : v;
+      state[index.get(p)!] = entry;
+    }
+    return { state, paramGroups };
+  }
+
+  loadStateDict(sd: OptimizerStateDict): void {
+    const name = this.constructor.name;
+    if (!sd || !Array.isArray(sd.paramGroups) || sd.paramGroups.length !== this.paramGroups.length) {
+      throw new RangeError(`${name}.loadStateDict: expected ${this.paramGroups.length} parameter groups, got ${sd?.paramGroups?.length}`);
+    }
+    const byIndex = new Map<number, Tensor>();
+    sd.paramGroups.forEach((g, i) => {
+      const ids = g.params as number[];
+      const own = this.paramGroups[i].params;
+      if (ids.length !== own.length) throw new RangeError(`${name}.loadStateDict: group ${i} has ${own.length} parameters, the state dict ${ids.length}`);
+      ids.forEach((id, j) => byIndex.set(id, own[j]));
+    });
+    this.state.clear();
+    for (const [id, entry] of Object.entries(sd.state)) {
+      const p = byIndex.get(Number(id));
+      if (!p) throw new RangeError(`${name}.loadStateDict: state for parameter ${id}, which no group lists`);
+      const s: ParamState = {};
+      for (const [k, v] of Object.entries(entry)) {
+        if (Array.isArray(v) && v.length !== p.size) throw new RangeError(`${name}.loadStateDict: state '${k}' of parameter ${id} has ${v.length} values, the parameter ${p.size}`);
+        s[k] = Array.isArray(v) ? Float32Array.from(v) : v;
+      }
+      this.state.set(p, s);
+    }
+    sd.paramGroups.forEach((g, i) => {
+      for (const [k, v] of Object.entries(g)) if (k !== 'params') this.paramGroups[i][k] = v as number | boolean;
+    });
+  }
+}

@@ -1,0 +1,40 @@
+// SGD with momentum, dampening, Nesterov momentum and L2 weight decay, step for step as torch.optim.SGD.
+
+import type { Tensor } from '../../engine/index.js';
+import { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer.js';
+
+export interface SGDOptions {
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
+
+export class SGD extends Optimizer {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, options: SGDOptions = {}) {
+    const o = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options };
+    if (!(o.lr >= 0)) throw new RangeError(`SGD: lr must be >= 0, got ${o.lr}`);
+    if (!(o.momentum >= 0)) throw new RangeError(`SGD: momentum must be >= 0, got ${o.momentum}`);
+    if (!(o.weightDecay >= 0)) throw new RangeError(`SGD: weightDecay must be >= 0, got ${o.weightDecay}`);
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) throw new RangeError('SGD: Nesterov momentum needs momentum > 0 and dampening 0');
+    super(params, o);
+  }
+
+  protected update(p: Float32Array, g: Float32Array, s: ParamState, group: ParamGroup): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group as unknown as Required<SGDOptions>;
+    const first = !(s.momentum_buffer instanceof Float32Array);
+    const buf = momentum !== 0 ? this.buffer(s, 'momentum_buffer', p.length) : null;
+    const sign = maximize ? 1 : -1;
+    for (let i = 0; i < p.length; i++) {
+      let d = g[i] + weightDecay * p[i];
+      if (buf) {
+        // the first step starts the buffer at the gradient itself (no dampening), as PyTorch does
+        buf[i] = first ? d : momentum * buf[i] + (1 - dampening) * d;
+        d = nesterov ? d + momentum * buf[i] : buf[i];
+      }
+      p[i] += sign * lr * d;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+// Loss modules against PyTorch (tests/fixtures/nn/losses.json): value and input gradient.
+
+import { describe, expect, it } from 'vitest';
+import { Tensor } from '../../engine/index.js';
+import * as nn from '../../nn/index.js';
+import { assertClose, det, loadCases, type FixtureTensor } from './helpers.js';
+
+interface LossCase {
+  name: string;
+  ctor: 'CrossEntropyLoss' | 'NLLLoss' | 'MSELoss' | 'BCEWithLogitsLoss';
+  options: Record<string, unknown>;
+  input_shape: number[];
+  target: FixtureTensor;
+  target_kind: 'index' | 'tensor';
+  output: FixtureTensor;
+  input_grad: FixtureTensor;
+}
+
+const cases = loadCases<LossCase>('losses.json');
+
+describe('losses match PyTorch', () => {
+  it('has the fixture cases', () => expect(cases.length).toBe(8));
+  for (const c of cases) {
+    it(c.name, () => {
+      const options = { ...c.options };
+      if (options.weight === 'w') options.weight = det([5], 77, 1, 1);
+      const Loss = nn[c.ctor] as unknown as new (o: unknown) => nn.Module;
+      const loss = new Loss(options);
+      const x = det(c.input_shape, 3000, 4);
+      x.requiresGrad = true;
+      const target = new Tensor(Float32Array.from(c.target.data), c.target.shape);
+      const out = loss.forward(x, target) as Tensor;
+      assertClose(`${c.name}: value`, out, c.output);
+      out.backward(det(out.shape, 4000, 1, 1));
+      assertClose(`${c.name}: input grad`, x.grad, c.input_grad);
+    });
+  }
+
+  it('CrossEntropyLoss keeps its class weights as a buffer, like PyTorch', () => {
+    const loss = new nn.CrossEntropyLoss({ weight: det([3], 1, 1, 1) });
+    expect(Object.keys(loss.stateDict())).toEqual(['weight']);
+    expect(new nn.MSELoss().stateDict()).toEqual({});
+  });
+});
