@@ -79,7 +79,10 @@ export interface Kernels {
   conv2dBackwardInput(gradOutput: Tensor, weight: Tensor, p: Conv2dParams): Tensor;
   /** gradient w.r.t. the weight: [outChannels, inChannels / groups, kernelHeight, kernelWidth] */
   conv2dBackwardWeight(gradOutput: Tensor, x: Tensor, p: Conv2dParams): Tensor;
-  /** output [batch, channels, outHeight, outWidth] and, per output, the flat h·W + w index of its max in the input plane */
+  /**
+   * output [batch, channels, outHeight, outWidth] and, per output, the flat h·W + w index of its max in
+   * the input plane, or -1 (with output -inf) for a window that covers only padding, which dilation allows
+   */
   maxPool2d(x: Tensor, p: Pool2dParams): { output: Tensor; indices: Tensor };
   maxPool2dBackward(gradOutput: Tensor, indices: Tensor, p: Pool2dParams): Tensor;
   avgPool2d(x: Tensor, p: Pool2dParams): Tensor;

@@ -53,6 +53,7 @@ export function maxPool2dBackward(gradOutput: Tensor, indices: Tensor, p: Pool2d
   const outPlane = p.outHeight * p.outWidth;
   const gx = new Float32Array(p.batch * p.channels * inPlane);
   for (let o = 0; o < G.length; o++) {
+    if (I[o] < 0) continue; // a window of padding only (possible with dilation): its -inf came from no input
     const plane = Math.floor(o / outPlane);
     gx[plane * inPlane + I[o]] += G[o];
   }
