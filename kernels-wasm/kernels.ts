@@ -1,0 +1,255 @@
+// The Kernels interface on top of the WASM module: copy the operands into WASM memory, run, copy the
+// result out into a fresh Float32Array. Sizes are checked here so that a wrong call fails with the
+// kernel's name and the sizes instead of reading the wrong memory.
+//
+// With worker threads, each kernel is split into independent parts: convolution and pooling by images
+// of the batch (the weight gradient sums one partial gradient per thread), GEMM by batch matrices or
+// else by rows or columns of C.
+
+import { Tensor, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/index.js';
+import type { WasmInstance } from './loader.js';
+import type { TaskExport } from './threads.js';
+
+function expectSize(kernel: string, what: string, t: Tensor, expected: number, detail: string): void {
+  if (t.size !== expected) {
+    throw new RangeError(`wasm ${kernel}: ${what} has ${t.size} values (shape [${t.shape.join(',')}]) but ${detail} = ${expected}`);
+  }
+}
+
+const convFields = [
+  'batch', 'inChannels', 'inHeight', 'inWidth', 'outChannels', 'outHeight', 'outWidth', 'kernelHeight', 'kernelWidth',
+  'strideHeight', 'strideWidth', 'padTop', 'padLeft', 'dilationHeight', 'dilationWidth', 'groups',
+] as const satisfies ReadonlyArray<keyof Conv2dParams>;
+
+const poolFields = [
+  'batch', 'channels', 'inHeight', 'inWidth', 'outHeight', 'outWidth', 'kernelHeight', 'kernelWidth',
+  'strideHeight', 'strideWidth', 'padHeight', 'padWidth', 'dilationHeight', 'dilationWidth', 'countIncludePad',
+] as const satisfies ReadonlyArray<keyof Pool2dParams>;
+
+function describeConv(p: Conv2dParams): string {
+  return `input [${p.batch},${p.inChannels},${p.inHeight},${p.inWidth}], weight [${p.outChannels},${p.inChannels / p.groups},${p.kernelHeight},${p.kernelWidth}], output [${p.batch},${p.outChannels},${p.outHeight},${p.outWidth}], groups ${p.groups}`;
+}
+
+function checkConv(kernel: string, p: Conv2dParams): void {
+  const ints = convFields.every((f) => Number.isInteger(p[f]));
+  if (!ints || p.groups < 1 || p.inChannels % p.groups !== 0 || p.outChannels % p.groups !== 0) {
+    throw new RangeError(`wasm ${kernel}: inconsistent parameters (${describeConv(p)})`);
+  }
+}
+
+/** Splits `total` items into at most `parts` contiguous [start, count] runs, multiples of `unit` but the last. */
+function split(total: number, parts: number, unit = 1): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  const per = Math.ceil(total / parts / unit) * unit;
+  for (let start = 0; start < total; start += per) runs.push([start, Math.min(per, total - start)]);
+  return runs;
+}
+
+/** Below this many multiply-adds (or inputs, for pooling) a kernel runs on one thread: waking a worker costs microseconds. */
+export const PARALLEL_MIN_WORK = 1 << 18;
+
+export function createKernels(instance: WasmInstance, { parallelMinWork = PARALLEL_MIN_WORK } = {}): Kernels {
+  const { exports: wasm, arena, pool } = instance;
+  const threads = pool?.size ?? 1;
+  const i32 = () => new Int32Array(wasm.memory.buffer);
+  const exportsByName = wasm as unknown as Record<TaskExport, (...a: number[]) => void>;
+
+  /** Runs the tasks, one per thread (the first on this one). */
+  function run(what: string, tasks: Array<[TaskExport, number[]]>): void {
+    if (pool && tasks.length > 1) pool.run(what, tasks);
+    else for (const [name, args] of tasks) exportsByName[name](...args);
+  }
+
+  /** Writes the params as i32s in the field order the AssemblyScript classes declare. */
+  function writeParams(ptr: number, values: readonly number[]): void {
+    i32().set(values, ptr >> 2);
+  }
+
+  const gemm = (a: Tensor, b: Tensor, p: GemmParams): Tensor => {
+    const { batch, m, n, k, transA, transB, batchA, batchB } = p;
+    const shape = `(batch ${batch}, m ${m}, n ${n}, k ${k}, batchA ${batchA}, batchB ${batchB})`;
+    if (![batch, m, n, k].every((v) => Number.isInteger(v) && v >= 0) || (batchA !== 1 && batchA !== batch) || (batchB !== 1 && batchB !== batch)) {
+      throw new RangeError(`wasm gemm: inconsistent sizes ${shape}`);
+    }
+    expectSize('gemm', 'A', a, batchA * m * k, `batchA·m·k ${shape}`);
+    expectSize('gemm', 'B', b, batchB * k * n, `batchB·k·n ${shape}`);
+    const size = batch * m * n;
+    if (size === 0) return new Tensor(new Float32Array(0), [batch, m, n]);
+    arena.reset();
+    const pa = arena.alloc(a.size);
+    const pb = arena.alloc(b.size);
+    const pc = arena.alloc(size);
+    const mem = arena.commit(`wasm gemm ${shape}`);
+    mem.set(a.data, pa >> 2);
+    mem.set(b.data, pb >> 2);
+    const strideA = batchA === 1 ? 0 : m * k, strideB = batchB === 1 ? 0 : k * n;
+    const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
+    const parts = batch * m * n * k < parallelMinWork ? 1 : threads;
+    if (parts === 1 || batch >= parts) {
+      // whole matrices per thread
+      run(`wasm gemm ${shape}`, split(batch, parts).map(([b0, count]): [TaskExport, number[]] => [
+        'gemmBatched', [count, m, n, k, pa + 4 * b0 * strideA, strideA, tA, pb + 4 * b0 * strideB, strideB, tB, pc + 4 * b0 * m * n],
+      ]));
+    } else {
+      // fewer matrices than threads: split each C into row blocks (or column blocks when it is wide)
+      const lda = transA ? m : k, ldb = transB ? k : n;
+      for (let bi = 0; bi < batch; bi++) {
+        const a0 = pa + 4 * bi * strideA, b0 = pb + 4 * bi * strideB, c0 = pc + 4 * bi * m * n;
+        const tasks: Array<[TaskExport, number[]]> = m >= n
+          ? split(m, parts, 4).map(([i0, rows]) => ['gemm', [rows, n, k, a0 + 4 * (transA ? i0 : i0 * k), lda, tA, b0, ldb, tB, c0 + 4 * i0 * n, n, 0]])
+          : split(n, parts, 8).map(([j0, cols]) => ['gemm', [m, cols, k, a0, lda, tA, b0 + 4 * (transB ? j0 * k : j0), ldb, tB, c0 + 4 * j0, n, 0]]);
+        run(`wasm gemm ${shape}`, tasks);
+      }
+    }
+    return new Tensor(mem.slice(pc >> 2, (pc >> 2) + size), [batch, m, n]);
+  };
+
+  /**
+   * Splits the batch into one part per thread (one part for small convolutions) and gives each part its
+   * params (batch = the part's images) and its im2col scratch (the module chooses the size: colFloats).
+   */
+  function convParts(kernel: string, p: Conv2dParams): Array<{ n0: number; pp: number; pcol: number }> {
+    const work = p.batch * p.outChannels * p.outHeight * p.outWidth * (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
+    const runs = split(p.batch, work < parallelMinWork ? 1 : threads);
+    arena.reset();
+    const pps = runs.map(() => arena.alloc(convFields.length));
+    arena.commit(`wasm ${kernel} (${describeConv(p)})`);
+    runs.forEach(([, count], i) => writeParams(pps[i], convFields.map((f) => (f === 'batch' ? count : p[f]))));
+    return runs.map(([n0], i) => ({ n0, pp: pps[i], pcol: arena.alloc(wasm.colFloats(pps[i])) }));
+  }
+  const inSize = (p: Conv2dParams) => p.batch * p.inChannels * p.inHeight * p.inWidth;
+  const outSize = (p: Conv2dParams) => p.batch * p.outChannels * p.outHeight * p.outWidth;
+  const weightSize = (p: Conv2dParams) => p.outChannels * (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
+
+  const conv2d = (x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv2dParams): Tensor => {
+    checkConv('conv2d', p);
+    expectSize('conv2d', 'input', x, inSize(p), `N·C·H·W (${describeConv(p)})`);
+    expectSize('conv2d', 'weight', weight, weightSize(p), `outC·C/groups·kH·kW (${describeConv(p)})`);
+    if (bias) expectSize('conv2d', 'bias', bias, p.outChannels, 'outChannels');
+    const parts = convParts('conv2d', p);
+    const px = arena.alloc(x.size);
+    const pw = arena.alloc(weight.size);
+    const pbias = bias ? arena.alloc(bias.size) : 0;
+    const py = arena.alloc(outSize(p));
+    const mem = arena.commit(`wasm conv2d (${describeConv(p)})`);
+    mem.set(x.data, px >> 2);
+    mem.set(weight.data, pw >> 2);
+    if (bias) mem.set(bias.data, pbias >> 2);
+    const inImage = 4 * p.inChannels * p.inHeight * p.inWidth, outImage = 4 * p.outChannels * p.outHeight * p.outWidth;
+    run(`wasm conv2d (${describeConv(p)})`, parts.map(({ n0, pp, pcol }) => ['conv2dForward', [pp, px + n0 * inImage, pw, pbias, py + n0 * outImage, pcol]]));
+    return new Tensor(mem.slice(py >> 2, (py >> 2) + outSize(p)), [p.batch, p.outChannels, p.outHeight, p.outWidth]);
+  };
+
+  const conv2dBackwardInput = (gradOutput: Tensor, weight: Tensor, p: Conv2dParams): Tensor => {
+    checkConv('conv2dBackwardInput', p);
+    expectSize('conv2dBackwardInput', 'gradOutput', gradOutput, outSize(p), `N·outC·outH·outW (${describeConv(p)})`);
+    expectSize('conv2dBackwardInput', 'weight', weight, weightSize(p), `outC·C/groups·kH·kW (${describeConv(p)})`);
+    const parts = convParts('conv2dBackwardInput', p);
+    const pg = arena.alloc(gradOutput.size);
+    const pw = arena.alloc(weight.size);
+    const pgx = arena.alloc(inSize(p));
+    const mem = arena.commit(`wasm conv2dBackwardInput (${describeConv(p)})`);
+    mem.set(gradOutput.data, pg >> 2);
+    mem.set(weight.data, pw >> 2);
+    const inImage = 4 * p.inChannels * p.inHeight * p.inWidth, outImage = 4 * p.outChannels * p.outHeight * p.outWidth;
+    run(`wasm conv2dBackwardInput (${describeConv(p)})`, parts.map(({ n0, pp, pcol }) => ['conv2dBackwardInput', [pp, pg + n0 * outImage, pw, pgx + n0 * inImage, pcol]]));
+    return new Tensor(mem.slice(pgx >> 2, (pgx >> 2) + inSize(p)), [p.batch, p.inChannels, p.inHeight, p.inWidth]);
+  };
+
+  const conv2dBackwardWeight = (gradOutput: Tensor, x: Tensor, p: Conv2dParams): Tensor => {
+    checkConv('conv2dBackwardWeight', p);
+    expectSize('conv2dBackwardWeight', 'gradOutput', gradOutput, outSize(p), `N·outC·outH·outW (${describeConv(p)})`);
+    expectSize('conv2dBackwardWeight', 'input', x, inSize(p), `N·C·H·W (${describeConv(p)})`);
+    const shape = [p.outChannels, p.inChannels / p.groups, p.kernelHeight, p.kernelWidth];
+    if (p.batch === 0) return new Tensor(new Float32Array(weightSize(p)), shape);
+    const parts = convParts('conv2dBackwardWeight', p);
+    const pg = arena.alloc(gradOutput.size);
+    const px = arena.alloc(x.size);
+    const pgws = parts.map(() => arena.alloc(weightSize(p))); // one partial gradient per part
+    const mem = arena.commit(`wasm conv2dBackwardWeight (${describeConv(p)})`);
+    mem.set(gradOutput.data, pg >> 2);
+    mem.set(x.data, px >> 2);
+    const inImage = 4 * p.inChannels * p.inHeight * p.inWidth, outImage = 4 * p.outChannels * p.outHeight * p.outWidth;
+    run(`wasm conv2dBackwardWeight (${describeConv(p)})`, parts.map(({ n0, pp, pcol }, i) => ['conv2dBackwardWeight', [pp, pg + n0 * outImage, px + n0 * inImage, pgws[i], pcol]]));
+    const gw = mem.slice(pgws[0] >> 2, (pgws[0] >> 2) + weightSize(p));
+    for (let i = 1; i < pgws.length; i++) {
+      const partial = mem.subarray(pgws[i] >> 2, (pgws[i] >> 2) + gw.length);
+      for (let j = 0; j < gw.length; j++) gw[j] += partial[j];
+    }
+    return new Tensor(gw, shape);
+  };
+
+  const poolIn = (p: Pool2dParams) => p.batch * p.channels * p.inHeight * p.inWidth;
+  const poolOut = (p: Pool2dParams) => p.batch * p.channels * p.outHeight * p.outWidth;
+  const poolShape = (p: Pool2dParams) => [p.batch, p.channels, p.outHeight, p.outWidth];
+  const inShape = (p: Pool2dParams) => [p.batch, p.channels, p.inHeight, p.inWidth];
+  const describePool = (p: Pool2dParams) =>
+    `input [${inShape(p).join(',')}], output [${poolShape(p).join(',')}], kernel [${p.kernelHeight},${p.kernelWidth}]`;
+  const poolValues = (p: Pool2dParams, batch: number) =>
+    poolFields.map((f) => (f === 'countIncludePad' ? (p.countIncludePad ? 1 : 0) : f === 'batch' ? batch : p[f]));
+
+  /** One part of the batch per thread (for big enough inputs), each with its params; call before other allocs. */
+  function poolParts(kernel: string, p: Pool2dParams): Array<{ n0: number; pp: number }> {
+    const runs = split(p.batch, poolIn(p) < parallelMinWork ? 1 : threads);
+    arena.reset();
+    const pps = runs.map(() => arena.alloc(poolFields.length));
+    arena.commit(`wasm ${kernel} (${describePool(p)})`);
+    runs.forEach(([, count], i) => writeParams(pps[i], poolValues(p, count)));
+    return runs.map(([n0], i) => ({ n0, pp: pps[i] }));
+  }
+  const inPlanes = (p: Pool2dParams) => 4 * p.channels * p.inHeight * p.inWidth;
+  const outPlanes = (p: Pool2dParams) => 4 * p.channels * p.outHeight * p.outWidth;
+
+  const maxPool2d = (x: Tensor, p: Pool2dParams): { output: Tensor; indices: Tensor } => {
+    expectSize('maxPool2d', 'input', x, poolIn(p), `N·C·H·W (${describePool(p)})`);
+    const parts = poolParts('maxPool2d', p);
+    const px = arena.alloc(x.size);
+    const po = arena.alloc(poolOut(p));
+    const pi = arena.alloc(poolOut(p));
+    const mem = arena.commit(`wasm maxPool2d (${describePool(p)})`);
+    mem.set(x.data, px >> 2);
+    run(`wasm maxPool2d (${describePool(p)})`, parts.map(({ n0, pp }) => ['maxPool2d', [pp, px + n0 * inPlanes(p), po + n0 * outPlanes(p), pi + n0 * outPlanes(p)]]));
+    return {
+      output: new Tensor(mem.slice(po >> 2, (po >> 2) + poolOut(p)), poolShape(p)),
+      indices: new Tensor(mem.slice(pi >> 2, (pi >> 2) + poolOut(p)), poolShape(p)),
+    };
+  };
+
+  const maxPool2dBackward = (gradOutput: Tensor, indices: Tensor, p: Pool2dParams): Tensor => {
+    expectSize('maxPool2dBackward', 'gradOutput', gradOutput, poolOut(p), `N·C·outH·outW (${describePool(p)})`);
+    expectSize('maxPool2dBackward', 'indices', indices, poolOut(p), `N·C·outH·outW (${describePool(p)})`);
+    const parts = poolParts('maxPool2dBackward', p);
+    const pg = arena.alloc(gradOutput.size);
+    const pi = arena.alloc(indices.size);
+    const pgx = arena.alloc(poolIn(p));
+    const mem = arena.commit(`wasm maxPool2dBackward (${describePool(p)})`);
+    mem.set(gradOutput.data, pg >> 2);
+    mem.set(indices.data, pi >> 2);
+    run(`wasm maxPool2dBackward (${describePool(p)})`, parts.map(({ n0, pp }) => ['maxPool2dBackward', [pp, pg + n0 * outPlanes(p), pi + n0 * outPlanes(p), pgx + n0 * inPlanes(p)]]));
+    return new Tensor(mem.slice(pgx >> 2, (pgx >> 2) + poolIn(p)), inShape(p));
+  };
+
+  const avgPool2d = (x: Tensor, p: Pool2dParams): Tensor => {
+    expectSize('avgPool2d', 'input', x, poolIn(p), `N·C·H·W (${describePool(p)})`);
+    const parts = poolParts('avgPool2d', p);
+    const px = arena.alloc(x.size);
+    const po = arena.alloc(poolOut(p));
+    const mem = arena.commit(`wasm avgPool2d (${describePool(p)})`);
+    mem.set(x.data, px >> 2);
+    run(`wasm avgPool2d (${describePool(p)})`, parts.map(({ n0, pp }) => ['avgPool2d', [pp, px + n0 * inPlanes(p), po + n0 * outPlanes(p)]]));
+    return new Tensor(mem.slice(po >> 2, (po >> 2) + poolOut(p)), poolShape(p));
+  };
+
+  const avgPool2dBackward = (gradOutput: Tensor, p: Pool2dParams): Tensor => {
+    expectSize('avgPool2dBackward', 'gradOutput', gradOutput, poolOut(p), `N·C·outH·outW (${describePool(p)})`);
+    const parts = poolParts('avgPool2dBackward', p);
+    const pg = arena.alloc(gradOutput.size);
+    const pgx = arena.alloc(poolIn(p));
+    const mem = arena.commit(`wasm avgPool2dBackward (${describePool(p)})`);
+    mem.set(gradOutput.data, pg >> 2);
+    run(`wasm avgPool2dBackward (${describePool(p)})`, parts.map(({ n0, pp }) => ['avgPool2dBackward', [pp, pg + n0 * outPlanes(p), pgx + n0 * inPlanes(p)]]));
+    return new Tensor(mem.slice(pgx >> 2, (pgx >> 2) + poolIn(p)), inShape(p));
+  };
+
+  return { gemm, conv2d, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
+}

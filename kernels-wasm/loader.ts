@@ -1,0 +1,200 @@
+// Loads one of the two builds of the AssemblyScript kernels and manages its memory.
+//
+// Which build: the relaxed-SIMD one (fused multiply-add) where the engine accepts it, else plain SIMD.
+// Node 20 (V8 11.3) knows relaxed SIMD only behind --experimental-wasm-relaxed-simd; we set that flag
+// before compiling, in Node only (no `node:` import is reachable in a browser).
+//
+// Threads: with threads > 1 the module is the "-threads" build of the same code on an imported shared
+// memory, and a ThreadPool (threads.ts) runs parts of each kernel on worker threads.
+//
+// Memory: the module's memory holds, below dynamicBase(), the GEMM packing buffers; above it, each
+// kernel call lays out its operands, result and im2col scratch from the same start (Arena.reset), so a
+// training run's memory grows to the largest call and then stays flat.
+
+import { relaxedThreadsWasmBase64, relaxedWasmBase64, simdThreadsWasmBase64, simdWasmBase64 } from './generated/binaries.js';
+import { ThreadPool, availableThreads } from './threads.js';
+
+export type WasmBuild = 'simd' | 'relaxed';
+
+/** The exports of kernels-wasm/assembly/index.ts (pointers are byte offsets, sizes in floats). */
+export interface WasmExports {
+  memory: WebAssembly.Memory;
+  dynamicBase(): number;
+  scratchBytes(): number;
+  setScratch(ptr: number): void;
+  hasRelaxedSimd(): number;
+  gemm(m: number, n: number, k: number, a: number, lda: number, transA: number, b: number, ldb: number, transB: number, c: number, ldc: number, accumulate: number): void;
+  gemmBatched(batch: number, m: number, n: number, k: number, a: number, strideA: number, transA: number, b: number, strideB: number, transB: number, c: number): void;
+  conv2dForward(params: number, x: number, w: number, bias: number, y: number, col: number): void;
+  conv2dBackwardInput(params: number, gy: number, w: number, gx: number, gcol: number): void;
+  conv2dBackwardWeight(params: number, gy: number, x: number, gw: number, col: number): void;
+  /** floats of im2col scratch the conv kernels need for the params at `params` */
+  colFloats(params: number): number;
+  maxPool2d(params: number, x: number, out: number, indices: number): void;
+  maxPool2dBackward(params: number, gy: number, indices: number, gx: number): void;
+  avgPool2d(params: number, x: number, out: number): void;
+  avgPool2dBackward(params: number, gy: number, gx: number): void;
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text); // a global in browsers and in Node >= 16
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+const sources: Record<string, string> = {
+  simd: simdWasmBase64,
+  relaxed: relaxedWasmBase64,
+  'simd-threads': simdThreadsWasmBase64,
+  'relaxed-threads': relaxedThreadsWasmBase64,
+};
+const decoded = new Map<string, Uint8Array<ArrayBuffer>>();
+const bytesOf = (build: WasmBuild, threads = false) => {
+  const name = threads ? `${build}-threads` : build;
+  let bytes = decoded.get(name);
+  if (!bytes) decoded.set(name, (bytes = decodeBase64(sources[name])));
+  return bytes;
+};
+
+/** Whether this JS engine runs WebAssembly with 128-bit SIMD (the plain build validates). */
+export function wasmSimdSupported(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(bytesOf('simd'));
+  } catch {
+    return false;
+  }
+}
+
+type NodeV8 = { setFlagsFromString(flags: string): void };
+interface NodeProcess {
+  versions?: { node?: string };
+  getBuiltinModule?(id: string): unknown;
+}
+
+/** In Node only: turn on V8's relaxed-SIMD flag (needed by Node 20; harmless where it is already on). */
+async function enableRelaxedSimdInNode(): Promise<void> {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  if (!proc?.versions?.node) return;
+  try {
+    const specifier = 'node:v8'; // a variable, so that bundlers for the browser leave it alone
+    const v8 = (proc.getBuiltinModule?.(specifier) as NodeV8 | undefined) ?? ((await import(specifier)) as NodeV8);
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    // no flag, no relaxed build: the plain SIMD build still works
+  }
+}
+
+/** Whether the relaxed build can run here (in Node 20 after setting the flag). */
+export async function relaxedSimdSupported(): Promise<boolean> {
+  if (!wasmSimdSupported()) return false;
+  if (WebAssembly.validate(bytesOf('relaxed'))) return true;
+  await enableRelaxedSimdInNode();
+  return WebAssembly.validate(bytesOf('relaxed'));
+}
+
+/** Bump allocation above dynamicBase(); every kernel call starts again from the bottom. */
+export class Arena {
+  readonly #exports: WasmExports;
+  readonly #base: number;
+  #top: number;
+  #f32: Float32Array;
+
+  constructor(exports: WasmExports, base = exports.dynamicBase()) {
+    this.#exports = exports;
+    this.#base = base;
+    this.#top = this.#base;
+    this.#f32 = new Float32Array(exports.memory.buffer);
+  }
+
+  /** Forgets every earlier allocation (the previous kernel's buffers are dead once its result is copied out). */
+  reset(): void {
+    this.#top = this.#base;
+  }
+
+  /** Reserves `floats` floats, 64-byte aligned; returns the byte pointer. Call `commit` before touching them. */
+  alloc(floats: number): number {
+    const ptr = this.#top;
+    this.#top += Math.ceil((floats * 4) / 64) * 64;
+    return ptr;
+  }
+
+  /** Grows the memory to hold every allocation so far; `what` names the kernel and sizes for the error. Returns a fresh view. */
+  commit(what: string): Float32Array {
+    const memory = this.#exports.memory;
+    const need = this.#top - memory.buffer.byteLength;
+    if (need > 0) {
+      const pages = Math.ceil(need / 65536);
+      try {
+        memory.grow(pages);
+      } catch (e) {
+        throw new RangeError(`${what}: needs ${(this.#top / 2 ** 20).toFixed(1)} MiB of WASM memory, more than can be allocated (${(e as Error).message})`);
+      }
+    }
+    if (this.#f32.buffer !== memory.buffer) this.#f32 = new Float32Array(memory.buffer);
+    return this.#f32;
+  }
+
+  /** Bytes of WASM memory in use (grows only). */
+  get memoryBytes(): number {
+    return this.#exports.memory.buffer.byteLength;
+  }
+}
+
+export interface WasmInstance {
+  build: WasmBuild;
+  exports: WasmExports;
+  arena: Arena;
+  /** worker threads sharing the memory (size 1: none) */
+  pool: ThreadPool | null;
+}
+
+/** 64-byte aligned */
+const align = (n: number) => Math.ceil(n / 64) * 64;
+
+/**
+ * Compiles and instantiates one build ('auto': relaxed where supported, else simd) on `threads`
+ * threads ('auto': the cores, at most 2, where shared memory and workers exist; else 1).
+ */
+export async function instantiateKernels(build: WasmBuild | 'auto' = 'auto', threads: number | 'auto' = 1): Promise<WasmInstance> {
+  if (!wasmSimdSupported()) throw new Error('kernels-wasm: this JS engine does not support WebAssembly SIMD');
+  const relaxed = await relaxedSimdSupported();
+  if (build === 'relaxed' && !relaxed) throw new Error('kernels-wasm: the relaxed-SIMD build does not validate on this JS engine');
+  const chosen: WasmBuild = build === 'auto' ? (relaxed ? 'relaxed' : 'simd') : build;
+  const possible = await availableThreads(Number.MAX_SAFE_INTEGER);
+  const n = threads === 'auto' ? Math.min(2, possible) : threads;
+  if (threads === 'auto' && n > 1) {
+    // threads are a bonus: where workers cannot start (a strict CSP, say), run on this thread
+    try {
+      return await instantiateOn(chosen, n);
+    } catch {
+      return instantiateOn(chosen, 1);
+    }
+  }
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`kernels-wasm: threads must be a positive integer or 'auto', got ${threads}`);
+  if (n > 1 && possible === 1) throw new Error('kernels-wasm: threads need SharedArrayBuffer and workers (in a browser: a cross-origin isolated page)');
+  return instantiateOn(chosen, n);
+}
+
+async function instantiateOn(chosen: WasmBuild, n: number): Promise<WasmInstance> {
+  if (n === 1) {
+    const { instance } = await WebAssembly.instantiate(bytesOf(chosen), {});
+    const exports = instance.exports as unknown as WasmExports;
+    const arena = new Arena(exports);
+    arena.commit('kernels-wasm: scratch'); // the packing buffers below dynamicBase()
+    return { build: chosen, exports, arena, pool: null };
+  }
+
+  const module = await WebAssembly.compile(bytesOf(chosen, true));
+  // the -threads builds declare 80 initial and 16384 maximum pages (1 GiB) of shared memory
+  const memory = new WebAssembly.Memory({ initial: 80, maximum: 16384, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const exports = { ...(instance.exports as unknown as WasmExports), memory };
+  // each worker's packing scratch sits between dynamicBase() and the arena
+  const base = align(exports.dynamicBase());
+  const scratch = Array.from({ length: n - 1 }, (_, i) => base + i * align(exports.scratchBytes()));
+  const arena = new Arena(exports, base + (n - 1) * align(exports.scratchBytes()));
+  arena.commit('kernels-wasm: scratch');
+  const pool = await ThreadPool.create(module, memory, exports as unknown as Record<string, (...a: number[]) => void>, scratch);
+  return { build: chosen, exports, arena, pool };
+}
