@@ -1,0 +1,149 @@
+// Colour adjustments on CHW float images in [0, 1], with torchvision's formulas (ITU-R 601 luma weights,
+// blending with a degenerate image, then clamping to [0, 1]).
+
+import { Tensor } from '../../engine/index.js';
+import { eachImage, perChannel } from './image.js';
+
+const f32 = Math.fround;
+
+const cl = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : x);
+
+function luma(src: Float32Array, plane: number): Float32Array {
+  const g = new Float32Array(plane);
+  for (let p = 0; p < plane; p++) g[p] = 0.2989 * src[p] + 0.587 * src[plane + p] + 0.114 * src[2 * plane + p];
+  return g;
+}
+
+function requireRgb(c: number, op: string): void {
+  if (c !== 3) throw new RangeError(`${op}: expected an RGB image with 3 channels, got ${c}`);
+}
+
+/** Grey from RGB (0.2989 R + 0.587 G + 0.114 B), as 1 channel or repeated to 3. A 1-channel image is kept. */
+export function rgbToGrayscale(img: Tensor, numOutputChannels: 1 | 3 = 1): Tensor {
+  if (numOutputChannels !== 1 && numOutputChannels !== 3) throw new RangeError(`rgbToGrayscale: numOutputChannels must be 1 or 3, got ${numOutputChannels}`);
+  return eachImage(img, 'rgbToGrayscale', (src, { c, h, w }) => {
+    if (c !== 1) requireRgb(c, 'rgbToGrayscale');
+    const plane = h * w;
+    const g = c === 1 ? src.slice() : luma(src, plane);
+    const out = new Float32Array(numOutputChannels * plane);
+    for (let k = 0; k < numOutputChannels; k++) out.set(g, k * plane);
+    return { data: out, c: numOutputChannels, h, w };
+  });
+}
+
+/** ratio · img + (1 − ratio) · other, clamped to [0, 1] (torchvision's _blend); other(k, p) gives the degenerate image. */
+function blend(src: Float32Array, c: number, plane: number, ratio: number, other: (k: number, p: number) => number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let k = 0; k < c; k++) {
+    for (let p = 0; p < plane; p++) {
+      const v = f32(f32(ratio * src[k * plane + p]) + f32((1 - ratio) * other(k, p)));
+      out[k * plane + p] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+  }
+  return out;
+}
+
+function checkFactor(factor: number, op: string): void {
+  if (!(factor >= 0) || !Number.isFinite(factor)) throw new RangeError(`${op}: factor must be a non-negative number, got ${factor}`);
+}
+
+/** 0 gives black, 1 the original, 2 twice as bright. */
+export function adjustBrightness(img: Tensor, factor: number): Tensor {
+  checkFactor(factor, 'adjustBrightness');
+  return eachImage(img, 'adjustBrightness', (src, { c, h, w }) => ({ data: blend(src, c, h * w, factor, () => 0), c, h, w }));
+}
+
+/** 0 gives a solid grey at the image's mean luma, 1 the original. */
+export function adjustContrast(img: Tensor, factor: number): Tensor {
+  checkFactor(factor, 'adjustContrast');
+  return eachImage(img, 'adjustContrast', (src, { c, h, w }) => {
+    const plane = h * w;
+    if (c !== 1) requireRgb(c, 'adjustContrast');
+    const g = c === 3 ? luma(src, plane) : src;
+    let sum = 0;
+    for (let p = 0; p < plane; p++) sum += g[p];
+    const mean = f32(sum / plane);
+    return { data: blend(src, c, plane, factor, () => mean), c, h, w };
+  });
+}
+
+/** 0 gives the grey image, 1 the original, 2 doubled saturation. A 1-channel image is returned as is. */
+export function adjustSaturation(img: Tensor, factor: number): Tensor {
+  checkFactor(factor, 'adjustSaturation');
+  return eachImage(img, 'adjustSaturation', (src, { c, h, w }) => {
+    if (c === 1) return { data: src.slice(), c, h, w };
+    requireRgb(c, 'adjustSaturation');
+    const g = luma(src, h * w);
+    return { data: blend(src, c, h * w, factor, (_, p) => g[p]), c, h, w };
+  });
+}
+
+/** Shifts the hue by `factor` turns in [-0.5, 0.5] through HSV (torchvision's _rgb2hsv / _hsv2rgb). */
+export function adjustHue(img: Tensor, factor: number): Tensor {
+  if (!(factor >= -0.5 && factor <= 0.5)) throw new RangeError(`adjustHue: factor must be in [-0.5, 0.5], got ${factor}`);
+  return eachImage(img, 'adjustHue', (src, { c, h, w }) => {
+    if (c === 1) return { data: src.slice(), c, h, w };
+    requireRgb(c, 'adjustHue');
+    const plane = h * w;
+    const out = new Float32Array(src.length);
+    for (let p = 0; p < plane; p++) {
+      const [r, g, b] = [src[p], src[plane + p], src[2 * plane + p]];
+      const maxc = Math.max(r, g, b);
+      const minc = Math.min(r, g, b);
+      const eq = maxc === minc;
+      const cr = f32(maxc - minc);
+      const s = f32(cr / (eq ? 1 : maxc));
+      const div = eq ? 1 : cr;
+      const rc = f32(f32(maxc - r) / div);
+      const gc = f32(f32(maxc - g) / div);
+      const bc = f32(f32(maxc - b) / div);
+      let hue: number;
+      if (maxc === r) hue = f32(bc - gc);
+      else if (maxc === g) hue = f32(f32(2 + rc) - bc);
+      else hue = f32(f32(4 + gc) - rc);
+      hue = f32(f32(hue / 6) + 1) % 1; // fmod
+      hue = f32(hue + factor);
+      hue = f32(((hue % 1) + 1) % 1); // Python-style remainder: always in [0, 1)
+      // HSV back to RGB
+      const i6 = Math.floor(f32(hue * 6));
+      const f = f32(f32(hue * 6) - i6);
+      const v = maxc;
+      const pp = cl(f32(v * f32(1 - s)));
+      const q = cl(f32(v * f32(1 - f32(s * f))));
+      const t = cl(f32(v * f32(1 - f32(s * f32(1 - f)))));
+      let rr: number, gg: number, bb: number;
+      switch (((i6 % 6) + 6) % 6) {
+        case 0: [rr, gg, bb] = [v, t, pp]; break;
+        case 1: [rr, gg, bb] = [q, v, pp]; break;
+        case 2: [rr, gg, bb] = [pp, v, t]; break;
+        case 3: [rr, gg, bb] = [pp, q, v]; break;
+        case 4: [rr, gg, bb] = [t, pp, v]; break;
+        default: [rr, gg, bb] = [v, pp, q];
+      }
+      out[p] = rr;
+      out[plane + p] = gg;
+      out[2 * plane + p] = bb;
+    }
+    return { data: out, c, h, w };
+  });
+}
+
+/** Sets the h x w box at (top, left) to `value` (a number, one per channel, or a [C, h, w] tensor): torchvision's erase. */
+export function erase(img: Tensor, top: number, left: number, height: number, width: number, value: number | readonly number[] | Tensor = 0): Tensor {
+  return eachImage(img, 'erase', (src, { c, h, w }) => {
+    if (top < 0 || left < 0 || top + height > h || left + width > w) {
+      throw new RangeError(`erase: box at (${top}, ${left}) of ${height}x${width} does not fit in a ${h}x${w} image`);
+    }
+    const out = src.slice();
+    const v = value instanceof Tensor ? null : perChannel(value, c, 'erase', 'value');
+    if (value instanceof Tensor && value.size !== c * height * width) throw new RangeError(`erase: value tensor needs ${c}x${height}x${width} values, got shape [${value.shape}]`);
+    for (let k = 0; k < c; k++) {
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          out[(k * h + top + y) * w + left + x] = v ? v[k] : (value as Tensor).data[(k * height + y) * width + x];
+        }
+      }
+    }
+    return { data: out, c, h, w };
+  });
+}

@@ -1,0 +1,231 @@
+// Geometric warps (rotate, affine, perspective): every output pixel asks where it comes from in the
+// input and samples there, as torchvision does with affine_grid + grid_sample (align_corners=False).
+// Coordinates are computed with float32 rounding at the same steps as torchvision, so nearest-neighbour
+// sampling picks the same pixel even where a coordinate lands near a half-pixel boundary.
+
+import { Tensor } from '../../engine/index.js';
+import { foldIndex, type FillMode, type Interpolation } from './geometry.js';
+import { eachImage, imageDims, perChannel } from './image.js';
+
+const f32 = Math.fround;
+
+export interface WarpOptions {
+  /** default 'nearest' for rotate/affine, 'bilinear' for perspective (torchvision's defaults) */
+  interpolation?: Interpolation;
+  /**
+   * Colour for pixels pulled from outside the image (a number or one per channel). Omitted: they are 0
+   * and bilinear edges blend with 0, like torchvision's fill=None; given: torchvision's mask blending.
+   */
+  fill?: number | readonly number[];
+  /** Keras's fill_mode: 'constant' (use fill, the default), or fold outside coordinates back in: 'nearest', 'reflect' (edge repeated, as scipy), 'wrap' */
+  fillMode?: FillMode;
+}
+
+/** Maps an output pixel (x, y) to input pixel coordinates (ix, iy); writes into `out`. */
+type SourceMap = (x: number, y: number, out: Float64Array) => void;
+
+/** Nearest-neighbour rounding of grid_sample: std::nearbyint, halves to even. */
+function nearbyint(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function warp(img: Tensor, op: string, map: SourceMap, options: WarpOptions, defaultInterp: Interpolation): Tensor {
+  const interp = options.interpolation ?? defaultInterp;
+  const fillMode = options.fillMode ?? 'constant';
+  if (interp !== 'nearest' && interp !== 'bilinear') throw new RangeError(`${op}: interpolation must be 'nearest' or 'bilinear', got '${interp}'`);
+  if (!['constant', 'nearest', 'reflect', 'wrap'].includes(fillMode)) throw new RangeError(`${op}: fillMode must be 'constant', 'nearest', 'reflect' or 'wrap', got '${fillMode}'`);
+  // Keras's reflect (scipy 'reflect': d c b a | a b c d) is the edge-repeating mirror
+  const fold = fillMode === 'reflect' ? 'symmetric' : fillMode;
+  return eachImage(img, op, (src, { c, h, w }) => {
+    const fill = options.fill === undefined ? null : perChannel(options.fill, c, op, 'fill');
+    const out = new Float32Array(c * h * w);
+    const plane = h * w;
+    const pt = new Float64Array(2);
+    const taps = new Int32Array(4);
+    const weights = new Float64Array(4);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        map(x, y, pt);
+        const ix = pt[0];
+        const iy = pt[1];
+        let nTaps = 0;
+        let mask = 0; // how much of the sample came from inside the image (torchvision's ones channel)
+        if (interp === 'nearest') {
+          const nx = nearbyint(ix);
+          const ny = nearbyint(iy);
+          const fx = nx >= 0 && nx < w ? nx : foldIndex(nx, w, fold);
+          const fy = ny >= 0 && ny < h ? ny : foldIndex(ny, h, fold);
+          if (fx >= 0 && fy >= 0) {
+            taps[0] = fy * w + fx;
+            weights[0] = 1;
+            nTaps = 1;
+            mask = 1;
+          }
+        } else {
+          const x0 = Math.floor(ix);
+          const y0 = Math.floor(iy);
+          const ax = f32(ix - x0);
+          const ay = f32(iy - y0);
+          for (let t = 0; t < 4; t++) {
+            const dx = t & 1;
+            const dy = t >> 1;
+            const wt = f32((dx ? ax : 1 - ax) * (dy ? ay : 1 - ay));
+            const xi = x0 + dx;
+            const yi = y0 + dy;
+            const fx = xi >= 0 && xi < w ? xi : foldIndex(xi, w, fold);
+            const fy = yi >= 0 && yi < h ? yi : foldIndex(yi, h, fold);
+            if (fx < 0 || fy < 0 || wt === 0) continue;
+            taps[nTaps] = fy * w + fx;
+            weights[nTaps++] = wt;
+            mask += wt;
+          }
+        }
+        const o = y * w + x;
+        for (let k = 0; k < c; k++) {
+          const base = k * plane;
+          let v = 0;
+          for (let t = 0; t < nTaps; t++) v += src[base + taps[t]] * weights[t];
+          if (fill !== null && fillMode === 'constant') {
+            if (interp === 'nearest') v = mask < 0.5 ? fill[k] : v;
+            else v = v * mask + (1 - mask) * fill[k];
+          }
+          out[base + o] = v;
+        }
+      }
+    }
+    return { data: out, c, h, w };
+  });
+}
+
+/**
+ * The 2x3 matrix taking output coordinates (relative to the image centre) to input ones for a rotation by
+ * `angle` degrees (clockwise, as torchvision's affine), translation, scale and shear (x and y, degrees):
+ * torchvision's _get_inverse_affine_matrix.
+ */
+export function inverseAffineMatrix(center: readonly [number, number], angle: number, translate: readonly [number, number], scale: number, shear: readonly [number, number]): number[] {
+  const rot = (angle * Math.PI) / 180;
+  const sx = (shear[0] * Math.PI) / 180;
+  const sy = (shear[1] * Math.PI) / 180;
+  const [cx, cy] = center;
+  const [tx, ty] = translate;
+  const a = Math.cos(rot - sy) / Math.cos(sy);
+  const b = (-Math.cos(rot - sy) * Math.tan(sx)) / Math.cos(sy) - Math.sin(rot);
+  const c = Math.sin(rot - sy) / Math.cos(sy);
+  const d = (-Math.sin(rot - sy) * Math.tan(sx)) / Math.cos(sy) + Math.cos(rot);
+  const m = [d, -b, 0, -c, a, 0].map((v) => v / scale);
+  m[2] += m[0] * (-cx - tx) + m[1] * (-cy - ty);
+  m[5] += m[3] * (-cx - tx) + m[4] * (-cy - ty);
+  m[2] += cx;
+  m[5] += cy;
+  return m;
+}
+
+/** Warps by an inverse affine matrix in centred coordinates, as torchvision's _gen_affine_grid + grid_sample. */
+function affineWarp(img: Tensor, op: string, m: number[], options: WarpOptions): Tensor {
+  const { h, w } = imageDims(img, op);
+  // theta^T / [w/2, h/2] in float32, then grid = [x, y, 1] · theta, then unnormalise: ((g + 1) * size − 1) / 2
+  const t = [f32(f32(m[0]) / f32(0.5 * w)), f32(f32(m[1]) / f32(0.5 * w)), f32(f32(m[2]) / f32(0.5 * w)), f32(f32(m[3]) / f32(0.5 * h)), f32(f32(m[4]) / f32(0.5 * h)), f32(f32(m[5]) / f32(0.5 * h))];
+  const xs = Float32Array.from({ length: w }, (_, i) => linspaceAt(-w * 0.5 + 0.5, w * 0.5 + 0.5 - 1, w, i));
+  const ys = Float32Array.from({ length: h }, (_, i) => linspaceAt(-h * 0.5 + 0.5, h * 0.5 + 0.5 - 1, h, i));
+  // the products of each grid coordinate with theta, once per row / column (float32 like the bmm)
+  const [x0, x1] = [xs.map((v) => v * t[0]), xs.map((v) => v * t[3])];
+  const [y0, y1] = [ys.map((v) => v * t[1]), ys.map((v) => v * t[4])];
+  return warp(img, op, (x, y, out) => {
+    const gx = f32(f32(x0[x] + y0[y]) + t[2]);
+    const gy = f32(f32(x1[x] + y1[y]) + t[5]);
+    out[0] = f32(f32(f32(gx + 1) * w - 1) / 2);
+    out[1] = f32(f32(f32(gy + 1) * h - 1) / 2);
+  }, options, 'nearest');
+}
+
+/** torch.linspace's i-th value in float32 (the second half counts back from the end). */
+function linspaceAt(start: number, end: number, steps: number, i: number): number {
+  const step = steps > 1 ? f32(f32(end - start) / (steps - 1)) : 0;
+  return f32(i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step);
+}
+
+/** Rotates by `angle` degrees counter-clockwise about the centre, keeping the size (torchvision's rotate, expand=False). */
+export function rotate(img: Tensor, angle: number, options: WarpOptions = {}): Tensor {
+  if (!Number.isFinite(angle)) throw new RangeError(`rotate: angle must be a finite number of degrees, got ${angle}`);
+  return affineWarp(img, 'rotate', inverseAffineMatrix([0, 0], -angle, [0, 0], 1, [0, 0]), options);
+}
+
+export interface AffineParams {
+  /** degrees, clockwise (torchvision's affine convention) */
+  angle?: number;
+  /** pixels [dx, dy] */
+  translate?: readonly [number, number];
+  scale?: number;
+  /** degrees: a number (x shear) or [x, y] */
+  shear?: number | readonly [number, number];
+}
+
+/** Rotation, translation, scale and shear about the centre (torchvision's affine). */
+export function affine(img: Tensor, params: AffineParams, options: WarpOptions = {}): Tensor {
+  const { angle = 0, translate = [0, 0], scale = 1 } = params;
+  const shear: [number, number] = typeof params.shear === 'number' ? [params.shear, 0] : params.shear ? [params.shear[0], params.shear[1]] : [0, 0];
+  if (!(scale > 0)) throw new RangeError(`affine: scale must be positive, got ${scale}`);
+  if (![angle, ...translate, ...shear].every(Number.isFinite)) throw new RangeError(`affine: angle, translate and shear must be finite numbers, got ${JSON.stringify(params)}`);
+  return affineWarp(img, 'affine', inverseAffineMatrix([0, 0], angle, [translate[0], translate[1]], scale, shear), options);
+}
+
+export type Point = readonly [number, number];
+
+/** The 8 coefficients mapping end points to start points (torchvision's _get_perspective_coeffs, solved in float64). */
+export function perspectiveCoeffs(startPoints: readonly Point[], endPoints: readonly Point[]): number[] {
+  if (startPoints.length !== 4 || endPoints.length !== 4) throw new RangeError(`perspective: expected 4 start and 4 end points [x, y], got ${startPoints.length} and ${endPoints.length}`);
+  const a: number[][] = [];
+  const b: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [x, y] = endPoints[i];
+    const [u, v] = startPoints[i];
+    a.push([x, y, 1, 0, 0, 0, -u * x, -u * y]);
+    a.push([0, 0, 0, x, y, 1, -v * x, -v * y]);
+    b.push(u, v);
+  }
+  return solve(a, b, 'perspective');
+}
+
+/** Gaussian elimination with partial pivoting; throws for degenerate point sets. */
+function solve(a: number[][], b: number[], op: string): number[] {
+  const n = b.length;
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r][col]) > Math.abs(a[piv][col])) piv = r;
+    if (Math.abs(a[piv][col]) < 1e-12) throw new RangeError(`${op}: the points are degenerate (three on a line or repeated); no perspective maps them`);
+    [a[col], a[piv]] = [a[piv], a[col]];
+    [b[col], b[piv]] = [b[piv], b[col]];
+    for (let r = col + 1; r < n; r++) {
+      const f = a[r][col] / a[col][col];
+      for (let k = col; k < n; k++) a[r][k] -= f * a[col][k];
+      b[r] -= f * b[col];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = b[r];
+    for (let k = r + 1; k < n; k++) s -= a[r][k] * x[k];
+    x[r] = s / a[r][r];
+  }
+  return x;
+}
+
+/**
+ * Maps the four `startPoints` (corners [x, y] in pixels: top-left, top-right, bottom-right, bottom-left)
+ * onto `endPoints` (torchvision's perspective).
+ */
+export function perspective(img: Tensor, startPoints: readonly Point[], endPoints: readonly Point[], options: WarpOptions = {}): Tensor {
+  const { h, w } = imageDims(img, 'perspective');
+  const co = perspectiveCoeffs(startPoints, endPoints).map(f32);
+  const t = [f32(co[0] / f32(0.5 * w)), f32(co[1] / f32(0.5 * w)), f32(co[2] / f32(0.5 * w)), f32(co[3] / f32(0.5 * h)), f32(co[4] / f32(0.5 * h)), f32(co[5] / f32(0.5 * h))];
+  return warp(img, 'perspective', (x, y, out) => {
+    const px = linspaceAt(0.5, w + 0.5 - 1, w, x);
+    const py = linspaceAt(0.5, h + 0.5 - 1, h, y);
+    const den = f32(f32(f32(px * co[6]) + f32(py * co[7])) + 1);
+    const gx = f32(f32(f32(f32(f32(px * t[0]) + f32(py * t[1])) + t[2]) / den) - 1);
+    const gy = f32(f32(f32(f32(f32(px * t[3]) + f32(py * t[4])) + t[5]) / den) - 1);
+    out[0] = f32(f32(f32(gx + 1) * w - 1) / 2);
+    out[1] = f32(f32(f32(gy + 1) * h - 1) / 2);
+  }, options, 'bilinear');
+}
