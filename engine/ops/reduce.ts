@@ -3,7 +3,7 @@
 
 import { record } from '../autograd.js';
 import { formatShape, normDim, normDims, sameShape, sizeOf, stridesOf } from '../shape.js';
-import { forEachStrided } from '../strided.js';
+import { stridedPositions, stridedScatterAdd } from '../strided.js';
 import { Tensor } from '../tensor.js';
 import { expand, reshape } from './movement.js';
 import { mul, sub } from './elementwise.js';
@@ -13,8 +13,8 @@ interface Reduction {
   shape: number[];
   /** the result's shape with reduced dims kept as 1 (what the gradient broadcasts from) */
   keptShape: number[];
-  /** for each input element, the flat index of the output element it reduces into */
-  targets: Int32Array;
+  /** strides that map an input index to the output element it reduces into (0 along reduced dims) */
+  keptStrides: number[];
   /** how many inputs meet in each output */
   count: number;
 }
@@ -23,11 +23,14 @@ function plan(x: Tensor, dims: number | readonly number[] | undefined, keepdim: 
   const reduced = normDims(dims, x.shape, op);
   const keptShape = x.shape.map((d, i) => (reduced.includes(i) ? 1 : d));
   const keptStrides = stridesOf(keptShape).map((s, i) => (reduced.includes(i) ? 0 : s));
-  const targets = new Int32Array(x.size);
-  forEachStrided(x.shape, keptStrides, 0, (i, j) => (targets[i] = j));
   const shape = keepdim ? keptShape : x.shape.filter((_, i) => !reduced.includes(i));
   const count = reduced.reduce((n, d) => n * (x.shape[d] ?? 1), 1); // a 0-d tensor reduces over its one element
-  return { shape, keptShape, targets, count };
+  return { shape, keptShape, keptStrides, count };
+}
+
+/** Per-output sums in float64. */
+function sums(x: Tensor, r: Reduction): Float64Array {
+  return stridedScatterAdd(new Float64Array(sizeOf(r.shape)), x.data, x.shape, r.keptStrides);
 }
 
 /** Sends the output's gradient back to every input element that was reduced into it. */
@@ -37,18 +40,12 @@ function spread(g: Tensor, r: Reduction, inputShape: readonly number[]): Tensor 
 
 export function sum(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
   const r = plan(x, dims, keepdim, 'sum');
-  const acc = new Float64Array(sizeOf(r.shape));
-  const src = x.data;
-  for (let i = 0; i < src.length; i++) acc[r.targets[i]] += src[i];
-  return record(new Tensor(Float32Array.from(acc), r.shape), 'sum', [x], (g) => [spread(g, r, x.shape)]);
+  return record(new Tensor(Float32Array.from(sums(x, r)), r.shape), 'sum', [x], (g) => [spread(g, r, x.shape)]);
 }
 
 export function mean(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
   const r = plan(x, dims, keepdim, 'mean');
-  const acc = new Float64Array(sizeOf(r.shape));
-  const src = x.data;
-  for (let i = 0; i < src.length; i++) acc[r.targets[i]] += src[i];
-  const out = Float32Array.from(acc, (v) => v / r.count);
+  const out = Float32Array.from(sums(x, r), (v) => v / r.count);
   return record(new Tensor(out, r.shape), 'mean', [x], (g) => [mul(spread(g, r, x.shape), 1 / r.count)]);
 }
 
@@ -64,11 +61,12 @@ export function min(x: Tensor, dims?: number | readonly number[], keepdim = fals
 function extreme(op: string, x: Tensor, dims: number | readonly number[] | undefined, keepdim: boolean, better: (a: number, b: number) => boolean): Tensor {
   if (x.size === 0) throw new RangeError(`${op}: cannot reduce an empty tensor (shape ${formatShape(x.shape)})`);
   const r = plan(x, dims, keepdim, op);
+  const targets = stridedPositions(x.shape, r.keptStrides); // the output each input element reduces into
   const out = new Float32Array(sizeOf(r.shape)).fill(NaN);
   const seen = new Uint8Array(out.length);
   const src = x.data;
   for (let i = 0; i < src.length; i++) {
-    const t = r.targets[i];
+    const t = targets[i];
     const v = src[i];
     if (!seen[t]) {
       out[t] = v;
@@ -79,11 +77,11 @@ function extreme(op: string, x: Tensor, dims: number | readonly number[] | undef
   }
   return record(new Tensor(out, r.shape), op, [x], (g) => {
     const ties = new Float32Array(out.length);
-    for (let i = 0; i < src.length; i++) if (sameValue(src[i], out[r.targets[i]])) ties[r.targets[i]]++;
+    for (let i = 0; i < src.length; i++) if (sameValue(src[i], out[targets[i]])) ties[targets[i]]++;
     const gd = g.data;
     const gx = new Float32Array(src.length);
     for (let i = 0; i < src.length; i++) {
-      const t = r.targets[i];
+      const t = targets[i];
       if (sameValue(src[i], out[t])) gx[i] = gd[t] / ties[t];
     }
     return [new Tensor(gx, x.shape)];
