@@ -4,39 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { Tensor } from '../../engine/index.js';
 import * as nn from '../../nn/index.js';
+import { assertClose } from '../helpers/compare.js';
+export { assertClose };
 
 /** A flat row-major array with its shape, as the fixture script writes it. */
 export interface FixtureTensor {
   shape: number[];
   data: number[];
-}
-
-/**
- * Throws unless `got` has the reference's shape and max |got − ref| <= tol · max(1, max |ref|),
- * naming what differs, where and by how much. (Kept here rather than shared with tests/helpers so the
- * nn tests depend on engine/ and nn/ only, not on the package entry and its backend selection.)
- */
-export function assertClose(what: string, got: Tensor | null | undefined, ref: FixtureTensor, tol = 1e-4): void {
-  if (!got) throw new Error(`${what}: typegrad gave no tensor (expected shape [${ref.shape}])`);
-  if (got.shape.length !== ref.shape.length || got.shape.some((n, i) => n !== ref.shape[i])) {
-    throw new Error(`${what}: shape [${got.shape}] but PyTorch gives [${ref.shape}]`);
-  }
-  const a = got.data;
-  let scale = 1;
-  for (const v of ref.data) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  let worstDiff = 0;
-  for (let i = 0; i < ref.data.length; i++) {
-    const diff = Math.abs(a[i] - ref.data[i]);
-    if (Number.isNaN(diff)) {
-      [worst, worstDiff] = [i, Infinity];
-      break;
-    }
-    if (diff > worstDiff) [worst, worstDiff] = [i, diff];
-  }
-  if (worstDiff > tol * scale) {
-    throw new Error(`${what}: max |typegrad − PyTorch| = ${worstDiff.toPrecision(4)} > ${(tol * scale).toPrecision(4)} at flat index ${worst} (shape [${ref.shape}]): got ${a[worst]}, expected ${ref.data[worst]}`);
-  }
 }
 
 /** offset + scale·u, u = ((i·7919 + seed·104729) mod 10007)/10007 − 0.5, as float32 (same as the Python det). */
