@@ -13,6 +13,10 @@ try {
   console.warn(`typegrad: using the 'js' backend (${(e as Error).message})`);
 }
 
+// The GPU backend (kernels-gl/): registered on import as 'gl'; gpu.js, an optional peer dependency, is
+// loaded only by `await setBackend('gl')` (or configureGlBackend), never by importing typegrad.
+export { configureGlBackend, createGlBackendKernels, glBackendInfo, type GlBackendOptions, type GlKernels, type GlMode } from './kernels-gl/index.js';
+
 // nn toolkit (nn/), optimizers (nn/optim/), file formats (io/); save/load reach node:fs only when called.
 export * as nn from './nn/index.js';
 export * as optim from './nn/optim/index.js';

@@ -1,0 +1,292 @@
+// The gpu.js kernel functions. gpu.js reads each function's source and translates it to a GLSL
+// fragment shader, so these are written in the small JavaScript subset it understands: no closures,
+// no helper calls, numbers only. Every kernel writes a flat output: thread x computes output element
+// `offset + x` (offset lets a large output run as several tiles), decomposed into (n, c, h, w) the same
+// way as the JS backend's loops, and reads its inputs as flat arrays.
+//
+// Integer arithmetic happens in float32, exact below 2^24; index.ts refuses larger tensors. Divisions of
+// non-negative integers use floor((a + 0.5) / b), which stays exact even if the GPU's division is off by
+// an ulp.
+
+/** What gpu.js gives a kernel as `this`. */
+export interface KernelThis {
+  thread: { x: number; y: number; z: number };
+}
+
+/** C[b] = op(A[b]) · op(B[b]); scalars follow GemmParams. */
+export function gemmShader(this: KernelThis, A: number[], B: number[], offset: number, m: number, n: number, k: number, transA: number, transB: number, oneA: number, oneB: number): number {
+  const o = offset + this.thread.x;
+  const bi = Math.floor((o + 0.5) / (m * n));
+  const r = o - bi * m * n;
+  const i = Math.floor((r + 0.5) / n);
+  const j = r - i * n;
+  const aBase = (1 - oneA) * bi * m * k;
+  const bBase = (1 - oneB) * bi * k * n;
+  let sum = 0;
+  for (let q = 0; q < k; q++) {
+    let a = 0;
+    if (transA > 0.5) {
+      a = A[aBase + q * m + i];
+    } else {
+      a = A[aBase + i * k + q];
+    }
+    let b = 0;
+    if (transB > 0.5) {
+      b = B[bBase + j * k + q];
+    } else {
+      b = B[bBase + q * n + j];
+    }
+    sum += a * b;
+  }
+  return sum;
+}
+
+// Convolution scalars travel in one small array (gpu.js gives each scalar argument its own uniform and
+// caps kernels at a modest argument count): see convScalars in kernels.ts for the order.
+// 0 batch, 1 inC, 2 inH, 3 inW, 4 outC, 5 outH, 6 outW, 7 kH, 8 kW, 9 sH, 10 sW, 11 padTop, 12 padLeft,
+// 13 dH, 14 dW, 15 groups
+
+/** y[n, oc, oh, ow] = Σ x · w over the taps inside the image, plus the bias (hasBias 1). */
+export function conv2dShader(this: KernelThis, X: number[], W: number[], bias: number[], P: number[], offset: number, hasBias: number): number {
+  const o = offset + this.thread.x;
+  const inC = P[1], inH = P[2], inW = P[3], outC = P[4], outH = P[5], outW = P[6];
+  const kH = P[7], kW = P[8], sH = P[9], sW = P[10], pT = P[11], pL = P[12], dH = P[13], dW = P[14], groups = P[15];
+  const inPerGroup = inC / groups;
+  const outPerGroup = outC / groups;
+  const nc = Math.floor((o + 0.5) / (outH * outW));
+  const rest = o - nc * outH * outW;
+  const oh = Math.floor((rest + 0.5) / outW);
+  const ow = rest - oh * outW;
+  const n = Math.floor((nc + 0.5) / outC);
+  const oc = nc - n * outC;
+  const g = Math.floor((oc + 0.5) / outPerGroup);
+  let sum = 0;
+  for (let ic = 0; ic < inPerGroup; ic++) {
+    const c = g * inPerGroup + ic;
+    for (let kh = 0; kh < kH; kh++) {
+      const ih = oh * sH - pT + kh * dH;
+      if (ih >= 0 && ih < inH) {
+        for (let kw = 0; kw < kW; kw++) {
+          const iw = ow * sW - pL + kw * dW;
+          if (iw >= 0 && iw < inW) {
+            sum += X[((n * inC + c) * inH + ih) * inW + iw] * W[((oc * inPerGroup + ic) * kH + kh) * kW + kw];
+          }
+        }
+      }
+    }
+  }
+  if (hasBias > 0.5) {
+    sum += bias[oc];
+  }
+  return sum;
+}
+
+/**
+ * gx[n, c, ih, iw]: the sum over the outputs that read this input. For tap (kh, kw) the output row is
+ * (ih + padTop − kh·dH) / sH, which must be a whole number inside the output.
+ */
+export function conv2dBackwardInputShader(this: KernelThis, G: number[], W: number[], P: number[], offset: number): number {
+  const o = offset + this.thread.x;
+  const inC = P[1], inH = P[2], inW = P[3], outC = P[4], outH = P[5], outW = P[6];
+  const kH = P[7], kW = P[8], sH = P[9], sW = P[10], pT = P[11], pL = P[12], dH = P[13], dW = P[14], groups = P[15];
+  const inPerGroup = inC / groups;
+  const outPerGroup = outC / groups;
+  const nc = Math.floor((o + 0.5) / (inH * inW));
+  const rest = o - nc * inH * inW;
+  const ih = Math.floor((rest + 0.5) / inW);
+  const iw = rest - ih * inW;
+  const n = Math.floor((nc + 0.5) / inC);
+  const c = nc - n * inC;
+  const g = Math.floor((c + 0.5) / inPerGroup);
+  const ic = c - g * inPerGroup;
+  let sum = 0;
+  for (let kh = 0; kh < kH; kh++) {
+    const th = ih + pT - kh * dH;
+    const oh = Math.floor((th + 0.5) / sH);
+    if (th >= 0 && oh * sH == th && oh < outH) {
+      for (let kw = 0; kw < kW; kw++) {
+        const tw = iw + pL - kw * dW;
+        const ow = Math.floor((tw + 0.5) / sW);
+        if (tw >= 0 && ow * sW == tw && ow < outW) {
+          for (let j = 0; j < outPerGroup; j++) {
+            const oc = g * outPerGroup + j;
+            sum += G[((n * outC + oc) * outH + oh) * outW + ow] * W[((oc * inPerGroup + ic) * kH + kh) * kW + kw];
+          }
+        }
+      }
+    }
+  }
+  return sum;
+}
+
+/** gw[oc, ic, kh, kw] = Σ over batch and output pixels of gy · x at the tap. */
+export function conv2dBackwardWeightShader(this: KernelThis, G: number[], X: number[], P: number[], offset: number): number {
+  const o = offset + this.thread.x;
+  const batch = P[0], inC = P[1], inH = P[2], inW = P[3], outC = P[4], outH = P[5], outW = P[6];
+  const kH = P[7], kW = P[8], sH = P[9], sW = P[10], pT = P[11], pL = P[12], dH = P[13], dW = P[14], groups = P[15];
+  const inPerGroup = inC / groups;
+  const outPerGroup = outC / groups;
+  const tap = kH * kW;
+  const ocic = Math.floor((o + 0.5) / tap);
+  const t = o - ocic * tap;
+  const kh = Math.floor((t + 0.5) / kW);
+  const kw = t - kh * kW;
+  const oc = Math.floor((ocic + 0.5) / inPerGroup);
+  const ic = ocic - oc * inPerGroup;
+  const c = Math.floor((oc + 0.5) / outPerGroup) * inPerGroup + ic;
+  let sum = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const ih = oh * sH - pT + kh * dH;
+      if (ih >= 0 && ih < inH) {
+        for (let ow = 0; ow < outW; ow++) {
+          const iw = ow * sW - pL + kw * dW;
+          if (iw >= 0 && iw < inW) {
+            sum += G[((n * outC + oc) * outH + oh) * outW + ow] * X[((n * inC + c) * inH + ih) * inW + iw];
+          }
+        }
+      }
+    }
+  }
+  return sum;
+}
+
+// Pooling scalars: 0 planes, 1 inH, 2 inW, 3 outH, 4 outW, 5 kH, 6 kW, 7 sH, 8 sW, 9 padH, 10 padW,
+// 11 dH, 12 dW, 13 countIncludePad (1/0)
+
+/** The flat h·W + w index of the window's first maximum, or -1 when the window is all padding. */
+export function maxPoolIndexShader(this: KernelThis, X: number[], P: number[], offset: number): number {
+  const o = offset + this.thread.x;
+  const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], dH = P[11], dW = P[12];
+  const plane = Math.floor((o + 0.5) / (outH * outW));
+  const rest = o - plane * outH * outW;
+  const oh = Math.floor((rest + 0.5) / outW);
+  const ow = rest - oh * outW;
+  let best = 0;
+  let bestIndex = -1;
+  for (let kh = 0; kh < kH; kh++) {
+    const ih = oh * sH - pH + kh * dH;
+    if (ih >= 0 && ih < inH) {
+      for (let kw = 0; kw < kW; kw++) {
+        const iw = ow * sW - pW + kw * dW;
+        if (iw >= 0 && iw < inW) {
+          const v = X[plane * inH * inW + ih * inW + iw];
+          if (bestIndex < 0 || v > best) {
+            best = v;
+            bestIndex = ih * inW + iw;
+          }
+        }
+      }
+    }
+  }
+  return bestIndex;
+}
+
+/** The maximum itself, gathered through its index; -inf (−1/0, zero being a uniform 0) for an all-padding window. */
+export function maxPoolValueShader(this: KernelThis, X: number[], I: number[], P: number[], offset: number, zero: number): number {
+  const o = offset + this.thread.x;
+  const inH = P[1], inW = P[2], outH = P[3], outW = P[4];
+  const plane = Math.floor((o + 0.5) / (outH * outW));
+  const index = I[o];
+  if (index < 0) {
+    return -1 / zero;
+  }
+  return X[plane * inH * inW + index];
+}
+
+/** gx[plane, ih, iw]: the gradients of the outputs whose maximum was this input. */
+export function maxPoolBackwardShader(this: KernelThis, G: number[], I: number[], P: number[], offset: number): number {
+  const o = offset + this.thread.x;
+  const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], dH = P[11], dW = P[12];
+  const plane = Math.floor((o + 0.5) / (inH * inW));
+  const rest = o - plane * inH * inW;
+  const ih = Math.floor((rest + 0.5) / inW);
+  const iw = rest - ih * inW;
+  let sum = 0;
+  // an output reaches this input through at most one tap, so each output is counted once
+  for (let kh = 0; kh < kH; kh++) {
+    const th = ih + pH - kh * dH;
+    const oh = Math.floor((th + 0.5) / sH);
+    if (th >= 0 && oh * sH == th && oh < outH) {
+      for (let kw = 0; kw < kW; kw++) {
+        const tw = iw + pW - kw * dW;
+        const ow = Math.floor((tw + 0.5) / sW);
+        if (tw >= 0 && ow * sW == tw && ow < outW) {
+          const out = plane * outH * outW + oh * outW + ow;
+          if (I[out] == rest) {
+            sum += G[out];
+          }
+        }
+      }
+    }
+  }
+  return sum;
+}
+
+/** The mean over the in-image part of the window, divided as the JS backend's avgWindow does. */
+export function avgPoolShader(this: KernelThis, X: number[], P: number[], offset: number): number {
+  const o = offset + this.thread.x;
+  const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], includePad = P[13];
+  const plane = Math.floor((o + 0.5) / (outH * outW));
+  const rest = o - plane * outH * outW;
+  const oh = Math.floor((rest + 0.5) / outW);
+  const ow = rest - oh * outW;
+  const h0 = oh * sH - pH;
+  const w0 = ow * sW - pW;
+  const h1 = Math.min(h0 + kH, inH + pH);
+  const w1 = Math.min(w0 + kW, inW + pW);
+  const ch0 = Math.max(h0, 0);
+  const cw0 = Math.max(w0, 0);
+  const ch1 = Math.min(h1, inH);
+  const cw1 = Math.min(w1, inW);
+  let divisor = (ch1 - ch0) * (cw1 - cw0);
+  if (includePad > 0.5) {
+    divisor = (h1 - h0) * (w1 - w0);
+  }
+  let sum = 0;
+  for (let kh = 0; kh < kH; kh++) {
+    const ih = h0 + kh;
+    if (ih >= ch0 && ih < ch1) {
+      for (let kw = 0; kw < kW; kw++) {
+        const iw = w0 + kw;
+        if (iw >= cw0 && iw < cw1) {
+          sum += X[plane * inH * inW + ih * inW + iw];
+        }
+      }
+    }
+  }
+  return sum / divisor;
+}
+
+/** gx[plane, ih, iw]: each output's gradient over its divisor, summed over the windows holding this input. */
+export function avgPoolBackwardShader(this: KernelThis, G: number[], P: number[], offset: number): number {
+  const o = offset + this.thread.x;
+  const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], includePad = P[13];
+  const plane = Math.floor((o + 0.5) / (inH * inW));
+  const rest = o - plane * inH * inW;
+  const ih = Math.floor((rest + 0.5) / inW);
+  const iw = rest - ih * inW;
+  let sum = 0;
+  for (let kh = 0; kh < kH; kh++) {
+    const th = ih + pH - kh;
+    const oh = Math.floor((th + 0.5) / sH);
+    if (th >= 0 && oh * sH == th && oh < outH) {
+      for (let kw = 0; kw < kW; kw++) {
+        const tw = iw + pW - kw;
+        const ow = Math.floor((tw + 0.5) / sW);
+        if (tw >= 0 && ow * sW == tw && ow < outW) {
+          const h0 = oh * sH - pH;
+          const w0 = ow * sW - pW;
+          const h1 = Math.min(h0 + kH, inH + pH);
+          const w1 = Math.min(w0 + kW, inW + pW);
+          let divisor = (Math.min(h1, inH) - Math.max(h0, 0)) * (Math.min(w1, inW) - Math.max(w0, 0));
+          if (includePad > 0.5) {
+            divisor = (h1 - h0) * (w1 - w0);
+          }
+          sum += G[plane * outH * outW + oh * outW + ow] / divisor;
+        }
+      }
+    }
+  }
+  return sum;
+}

@@ -1,0 +1,110 @@
+// Runs in headless Chromium (loaded by gl.spec.ts through an import map, unbundled): the package entry,
+// then the 'gl' backend on WebGL2 against 'js'. Publishes { log, failures, facts } as window.__results.
+
+import * as tg from 'typegrad';
+import fc from 'fast-check';
+import { checkEquivalence, difference, values } from './equivalence.js';
+
+const log = [];
+const failures = [];
+const facts = {};
+const say = (line) => {
+  log.push(line);
+  console.log(line);
+};
+const expect = (what, ok, detail = '') => {
+  say(`${what}: ${ok ? 'ok' : 'FAILED'}${detail ? ` (${detail})` : ''}`);
+  if (!ok) failures.push(`${what}${detail ? `: ${detail}` : ''}`);
+};
+
+async function run() {
+  // 1. the entry loaded unbundled; the WASM kernels load in the browser too (the default backend)
+  facts.backends = tg.listBackends();
+  facts.defaultBackend = tg.getBackend();
+  expect('package entry imported through the import map', typeof tg.tensor === 'function' && facts.backends.includes('gl'), `backends ${facts.backends}`);
+  expect("the default backend in Chromium is 'wasm'", facts.defaultBackend === 'wasm', facts.defaultBackend);
+
+  await tg.setBackend('js');
+  const reference = tg.kernels();
+  await tg.setBackend('gl');
+  const gl = tg.kernels();
+  facts.glInfo = tg.glBackendInfo();
+  expect("setBackend('gl') runs on WebGL2", facts.glInfo?.mode === 'webgl2', JSON.stringify(facts.glInfo));
+
+  // 2. every kernel against js on random shapes/strides/paddings/dilations/groups, then with tiny tiles
+  failures.push(...(await checkEquivalence({ fc, Tensor: tg.Tensor, kernels: gl, reference, numRuns: 30, log: say })));
+  const tiled = await tg.createGlBackendKernels({ maxTileElements: 7 });
+  say('tiled (7 elements per shader run):');
+  failures.push(...(await checkEquivalence({ fc, Tensor: tg.Tensor, kernels: tiled, reference, numRuns: 10, seed: 11, log: say })));
+  tiled.dispose();
+
+  // 3. lazy readback: a conv output stays a texture while the next GL kernel consumes it
+  const p = { batch: 2, inChannels: 3, inHeight: 8, inWidth: 8, outChannels: 4, outHeight: 8, outWidth: 8, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, dilationHeight: 1, dilationWidth: 1, groups: 1 };
+  const pool = { batch: 2, channels: 4, inHeight: 8, inWidth: 8, outHeight: 4, outWidth: 4, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, padHeight: 0, padWidth: 0, dilationHeight: 1, dilationWidth: 1, countIncludePad: true };
+  const x = new tg.Tensor(values(2 * 3 * 64, 1), [2, 3, 8, 8]);
+  const w = new tg.Tensor(values(4 * 3 * 9, 2), [4, 3, 3, 3]);
+  const y = gl.conv2d(x, w, null, p);
+  expect('a GL result lives on the GPU until read', y.deviceStorage('gl') !== null);
+  const pooled = gl.maxPool2d(y, pool);
+  expect('feeding it to the next GL kernel does not read it back', y.deviceStorage('gl') !== null && pooled.output.deviceStorage('gl') !== null);
+  const chained = difference('conv2d → maxPool2d on the GPU', pooled.output, reference.maxPool2d(reference.conv2d(x, w, null, p), pool).output);
+  expect('conv2d → maxPool2d chained on textures equals js', chained === null, chained ?? '');
+  void y.data;
+  expect('reading .data moves it to the CPU once', y.deviceStorage('gl') === null);
+
+  // 4. the course's CNN: one training step on gl has js's loss and gradients
+  const step = async (backend) => {
+    await tg.setBackend(backend);
+    tg.manualSeed(3);
+    const model = new tg.nn.CNN({ inSize: [1, 12, 12], outClasses: 10, channels: [4, 8], poolEvery: 1, hiddenDims: [16] });
+    const input = new tg.Tensor(values(4 * 144, 5), [4, 1, 12, 12]);
+    const target = [1, 7, 3, 0];
+    const loss = tg.crossEntropy(model.forward(input), target);
+    loss.backward();
+    return { loss: loss.item(), grads: [...model.namedParameters()].map(([name, param]) => [name, param.grad]) };
+  };
+  const want = await step('js');
+  const got = await step('gl');
+  expect('CNN loss on gl equals js', Math.abs(got.loss - want.loss) <= 1e-4 * Math.max(1, Math.abs(want.loss)), `${got.loss} vs ${want.loss}`);
+  for (let i = 0; i < want.grads.length; i++) {
+    const problem = difference(`CNN gradient of ${want.grads[i][0]}`, got.grads[i][1], want.grads[i][1]);
+    if (problem) failures.push(problem);
+  }
+  say(`CNN gradients of ${want.grads.length} parameters compared`);
+
+  // 5. speed (reported, never asserted): SwiftShader is a CPU rasterizer, so this proves correctness only
+  const big = { ...p, batch: 16, inChannels: 8, outChannels: 16, inHeight: 28, inWidth: 28, outHeight: 28, outWidth: 28 };
+  const bx = new tg.Tensor(values(16 * 8 * 784, 3), [16, 8, 28, 28]);
+  const bw = new tg.Tensor(values(16 * 8 * 9, 4), [16, 8, 3, 3]);
+  facts.conv2dMs = {};
+  for (const backend of ['js', 'wasm', 'gl']) {
+    await tg.setBackend(backend);
+    const k = tg.kernels();
+    void k.conv2d(bx, bw, null, big).data; // warm-up (gl compiles its shader here)
+    const t0 = performance.now();
+    for (let r = 0; r < 3; r++) void k.conv2d(bx, bw, null, big).data;
+    facts.conv2dMs[backend] = +((performance.now() - t0) / 3).toFixed(1);
+  }
+  say(`conv2d 16×8×28×28 → 16 channels, 3×3, ms per call incl. readback: ${JSON.stringify(facts.conv2dMs)}`);
+
+  // one training step (forward, loss, backward) of an MNIST-sized CNN, batch 16
+  facts.cnnStepMs = {};
+  const digits = new tg.Tensor(values(16 * 784, 9), [16, 1, 28, 28]);
+  const labels = Array.from({ length: 16 }, (_, i) => i % 10);
+  for (const backend of ['js', 'wasm', 'gl']) {
+    await tg.setBackend(backend);
+    tg.manualSeed(1);
+    const model = new tg.nn.CNN({ inSize: [1, 28, 28], outClasses: 10, channels: [8, 16], poolEvery: 1, hiddenDims: [64] });
+    const once = () => tg.crossEntropy(model.forward(digits), labels).backward();
+    once(); // warm-up
+    const t0 = performance.now();
+    for (let r = 0; r < 2; r++) once();
+    facts.cnnStepMs[backend] = +((performance.now() - t0) / 2).toFixed(1);
+  }
+  say(`CNN training step (8→16 channels, 28×28, batch 16), ms: ${JSON.stringify(facts.cnnStepMs)}`);
+}
+
+window.__results = run().then(
+  () => ({ log, failures, facts }),
+  (e) => ({ log, failures: [...failures, `threw: ${e?.stack ?? e}`], facts }),
+);

@@ -1,0 +1,73 @@
+// The GL backend in Node. Real WebGL runs only in Chromium (tests/browser/); here:
+//  - the shaders' index logic, run through gpu.js's 'cpu' mode (it executes the same kernel functions
+//    as JavaScript), against the JS reference, also with tiny tiles so that tiling is exercised;
+//  - setBackend('gl') without headless-gl fails with a message saying what to install.
+
+import { createRequire } from 'node:module';
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { Tensor, getBackend, setBackend } from '../../engine/index.js';
+import { jsKernels } from '../../engine/backends/js/index.js';
+import { configureGlBackend, createGlBackendKernels, createGlKernels, glBackendInfo, type GpuConstructor, type GpuInstance } from '../../kernels-gl/index.js';
+import { checkEquivalence } from '../browser/equivalence.js';
+
+// gpu.js is an optional peer dependency: a checkout installed with --omit=dev has none
+const GPU = (() => {
+  try {
+    return (createRequire(import.meta.url)('gpu.js') as { GPU: new (s: { mode: string }) => GpuInstance }).GPU;
+  } catch {
+    return null;
+  }
+})();
+if (!GPU) console.warn('tests/gl: skipping the shader logic tests: gpu.js is not installed');
+
+describe.skipIf(!GPU)('GL shaders in gpu.js cpu mode vs js', () => {
+  for (const maxTileElements of [undefined, 7]) {
+    test(`every kernel${maxTileElements ? ` in tiles of ${maxTileElements}` : ''}`, async () => {
+      const kernels = createGlKernels(new GPU!({ mode: 'cpu' }), { maxTileElements });
+      const failures = await checkEquivalence({ fc, Tensor, kernels, reference: jsKernels, numRuns: 25 });
+      expect(failures).toEqual([]);
+    });
+  }
+
+  test('a broken shader is caught (the properties can fail)', async () => {
+    const kernels = createGlKernels(new GPU!({ mode: 'cpu' }));
+    const broken: typeof kernels = {
+      ...kernels,
+      avgPool2dBackward: (g, p) => {
+        const right = kernels.avgPool2dBackward(g, p).data;
+        return new Tensor(right.map((v, i) => (i === 0 ? v + 0.01 : v)), [p.batch, p.channels, p.inHeight, p.inWidth]);
+      },
+    };
+    const failures = await checkEquivalence({ fc, Tensor, kernels: broken, reference: jsKernels, numRuns: 25 });
+    expect(failures.join('\n')).toMatch(/avgPool2dBackward/);
+  });
+});
+
+test("setBackend('gl') in Node without headless-gl fails, saying what to install, and keeps the backend", async () => {
+  const before = getBackend();
+  await expect(setBackend('gl')).rejects.toThrow(GPU ? /headless-gl is not available.*npm install gpu\.js gl.*xvfb-run/s : /gpu\.js is not installed/);
+  expect(getBackend()).toBe(before);
+  expect(glBackendInfo()).toBeNull();
+});
+
+// Opt-in: real headless-gl in Node. typegrad's own install stubs out the native `gl` package, so point
+// TYPEGRAD_GPUJS at a gpu.js installed with real gl (`npm i gpu.js` in a scratch folder after the apt
+// packages of kernels-gl/README.md) and run under xvfb-run:
+//   TYPEGRAD_GPUJS=/tmp/nodegl/node_modules/gpu.js xvfb-run -a npx vitest run tests/gl
+const nodeGpuPath = process.env.TYPEGRAD_GPUJS;
+if (!nodeGpuPath) console.warn('tests/gl: skipping the headless-gl tests: set TYPEGRAD_GPUJS to a gpu.js installed with the native gl package');
+
+describe.skipIf(!nodeGpuPath)('gl backend on headless-gl in Node', () => {
+  test('every kernel equals js, and setBackend(gl) runs on headlessgl', async () => {
+    const { GPU: RealGPU } = createRequire(import.meta.url)(nodeGpuPath!) as { GPU: GpuConstructor };
+    const kernels = await createGlBackendKernels({ GPU: RealGPU });
+    expect(kernels.mode).toBe('headlessgl');
+    const failures = await checkEquivalence({ fc, Tensor, kernels, reference: jsKernels, numRuns: 25 });
+    expect(failures).toEqual([]);
+    await configureGlBackend({ GPU: RealGPU });
+    await setBackend('gl');
+    expect(glBackendInfo()?.mode).toBe('headlessgl');
+    await setBackend('js');
+  }, 120_000);
+});
