@@ -1,0 +1,30 @@
+// `--augment`: the course's augmentation list, by name, applied to each training image in order.
+// Random draws come from the engine's default generator, whose state is checkpointed, so a resumed
+// run sees the same augmented images as an uninterrupted one.
+
+import * as tg from '../index.js';
+import { UsageError } from './errors.js';
+
+const T = () => tg.data.transforms;
+
+/** name → (image size) → transform; `shift` is ±2 px (RandomCrop of the zero-padded image). */
+const AUGMENTATIONS: Record<string, (inSize: number[]) => tg.data.transforms.Transform> = {
+  shift: ([, h, w]) => new (T().RandomCrop)({ size: [h, w], padding: 2 }),
+  flip: () => new (T().RandomHorizontalFlip)(),
+  rotate: () => new (T().RandomRotation)({ degrees: 10 }),
+  affine: () => new (T().RandomAffine)({ degrees: 10, translate: [0.1, 0.1], scale: [0.9, 1.1] }),
+  color: () => new (T().ColorJitter)({ brightness: 0.2, contrast: 0.2 }),
+  erase: () => new (T().RandomErasing)({ p: 0.25 }),
+};
+
+export const AUGMENT_NAMES = Object.keys(AUGMENTATIONS);
+
+/** Parses 'shift,flip' (or 'none') into one function, or null for no augmentation. */
+export function makeAugment(list: string, inSize: number[]): ((img: tg.Tensor) => tg.Tensor) | null {
+  if (list === 'none' || list === '') return null;
+  const names = list.split(',').map((s) => s.trim());
+  const bad = names.find((n) => !(n in AUGMENTATIONS));
+  if (bad !== undefined) throw new UsageError(`--augment: unknown augmentation '${bad}' (known: ${AUGMENT_NAMES.join(', ')}, or none)`);
+  const ts = names.map((n) => AUGMENTATIONS[n](inSize));
+  return (img) => ts.reduce((x, t) => t.apply(x), img);
+}

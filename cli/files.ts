@@ -1,0 +1,59 @@
+// Writing run files atomically (a temp file in the same folder, then rename), so an interrupted run
+// never leaves a half-written metrics.json or checkpoint where a good one was.
+
+import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError, firstLine } from './errors.js';
+
+let counter = 0;
+
+export function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${counter++}.tmp`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Checks, without creating anything, that `dir` could be created and written: it is a writable folder,
+ * or the nearest existing ancestor is. So a bad --out fails before any slow work and leaves no folder.
+ */
+export function checkWritableDir(dir: string, option = '--out'): void {
+  const fail = (why: string): never => {
+    throw new UsageError(`${option} ${dir}: cannot write there (${why})`);
+  };
+  let p = resolve(dir);
+  while (!existsSync(p)) {
+    const parent = dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  if (!statSync(p).isDirectory()) fail(p === resolve(dir) ? 'not a folder' : `${p} is a file (ENOTDIR)`);
+  try {
+    accessSync(p, constants.W_OK);
+  } catch (e) {
+    fail((e as NodeJS.ErrnoException).code ?? 'not writable');
+  }
+}
+
+/** Creates the run folder (and parents) and checks it can be written, as a one-line usage error. */
+export function ensureWritableDir(dir: string, option = '--out'): void {
+  checkWritableDir(dir, option);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const probe = join(dir, `.write-test.${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+  } catch (e) {
+    throw new UsageError(`${option} ${dir}: cannot write there (${firstLine((e as NodeJS.ErrnoException).code ?? (e as Error).message)})`);
+  }
+}
+
+/** runs/2026-11-22T08-49-59: a sortable, file-name-safe timestamp. */
+export function timestampName(d = new Date()): string {
+  return d.toISOString().slice(0, 19).replace(/:/g, '-');
+}

@@ -1,0 +1,88 @@
+// Bad input gets one line on stderr naming the problem, and exit code 2: never a stack trace.
+
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tg from '../../index.js';
+import { requireBuild, run, tempDir } from './helpers.js';
+
+function expectUsageError(r: { code: number | null; stderr: string; stdout: string }, message: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('typegrad: using the'));
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^typegrad: /);
+  expect(lines[0]).toMatch(message);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack frames
+}
+
+const QUICK = ['--epochs', '1', '--max-batches', '1', '--batch-size', '4', '--max-val', '4'];
+
+/** A small RGB PNG of one colour. */
+function png(file: string, v: number): void {
+  tg.data.writePng(file, tg.full([3, 8, 8], v));
+}
+
+describe('bad input: one line, exit code 2', () => {
+  let dir: string;
+  beforeAll(() => {
+    requireBuild();
+    dir = tempDir();
+  });
+
+  it('an unknown option or command', () => {
+    expectUsageError(run(['train', '--epoch', '3']), /unknown option '--epoch'/);
+    expectUsageError(run(['trian']), /unknown command 'trian'/);
+    expectUsageError(run(['train', '--model', 'transformer']), /--model must be one of cnn, resnet, vgg-small, mlp/);
+  });
+
+  it('a dataset folder that does not exist (and no empty run folder is left behind)', () => {
+    const cwd = tempDir();
+    expectUsageError(run(['train', '--dataset', `folder:${join(dir, 'nowhere')}`], cwd), /--dataset folder:.*nowhere: folder '.*nowhere' does not exist/);
+    expect(existsSync(join(cwd, 'runs'))).toBe(false);
+    expectUsageError(run(['train', '--dataset', `idx:${join(dir, 'nowhere')}`]), /folder '.*nowhere' does not exist/);
+  });
+
+  it('a CSV label for an image that is missing', () => {
+    const root = join(dir, 'csv');
+    mkdirSync(join(root, 'images'), { recursive: true });
+    png(join(root, 'images', 'a.png'), 0.2);
+    writeFileSync(join(root, 'labels.csv'), 'id,label\na,cat\nb,dog\n');
+    expectUsageError(run(['train', '--dataset', `csv:${join(root, 'labels.csv')},${join(root, 'images')}`, ...QUICK]), /labels.csv line 3 labels 'b' but there is no image .*b\.png/);
+  });
+
+  it('an image that does not decode', () => {
+    const root = join(dir, 'folder');
+    for (const cls of ['cat', 'dog']) {
+      mkdirSync(join(root, cls), { recursive: true });
+      for (let i = 0; i < 3; i++) png(join(root, cls, `${i}.png`), i / 4);
+    }
+    writeFileSync(join(root, 'dog', 'broken.png'), 'this is not a png');
+    expectUsageError(run(['train', '--dataset', `folder:${root}`, '--val-split', '0.5', '--image-size', '8', '--model', 'mlp', '--epochs', '1', '--batch-size', '8']), /broken\.png/);
+  });
+
+  it('a model file whose tensors do not fit the model, naming the key and both shapes', () => {
+    const runDir = join(dir, 'mlp-run');
+    const trained = run(['train', '--model', 'mlp', ...QUICK, '--out', runDir]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expectUsageError(run(['eval', '--model-file', join(runDir, 'model.safetensors'), '--model', 'cnn']), /has no tensor 'featureExtractor\.0\.weight' \(shape \[32,1,3,3\]\)/);
+    // same keys, one wrong shape
+    const sd = Object.fromEntries(Object.entries(tg.load(join(runDir, 'model.safetensors'))).map(([k, t]) => [k, k === '1.weight' ? tg.zeros([256, 100]) : t]));
+    const bad = join(runDir, 'bad', 'model.safetensors');
+    mkdirSync(join(runDir, 'bad'));
+    tg.save(sd, bad);
+    expectUsageError(run(['eval', '--model-file', bad, '--model', 'mlp']), /tensor '1\.weight' has shape \[256,100\] but the model expects \[256,784\]/);
+  });
+
+  it('an out directory that cannot be written', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    expectUsageError(run(['train', '--out', join(file, 'run'), ...QUICK]), /--out .*a-file\/run: cannot write there \(.*a-file is a file \(ENOTDIR\)\)/);
+  });
+
+  it('predict with an image that does not decode or does not exist', () => {
+    const junk = join(dir, 'junk.png');
+    writeFileSync(junk, 'nope');
+    expectUsageError(run(['predict', junk, '--model-file', join(dir, 'mlp-run', 'model.safetensors')]), /junk\.png: cannot decode/);
+    expectUsageError(run(['predict', join(dir, 'none.png'), '--model-file', join(dir, 'mlp-run', 'model.safetensors')]), /none\.png: cannot read \(ENOENT\)/);
+  });
+});
