@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import * as tg from '../index.js';
 import { UsageError, firstLine } from './errors.js';
-import { FusedBatchNorm2d } from './fused-batchnorm.js';
 
 export const MODEL_NAMES = ['cnn', 'resnet', 'vgg-small', 'mlp'] as const;
 
@@ -31,7 +30,7 @@ export class RecipeCNN extends tg.nn.Module {
     let c = inSize[0];
     channels.forEach((ch, i) => {
       // no conv bias: the BatchNorm right after it has its own shift
-      layers.push(new tg.nn.Conv2d({ inChannels: c, outChannels: ch, kernelSize: 3, padding: 1, bias: false }), new FusedBatchNorm2d({ numFeatures: ch }), new tg.nn.ReLU());
+      layers.push(new tg.nn.Conv2d({ inChannels: c, outChannels: ch, kernelSize: 3, padding: 1, bias: false }), new tg.nn.BatchNorm2d({ numFeatures: ch }), new tg.nn.ReLU());
       c = ch;
       if (i % 2 === 1) layers.push(new tg.nn.MaxPool2d({ kernelSize: 2 }));
     });

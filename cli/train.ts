@@ -10,7 +10,6 @@ import { UsageError } from './errors.js';
 import { loadDataset, type LoadedData } from './datasets.js';
 import { buildModel, modelSpec, MODEL_NAMES, type ModelSpec } from './models.js';
 import { makeAugment, AUGMENT_NAMES } from './augment.js';
-import { OneCycle } from './schedule.js';
 import { ProgressBar, formatDuration } from './progress.js';
 import { evaluate, loadBatch } from './batches.js';
 import { checkWritableDir, ensureWritableDir, timestampName, writeAtomic } from './files.js';
@@ -91,17 +90,11 @@ function makeOptimizer(cfg: TrainConfig, params: tg.nn.Parameter[]): tg.optim.Op
   return new Ctor(params, { lr: cfg.lr, weightDecay: cfg.weightDecay });
 }
 
-/** lr for a global step under the chosen schedule (one-cycle also cycles beta1/momentum). */
-function scheduler(cfg: TrainConfig, totalSteps: number): (opt: tg.optim.Optimizer, step: number) => number {
-  if (cfg.schedule === 'onecycle') {
-    const oc = new OneCycle({ maxLr: cfg.lr, totalSteps });
-    return (opt, step) => oc.apply(opt, step);
-  }
-  return (opt, step) => {
-    const lr = cfg.schedule === 'cosine' ? (cfg.lr * (1 + Math.cos((Math.PI * step) / totalSteps))) / 2 : cfg.lr;
-    for (const g of opt.paramGroups) g.lr = lr;
-    return lr;
-  };
+/** The chosen schedule, stepped after every batch; null for a constant lr. */
+function makeScheduler(cfg: TrainConfig, optimizer: tg.optim.Optimizer, totalSteps: number): tg.optim.LRScheduler | null {
+  if (cfg.schedule === 'onecycle') return new tg.optim.OneCycleLR(optimizer, { maxLr: cfg.lr, totalSteps });
+  if (cfg.schedule === 'cosine') return new tg.optim.CosineAnnealingLR(optimizer, { tMax: totalSteps });
+  return null;
 }
 
 function configFrom(o: Record<string, unknown>, data: { defaultAugment: string } | null, backend: string): TrainConfig {
@@ -171,8 +164,11 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
   const optimizer = makeOptimizer(cfg, params);
   const loader = new tg.data.DataLoader(data.train, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed });
   const perEpoch = Math.min(loader.length, cfg.maxBatches ?? Infinity);
-  const setLr = scheduler(cfg, cfg.epochs * perEpoch);
-  if (resumeState) restoreCheckpoint(dir, resumeState, model, optimizer);
+  const scheduler = makeScheduler(cfg, optimizer, cfg.epochs * perEpoch);
+  if (resumeState) {
+    restoreCheckpoint(dir, resumeState, model, optimizer);
+    scheduler?.loadStateDict({ lastEpoch: progress.step, baseLrs: scheduler.baseLrs });
+  }
   const nParams = params.reduce((n, p) => n + p.size, 0);
   ensureWritableDir(dir, resumeDir ? '--resume' : '--out'); // created only now that everything is valid
 
@@ -218,12 +214,13 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
       let epochStart = performance.now();
       for (; progress.batch < perEpoch; progress.batch++) {
         const { x, y } = await loadBatch(data.train, indices[progress.batch], augment);
-        progress.lr = setLr(optimizer, progress.step);
+        progress.lr = optimizer.paramGroups[0].lr;
         const logits = model.forward(x) as tg.Tensor;
         const loss = tg.crossEntropy(logits, y, { labelSmoothing: cfg.labelSmoothing });
         optimizer.zeroGrad();
         loss.backward();
         optimizer.step();
+        scheduler?.step();
         const pred = logits.argmax(1).data;
         for (let k = 0; k < y.length; k++) if (pred[k] === y[k]) progress.correct++;
         progress.lossSum += loss.item() * y.length;

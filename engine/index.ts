@@ -17,4 +17,5 @@ export { conv2d, conv2dParams, type Conv2dOptions } from './ops/conv.js';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, poolOutputSize, type OutputSize, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
 export { pad, type PadMode } from './ops/pad.js';
 export { dropout } from './ops/dropout.js';
+export { batchNorm, type BatchNormOptions } from './ops/batchnorm.js';
 export { nll, crossEntropy, mse, binaryCrossEntropyWithLogits, type Reduction, type Target, type NllOptions, type CrossEntropyOptions } from './ops/loss.js';

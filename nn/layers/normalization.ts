@@ -1,8 +1,8 @@
 // Batch normalisation. Training normalises with the batch's mean and (biased) variance and moves the
 // running estimates toward the batch's mean and unbiased variance by `momentum`; evaluation normalises
-// with the running estimates. Built from differentiable ops, so the gradient comes from autograd.
+// with the running estimates. The arithmetic and its gradient are the engine's batchNorm op.
 
-import { Tensor, noGrad, formatShape, sub, div, mul, add, sqrt, reshape } from '../../engine/index.js';
+import { Tensor, formatShape, batchNorm } from '../../engine/index.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { checkPositiveInt, checkTensor, py, pyFloat } from './util.js';
@@ -45,8 +45,8 @@ abstract class BatchNorm extends Module {
     this.registerBuffer('num_batches_tracked', this.trackRunningStats ? new Tensor(new Float32Array(1), []) : null);
   }
 
-  /** The ranks this layer accepts, and the dims its statistics are taken over for each. */
-  protected abstract statDims(x: Tensor): number[];
+  /** Throws unless x has a rank this layer accepts. */
+  protected abstract checkRank(x: Tensor): void;
 
   resetRunningStats(): void {
     this.running_mean?.data.fill(0);
@@ -56,45 +56,24 @@ abstract class BatchNorm extends Module {
 
   forward(x: Tensor): Tensor {
     checkTensor(this.constructor.name, x);
-    const dims = this.statDims(x);
+    this.checkRank(x);
     if (x.shape[1] !== this.numFeatures) {
       throw new RangeError(`${this.toString()}: expected ${this.numFeatures} channels in dim 1, got input ${formatShape(x.shape)}`);
     }
-    // [1, C, 1, ...]: statistics and affine parameters broadcast along the channel dim
-    const statShape = x.shape.map((n, i) => (i === 1 ? n : 1));
-    const useBatchStats = this.training || !this.trackRunningStats;
-    let mean: Tensor;
-    let variance: Tensor;
-    if (useBatchStats) {
-      const count = x.size / this.numFeatures;
-      if (this.training && count <= 1) {
-        throw new RangeError(`${this.constructor.name}: expected more than 1 value per channel when training, got input ${formatShape(x.shape)}`);
-      }
-      mean = x.mean(dims, true);
-      variance = x.var(dims, true, 0);
-      if (this.training && this.trackRunningStats) this.#updateRunningStats(mean, variance, count);
-    } else {
-      mean = reshape(this.running_mean!, statShape);
-      variance = reshape(this.running_var!, statShape);
+    if (this.training && x.size / this.numFeatures <= 1) {
+      throw new RangeError(`${this.constructor.name}: expected more than 1 value per channel when training, got input ${formatShape(x.shape)}`);
     }
-    let y = div(sub(x, mean), sqrt(add(variance, this.eps)));
-    if (this.affine) y = add(mul(y, reshape(this.weight!, statShape)), reshape(this.bias!, statShape));
-    return y;
-  }
-
-  #updateRunningStats(mean: Tensor, biasedVar: Tensor, count: number): void {
-    noGrad(() => {
-      const n = this.num_batches_tracked!.data;
-      n[0] += 1;
-      const m = this.momentum ?? 1 / n[0];
-      const rm = this.running_mean!.data;
-      const rv = this.running_var!.data;
-      const bm = mean.data;
-      const bv = biasedVar.data;
-      for (let c = 0; c < rm.length; c++) {
-        rm[c] = (1 - m) * rm[c] + m * bm[c];
-        rv[c] = (1 - m) * rv[c] + m * ((bv[c] * count) / (count - 1));
-      }
+    const updateStats = this.training && this.trackRunningStats;
+    let momentum = this.momentum ?? 0;
+    if (updateStats) {
+      const batches = this.num_batches_tracked!.data;
+      batches[0] += 1;
+      if (this.momentum === null) momentum = 1 / batches[0]; // a cumulative average
+    }
+    return batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias, {
+      training: this.training || !this.trackRunningStats,
+      momentum,
+      eps: this.eps,
     });
   }
 
@@ -109,17 +88,16 @@ abstract class BatchNorm extends Module {
 
 /** Over [N, C] or [N, C, L]: one mean and variance per feature C. */
 export class BatchNorm1d extends BatchNorm {
-  protected statDims(x: Tensor): number[] {
-    if (x.ndim === 2) return [0];
-    if (x.ndim === 3) return [0, 2];
+  protected checkRank(x: Tensor): void {
+    if (x.ndim === 2 || x.ndim === 3) return;
     throw new RangeError(`BatchNorm1d: expected input [N, C] or [N, C, L], got ${formatShape(x.shape)}`);
   }
 }
 
 /** Over [N, C, H, W]: one mean and variance per channel. */
 export class BatchNorm2d extends BatchNorm {
-  protected statDims(x: Tensor): number[] {
-    if (x.ndim === 4) return [0, 2, 3];
+  protected checkRank(x: Tensor): void {
+    if (x.ndim === 4) return;
     throw new RangeError(`BatchNorm2d: expected input [N, C, H, W], got ${formatShape(x.shape)}`);
   }
 }

@@ -4,4 +4,4 @@ export { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState, type 
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
-export { LRScheduler, StepLR, CosineAnnealingLR } from './scheduler.js';
+export { LRScheduler, StepLR, CosineAnnealingLR, OneCycleLR, type OneCycleLROptions } from './scheduler.js';

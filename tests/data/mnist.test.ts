@@ -21,9 +21,13 @@ describe('loadMNIST', () => {
     for (const ds of [train, test]) expect(new Set(ds.labels).size).toBe(10);
     // fixed: same sample every load (the cache is bypassed by checking content, not identity)
     // fixed: these are what every install gives (the split and order depend on no random state)
-    expect([train.length, test.length]).toEqual([7996, 2004]);
-    expect(Array.from(train.labels.slice(0, 12))).toEqual([7, 4, 3, 5, 9, 7, 4, 0, 6, 5, 0, 5]);
-    expect(Array.from(test.labels.slice(0, 12))).toEqual([3, 3, 8, 9, 9, 4, 4, 5, 9, 2, 6, 0]);
+    expect([train.length, test.length]).toEqual([8000, 2000]);
+    expect(Array.from(train.labels.slice(0, 12))).toEqual([0, 4, 9, 5, 8, 5, 1, 1, 3, 3, 3, 6]);
+    expect(Array.from(test.labels.slice(0, 12))).toEqual([1, 6, 3, 3, 2, 7, 9, 7, 2, 9, 7, 0]);
+    // stratified: each class splits 80/20 to within one sample
+    const perClass = (ds: typeof train) => ds.labels.reduce((c, l) => (c[l]++, c), new Array<number>(10).fill(0));
+    const [trainCounts, testCounts] = [perClass(train), perClass(test)];
+    trainCounts.forEach((n, c) => expect(Math.abs(n - 0.8 * (n + testCounts[c]))).toBeLessThan(1));
     // disjoint: no test image equals a train image with the same label (compare a cheap fingerprint)
     const key = (d: Float32Array, i: number) => Array.from(d.subarray(i * 784 + 200, i * 784 + 600)).join(',');
     const seen = new Set(Array.from({ length: train.length }, (_, i) => key(train.images.data, i)));
