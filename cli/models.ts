@@ -63,12 +63,6 @@ function mlp(inSize: number[], numClasses: number): tg.nn.Module {
   );
 }
 
-/** The dog-breed lab's VGG, with its first convolution fitted to the image's channel count. */
-function vggSmall(inSize: number[], numClasses: number): tg.nn.Module {
-  const m = tg.nn.vggSmall({ numClasses });
-  if (inSize[0] !== 3) (m.features as unknown as Record<string, tg.nn.Module>)['0'] = new tg.nn.Conv2d({ inChannels: inSize[0], outChannels: 64, kernelSize: 3, padding: 1 });
-  return m;
-}
 
 function resnet(inSize: number[], numClasses: number): tg.nn.Module {
   return new tg.nn.ResNet({ inSize, outClasses: numClasses, channels: [32, 32, 64, 64], poolEvery: 2, hiddenDims: [128], batchnorm: true, dropout: 0 });
@@ -100,7 +94,7 @@ export function buildModel(spec: ModelSpec): tg.nn.Module {
     switch (spec.name) {
       case 'cnn': return new RecipeCNN(inSize, numClasses);
       case 'resnet': return resnet(inSize, numClasses);
-      case 'vgg-small': return vggSmall(inSize, numClasses);
+      case 'vgg-small': return tg.nn.vggSmall({ numClasses, inChannels: inSize[0] }); // the dog-breed lab's VGG
       case 'mlp': return mlp(inSize, numClasses);
       case 'json': {
         const { type, ...options } = spec.config!;

@@ -91,18 +91,26 @@ export function vgg16(options: VGGOptions = {}): VGG {
  * The dog-breed lab's network: 4 blocks of two 3x3 convs (padding 1) + ReLU and a 2x2 max pool,
  * global average pooling, two Linear 512-512 + ReLU, Linear to numClasses: 5,272,248 parameters for 120 classes.
  */
+export interface VGGSmallOptions {
+  numClasses: number;
+  /** channels of the input images (3; 1 for grayscale digits) */
+  inChannels?: number;
+}
+
 export class VGGSmall extends Module {
   features: Sequential;
   pool: AdaptiveAvgPool2d;
   flatten: Flatten;
   classifier: Sequential;
 
-  constructor(options: { numClasses: number }) {
+  constructor(options: VGGSmallOptions) {
     super();
     const numClasses = options?.numClasses;
     if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`vggSmall: numClasses must be a positive integer, got ${numClasses}`);
+    const inChannels = options.inChannels ?? 3;
+    if (!Number.isInteger(inChannels) || inChannels < 1) throw new RangeError(`vggSmall: inChannels must be a positive integer, got ${inChannels}`);
     const layers: Module[] = [];
-    let c = 3;
+    let c = inChannels;
     for (const ch of [64, 128, 256, 512]) {
       layers.push(
         new Conv2d({ inChannels: c, outChannels: ch, kernelSize: 3, padding: 1 }), new ReLU(),
@@ -131,6 +139,6 @@ export class VGGSmall extends Module {
   }
 }
 
-export function vggSmall(options: { numClasses: number }): VGGSmall {
+export function vggSmall(options: VGGSmallOptions): VGGSmall {
   return new VGGSmall(options);
 }
