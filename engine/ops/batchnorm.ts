@@ -48,7 +48,7 @@ export function batchNorm(
   const xd = input.data;
   const gamma = weight?.data;
   const beta = bias?.data;
-  // xhat = (x − mean)·invStd, kept for the gradient; first it holds x − mean
+  // xhat = (x − mean)·invStd, kept for the gradient; until normalize() it holds x − mean
   const xhat = new Float32Array(xd.length);
   let mean: Float64Array;
   let variance: Float64Array;
@@ -70,38 +70,50 @@ export function batchNorm(
     subtractChannelMeans(xd, mean, xhat, n, c, inner);
   }
   const invStd = variance.map((v) => 1 / Math.sqrt(v + eps));
+  const out = normalize(xhat, invStd, gamma, beta, n, c, inner);
 
-  const out = new Float32Array(xd.length);
+  return record(new Tensor(out, input.shape), 'batchNorm', [input, weight, bias], (gy) => {
+    const { gx, gGamma, gBeta } = batchNormBackward(gy.data, xhat, invStd, gamma, training, n, c, inner);
+    return [new Tensor(gx, input.shape), weight && new Tensor(gGamma, [c]), bias && new Tensor(gBeta, [c])];
+  });
+}
+
+// The loops live in functions of their own, not in batchNorm and its closure: variables a closure
+// captures live in a heap context, and V8 reloads them on every iteration of a loop that uses them.
+
+/** Scales the centred xhat by invStd in place; returns xhat·gamma + beta. */
+function normalize(xhat: Float32Array, invStd: Float64Array, gamma: Float32Array | undefined, beta: Float32Array | undefined, n: number, c: number, inner: number): Float32Array {
+  const out = new Float32Array(xhat.length);
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       const is = invStd[ch];
       const g = gamma ? gamma[ch] : 1;
       const bt = beta ? beta[ch] : 0;
       for (let i = (b * c + ch) * inner, e = i + inner; i < e; i++) {
-        xhat[i] *= is;
-        out[i] = xhat[i] * g + bt;
+        const xh = xhat[i] * is;
+        xhat[i] = xh;
+        out[i] = xh * g + bt;
       }
     }
   }
+  return out;
+}
 
-  return record(new Tensor(out, input.shape), 'batchNorm', [input, weight, bias], (gy) => {
-    const gd = gy.data;
-    const gx = new Float32Array(xd.length);
-    const sumG = channelSums(gd, null, n, c, inner);
-    const sumGXhat = channelSums(gd, xhat, n, c, inner);
-    for (let b = 0; b < n; b++) {
-      for (let ch = 0; ch < c; ch++) {
-        const k = (gamma ? gamma[ch] : 1) * invStd[ch];
-        // in training the batch statistics depend on x too: dx = k·(g − mean(g) − xhat·mean(g·xhat))
-        const meanG = training ? sumG[ch] / count : 0;
-        const meanGXhat = training ? sumGXhat[ch] / count : 0;
-        for (let i = (b * c + ch) * inner, e = i + inner; i < e; i++) gx[i] = k * (gd[i] - meanG - xhat[i] * meanGXhat);
-      }
+function batchNormBackward(gd: Float32Array, xhat: Float32Array, invStd: Float64Array, gamma: Float32Array | undefined, training: boolean, n: number, c: number, inner: number) {
+  const count = n * inner;
+  const sumG = channelSums(gd, null, n, c, inner);
+  const sumGXhat = channelSums(gd, xhat, n, c, inner);
+  const gx = new Float32Array(gd.length);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      const k = (gamma ? gamma[ch] : 1) * invStd[ch];
+      // in training the batch statistics depend on x too: dx = k·(g − mean(g) − xhat·mean(g·xhat))
+      const meanG = training ? sumG[ch] / count : 0;
+      const meanGXhat = training ? sumGXhat[ch] / count : 0;
+      for (let i = (b * c + ch) * inner, e = i + inner; i < e; i++) gx[i] = k * (gd[i] - meanG - xhat[i] * meanGXhat);
     }
-    const gGamma = new Float32Array(sumGXhat);
-    const gBeta = new Float32Array(sumG);
-    return [new Tensor(gx, input.shape), weight && new Tensor(gGamma, [c]), bias && new Tensor(gBeta, [c])];
-  });
+  }
+  return { gx, gGamma: new Float32Array(sumGXhat), gBeta: new Float32Array(sumG) };
 }
 
 /** Per channel of [n, c, inner] buffers, the float64 sum of a[i]·b[i] (or of a[i] when b is null). */
