@@ -75,24 +75,30 @@ export class CNN extends Module {
 
   constructor(options: CNNOptions) {
     super();
-    checkCommon('CNN', options);
+    const name = new.target.name;
+    checkCommon(name, options);
+    this.inSize = [...options.inSize];
+    this.outClasses = options.outClasses;
+    this.featureExtractor = this.makeFeatureExtractor(options);
+    const act = () => makeActivation(options.activationType ?? 'relu', options.activationParams ?? {}, name);
+    this.mlp = makeMlp(featureSize(name, this.featureExtractor, options.inSize), options.hiddenDims, options.outClasses, act);
+  }
+
+  /** [(CONV -> ACT)*P -> POOL]*(N/P). Subclasses (ResNet) build other feature extractors. */
+  protected makeFeatureExtractor(options: CNNOptions): Sequential {
     const o = { convParams: {}, activationType: 'relu' as const, activationParams: {}, poolingType: 'max' as const, poolingParams: {}, ...options };
-    this.inSize = [...o.inSize];
-    this.outClasses = o.outClasses;
-    const act = () => makeActivation(o.activationType, o.activationParams, 'CNN');
     const layers: Module[] = [];
     let c = o.inSize[0];
     o.channels.forEach((ch, i) => {
-      layers.push(new Conv2d({ kernelSize: 3, ...o.convParams, inChannels: c, outChannels: ch }), act());
+      layers.push(new Conv2d({ kernelSize: 3, ...o.convParams, inChannels: c, outChannels: ch }), makeActivation(o.activationType, o.activationParams, 'CNN'));
       c = ch;
       if ((i + 1) % o.poolEvery === 0) layers.push(makePooling(o.poolingType, o.poolingParams, 'CNN'));
     });
-    this.featureExtractor = new Sequential(layers);
-    this.mlp = makeMlp(featureSize('CNN', this.featureExtractor, o.inSize), o.hiddenDims, o.outClasses, act);
+    return new Sequential(layers);
   }
 
   forward(x: Tensor): Tensor {
-    checkInput('CNN', x, this.inSize);
+    checkInput(this.constructor.name, x, this.inSize);
     return this.mlp.forward(flatten(this.featureExtractor.forward(x), 1));
   }
 

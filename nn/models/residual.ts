@@ -2,7 +2,7 @@
 //   block:  relu(mainPath(x) + shortcutPath(x))
 //   ResNet: [-> (CONV -> ACT)*P -> POOL]*(N/P) -> (FC -> ACT)*M -> FC, with a skip around every P convs
 
-import { Tensor, add, relu, flatten, formatShape } from '../../engine/index.js';
+import { Tensor, add, relu, formatShape } from '../../engine/index.js';
 import { Module } from '../module.js';
 import { Sequential } from '../layers/container.js';
 import { Conv2d } from '../layers/conv.js';
@@ -10,7 +10,7 @@ import { BatchNorm2d } from '../layers/normalization.js';
 import { Dropout2d } from '../layers/dropout.js';
 import type { MaxPool2dOptions } from '../layers/pooling.js';
 import { makeActivation, makePooling, type ActivationParams, type ActivationType, type PoolingType } from './blocks.js';
-import { checkCommon, checkInput, featureSize, makeMlp } from './cnn.js';
+import { CNN } from './cnn.js';
 
 export interface BlockOptions {
   batchnorm?: boolean;
@@ -110,19 +110,15 @@ export interface ResNetOptions extends BlockOptions {
   bottleneck?: boolean;
 }
 
-export class ResNet extends Module {
-  readonly inSize: number[];
-  readonly outClasses: number;
-  featureExtractor: Sequential;
-  mlp: Sequential;
-
+/** The course's ResNet: its CNN with residual blocks (or bottleneck blocks) as the feature extractor. */
+export class ResNet extends CNN {
   constructor(options: ResNetOptions) {
-    super();
-    checkCommon('ResNet', options);
+    super(options);
+  }
+
+  protected override makeFeatureExtractor(options: ResNetOptions): Sequential {
     const { poolingType = 'max', poolingParams = {}, bottleneck = false, batchnorm = false, dropout = 0, activationType = 'relu', activationParams = {} } = options;
     const block = { batchnorm, dropout, activationType, activationParams };
-    this.inSize = [...options.inSize];
-    this.outClasses = options.outClasses;
     const layers: Module[] = [];
     let c = options.inSize[0];
     for (let s = 0; s < options.channels.length; s += options.poolEvery) {
@@ -137,17 +133,6 @@ export class ResNet extends Module {
       c = last;
       if (group.length === options.poolEvery) layers.push(makePooling(poolingType, poolingParams, 'ResNet'));
     }
-    this.featureExtractor = new Sequential(layers);
-    const act = () => makeActivation(activationType, activationParams, 'ResNet');
-    this.mlp = makeMlp(featureSize('ResNet', this.featureExtractor, options.inSize), options.hiddenDims, options.outClasses, act);
-  }
-
-  forward(x: Tensor): Tensor {
-    checkInput('ResNet', x, this.inSize);
-    return this.mlp.forward(flatten(this.featureExtractor.forward(x), 1));
-  }
-
-  outputShape(input: readonly number[]): number[] {
-    return [input[0], this.outClasses];
+    return new Sequential(layers);
   }
 }
