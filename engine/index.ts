@@ -5,7 +5,7 @@ export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, 
 export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, record, type BackwardFn, type GradNode } from './autograd.js';
 export { Generator, defaultGenerator, manualSeed } from './random.js';
 export { registerBackend, setBackend, getBackend, listBackends, kernels } from './backend.js';
-export { kernelNames, type Kernels, type GemmParams, type Conv2dParams, type Pool2dParams } from './kernels.js';
+export { kernelNames, type Kernels, type GemmParams, type Conv2dParams, type Pool2dParams, type ChannelParams } from './kernels.js';
 export { broadcastShapes, formatShape } from './shape.js';
 
 export { add, sub, mul, div, pow, neg, exp, log, sqrt, abs, relu, leakyRelu, tanh, sigmoid, softplus, gelu, erf, clamp, maximum, minimum, eq, ne, gt, ge, lt, le } from './ops/elementwise.js';

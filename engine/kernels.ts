@@ -70,6 +70,16 @@ export interface Pool2dParams {
   countIncludePad: boolean;
 }
 
+/**
+ * A tensor seen as [outer, channels, inner], with one bias per channel: NCHW activations are
+ * [N, C, H·W]; a Linear layer's output [N, features] is [N, features, 1].
+ */
+export interface ChannelParams {
+  outer: number;
+  channels: number;
+  inner: number;
+}
+
 export interface Kernels {
   /** [batch, m, n] */
   gemm(a: Tensor, b: Tensor, p: GemmParams): Tensor;
@@ -87,6 +97,15 @@ export interface Kernels {
   maxPool2dBackward(gradOutput: Tensor, indices: Tensor, p: Pool2dParams): Tensor;
   avgPool2d(x: Tensor, p: Pool2dParams): Tensor;
   avgPool2dBackward(gradOutput: Tensor, p: Pool2dParams): Tensor;
+  // The rest of a CNN layer, so that a GPU backend keeps a whole forward/backward pass on the device.
+  /** max(x, 0), elementwise; NaN stays NaN */
+  relu(x: Tensor): Tensor;
+  /** gradOutput where the ReLU's output > 0, else 0 */
+  reluBackward(gradOutput: Tensor, output: Tensor): Tensor;
+  /** x [outer, channels, inner] + bias [channels] */
+  biasAdd(x: Tensor, bias: Tensor, p: ChannelParams): Tensor;
+  /** the bias gradient [channels]: gradOutput summed over outer and inner */
+  biasGrad(gradOutput: Tensor, p: ChannelParams): Tensor;
 }
 
 /** Every kernel a backend must provide; checked when it registers. */
@@ -99,6 +118,10 @@ export const kernelNames = [
   'maxPool2dBackward',
   'avgPool2d',
   'avgPool2dBackward',
+  'relu',
+  'reluBackward',
+  'biasAdd',
+  'biasGrad',
 ] as const satisfies ReadonlyArray<keyof Kernels>;
 
 // Compile-time proof that kernelNames lists every member of Kernels.

@@ -111,9 +111,12 @@ export async function configureGlBackend(options: GlBackendOptions = {}): Promis
   loaded = { kernels, mode: kernels.mode };
 }
 
-/** What the registered 'gl' backend runs on (null before setBackend('gl') or configureGlBackend). */
-export function glBackendInfo(): { mode: GlMode; maxTileElements: number } | null {
-  return loaded && { mode: loaded.mode, maxTileElements: loaded.kernels.maxTileElements };
+/**
+ * What the registered 'gl' backend runs on, and how many of its results have been read back to the CPU
+ * so far (null before setBackend('gl') or configureGlBackend).
+ */
+export function glBackendInfo(): { mode: GlMode; maxTileElements: number; readbacks: number } | null {
+  return loaded && { mode: loaded.mode, maxTileElements: loaded.kernels.maxTileElements, readbacks: loaded.kernels.readbacks };
 }
 
 function notReady(): never {

@@ -38,6 +38,7 @@ class GlStorage implements DeviceStorage {
   }
 
   read(): Float32Array {
+    this.owner.readbacks++;
     // 1-D single-precision outputs come back as a Float32Array (a view into gpu.js's read buffer)
     const values = Float32Array.from(this.texture.toArray() as ArrayLike<number>).subarray(0, this.size);
     textures.unregister(this);
@@ -67,6 +68,8 @@ export interface GlKernelOptions {
 export type GlKernels = Kernels & {
   readonly gpu: GpuInstance;
   readonly maxTileElements: number;
+  /** how many tensors these kernels made were copied back to the CPU (reading `.data`): for tests and profiling */
+  readbacks: number;
   /** frees the compiled kernels; tensors they made and nobody has read yet lose their values */
   dispose(): void;
 };
@@ -157,6 +160,7 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
   self = {
     gpu,
     maxTileElements,
+    readbacks: 0,
     gemm(a, b, p: GemmParams) {
       return run(shaders.gemmShader, [p.batch, p.m, p.n], [arg(a, 'gemm A'), arg(b, 'gemm B')], [
         p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.batchA === 1 ? 1 : 0, p.batchB === 1 ? 1 : 0,
@@ -193,6 +197,18 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     },
     avgPool2dBackward(gradOutput, p) {
       return run(shaders.avgPoolBackwardShader, [p.batch, p.channels, p.inHeight, p.inWidth], [arg(gradOutput, 'avgPool2d gradient')], [], [params(poolScalars(p))]);
+    },
+    relu(x) {
+      return run(shaders.reluShader, [...x.shape], [arg(x, 'relu input')]);
+    },
+    reluBackward(gradOutput, output) {
+      return run(shaders.reluBackwardShader, [...gradOutput.shape], [arg(gradOutput, 'relu gradient'), arg(output, 'relu output')]);
+    },
+    biasAdd(x, bias, p) {
+      return run(shaders.biasAddShader, [...x.shape], [arg(x, 'biasAdd input'), arg(bias, 'biasAdd bias')], [p.channels, p.inner]);
+    },
+    biasGrad(gradOutput, p) {
+      return run(shaders.biasGradShader, [p.channels], [arg(gradOutput, 'biasGrad gradient')], [p.outer, p.channels, p.inner]);
     },
     dispose() {
       for (const byKinds of compiled.values()) for (const kernel of byKinds.values()) kernel.destroy?.();

@@ -290,3 +290,44 @@ export function avgPoolBackwardShader(this: KernelThis, G: number[], P: number[]
   }
   return sum;
 }
+
+// ReLU and per-channel bias. GLSL promises nothing about NaN, so unlike the CPU backends a NaN input
+// may come out of reluShader as 0.
+
+/** max(x, 0). */
+export function reluShader(this: KernelThis, X: number[], offset: number): number {
+  const v = X[offset + this.thread.x];
+  if (v > 0) {
+    return v;
+  }
+  return 0;
+}
+
+/** The gradient where the ReLU's output Y > 0, else 0. */
+export function reluBackwardShader(this: KernelThis, G: number[], Y: number[], offset: number): number {
+  const o = offset + this.thread.x;
+  if (Y[o] > 0) {
+    return G[o];
+  }
+  return 0;
+}
+
+/** x [outer, channels, inner] + bias [channels]. */
+export function biasAddShader(this: KernelThis, X: number[], B: number[], offset: number, channels: number, inner: number): number {
+  const o = offset + this.thread.x;
+  const q = Math.floor((o + 0.5) / inner);
+  const c = q - Math.floor((q + 0.5) / channels) * channels;
+  return X[o] + B[c];
+}
+
+/** gb[c]: the gradient summed over outer and inner. */
+export function biasGradShader(this: KernelThis, G: number[], offset: number, outer: number, channels: number, inner: number): number {
+  const c = offset + this.thread.x;
+  let sum = 0;
+  for (let n = 0; n < outer; n++) {
+    for (let i = 0; i < inner; i++) {
+      sum += G[(n * channels + c) * inner + i];
+    }
+  }
+  return sum;
+}

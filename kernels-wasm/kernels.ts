@@ -6,7 +6,7 @@
 // of the batch (the weight gradient sums one partial gradient per thread), GEMM by batch matrices or
 // else by rows or columns of C.
 
-import { Tensor, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/index.js';
+import { Tensor, type ChannelParams, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/index.js';
 import type { WasmInstance } from './loader.js';
 import type { TaskExport } from './threads.js';
 
@@ -251,5 +251,59 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
     return new Tensor(mem.slice(pgx >> 2, (pgx >> 2) + poolIn(p)), inShape(p));
   };
 
-  return { gemm, conv2d, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward };
+  // ReLU and bias: memory-bound, so one thread; the SIMD loops beat V8's scalar ones even with the copies.
+  const describeChannels = ({ outer, channels, inner }: ChannelParams) => `[outer ${outer}, channels ${channels}, inner ${inner}]`;
+
+  const relu = (x: Tensor): Tensor => {
+    arena.reset();
+    const px = arena.alloc(x.size);
+    const py = arena.alloc(x.size);
+    const mem = arena.commit(`wasm relu (${x.size} values)`);
+    mem.set(x.data, px >> 2);
+    wasm.relu(px, py, x.size);
+    return new Tensor(mem.slice(py >> 2, (py >> 2) + x.size), x.shape);
+  };
+
+  const reluBackward = (gradOutput: Tensor, output: Tensor): Tensor => {
+    expectSize('reluBackward', 'gradOutput', gradOutput, output.size, `the output's size`);
+    arena.reset();
+    const pg = arena.alloc(gradOutput.size);
+    const py = arena.alloc(output.size);
+    const pgx = arena.alloc(output.size);
+    const mem = arena.commit(`wasm reluBackward (${output.size} values)`);
+    mem.set(gradOutput.data, pg >> 2);
+    mem.set(output.data, py >> 2);
+    wasm.reluBackward(pg, py, pgx, output.size);
+    return new Tensor(mem.slice(pgx >> 2, (pgx >> 2) + output.size), gradOutput.shape);
+  };
+
+  const biasAdd = (x: Tensor, bias: Tensor, p: ChannelParams): Tensor => {
+    expectSize('biasAdd', 'x', x, p.outer * p.channels * p.inner, `outer·channels·inner ${describeChannels(p)}`);
+    expectSize('biasAdd', 'bias', bias, p.channels, 'channels');
+    arena.reset();
+    const px = arena.alloc(x.size);
+    const pb = arena.alloc(bias.size);
+    const py = arena.alloc(x.size);
+    const mem = arena.commit(`wasm biasAdd ${describeChannels(p)}`);
+    mem.set(x.data, px >> 2);
+    mem.set(bias.data, pb >> 2);
+    wasm.biasAdd(px, pb, py, p.outer, p.channels, p.inner);
+    return new Tensor(mem.slice(py >> 2, (py >> 2) + x.size), x.shape);
+  };
+
+  const biasGrad = (gradOutput: Tensor, p: ChannelParams): Tensor => {
+    expectSize('biasGrad', 'gradOutput', gradOutput, p.outer * p.channels * p.inner, `outer·channels·inner ${describeChannels(p)}`);
+    arena.reset();
+    const pg = arena.alloc(gradOutput.size);
+    const pb = arena.alloc(p.channels);
+    const mem = arena.commit(`wasm biasGrad ${describeChannels(p)}`);
+    mem.set(gradOutput.data, pg >> 2);
+    wasm.biasGrad(pg, pb, p.outer, p.channels, p.inner);
+    return new Tensor(mem.slice(pb >> 2, (pb >> 2) + p.channels), [p.channels]);
+  };
+
+  return {
+    gemm, conv2d, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
+    relu, reluBackward, biasAdd, biasGrad,
+  };
 }

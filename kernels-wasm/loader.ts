@@ -34,6 +34,10 @@ export interface WasmExports {
   maxPool2dBackward(params: number, gy: number, indices: number, gx: number): void;
   avgPool2d(params: number, x: number, out: number): void;
   avgPool2dBackward(params: number, gy: number, gx: number): void;
+  relu(x: number, out: number, n: number): void;
+  reluBackward(g: number, y: number, out: number, n: number): void;
+  biasAdd(x: number, bias: number, out: number, outer: number, channels: number, inner: number): void;
+  biasGrad(g: number, out: number, outer: number, channels: number, inner: number): void;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {

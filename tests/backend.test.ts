@@ -46,6 +46,12 @@ describe('the default backend', () => {
   });
 });
 
+test('relu is max(x, 0) with PyTorch\'s special values: NaN stays NaN, −∞ and −0 give 0', () => {
+  const x = tg.tensor([-Infinity, -1, -0, 0, 2, NaN, Infinity]);
+  expect(Array.from(tg.relu(x).data)).toEqual([0, 0, 0, 0, 2, NaN, Infinity]);
+  expect(Object.is(tg.relu(x).data[2], 0)).toBe(true);
+});
+
 describe('a custom backend', () => {
   test('a backend wrapping the JS kernels receives tg.conv2d once it is active', async () => {
     const base = tg.kernels();
@@ -82,16 +88,17 @@ describe('a custom backend', () => {
     expect(conv2dCalls).toBe(2); // back on 'js', the custom kernel is not called
   });
 
-  test('forward and backward of conv2d, matmul, linear and pooling all go through the active backend', async () => {
+  test('forward and backward of conv2d, relu, matmul, linear (with bias) and pooling all go through the active backend', async () => {
     const { kernels, calls } = countingKernels();
     tg.registerBackend('counting-all', kernels);
     await tg.setBackend('counting-all');
 
     const x = tg.randn([2, 2, 4, 4], { requiresGrad: true, generator: new tg.Generator(3) });
     const w = tg.randn([3, 2, 3, 3], { requiresGrad: true, generator: new tg.Generator(4) });
-    const h = tg.conv2d(x, w, null, { padding: 1 });
+    const b = tg.zeros([3], { requiresGrad: true });
+    const h = tg.conv2d(x, w, b, { padding: 1 }).relu();
     const p = tg.maxPool2d(h, 2).add(tg.avgPool2d(h, 2));
-    const out = tg.linear(p.flatten(1), tg.ones([5, 12], { requiresGrad: true }));
+    const out = tg.linear(p.flatten(1), tg.ones([5, 12], { requiresGrad: true }), tg.zeros([5], { requiresGrad: true }));
     tg.matmul(out, tg.ones([5, 1])).sum().backward();
 
     expect(calls.conv2d).toBe(1);
@@ -102,6 +109,8 @@ describe('a custom backend', () => {
     expect(calls.avgPool2d).toBe(1);
     expect(calls.avgPool2dBackward).toBe(1);
     expect(calls.gemm).toBeGreaterThanOrEqual(3); // linear + matmul forward, and their backward
+    expect([calls.relu, calls.reluBackward, calls.biasAdd]).toEqual([1, 1, 1]);
+    expect(calls.biasGrad).toBe(2); // the conv's bias and the linear layer's
     expect(x.grad!.shape).toEqual([2, 2, 4, 4]);
   });
 

@@ -2,6 +2,7 @@
 // input's shape (sumToShape), because a broadcast input was used once per copy.
 
 import { record } from '../autograd.js';
+import { kernels } from '../backend.js';
 import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from '../shape.js';
 import { stridedGather } from '../strided.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -149,20 +150,10 @@ export function abs(x: Tensor): Tensor {
   return record(map(x, Math.abs), 'abs', [x], (g) => [zipMap(g, x, (gi, xi) => gi * Math.sign(xi))]);
 }
 
+/** max(x, 0): a kernel, so that a GPU backend keeps it on the device; its gradient needs only the output. */
 export function relu(x: Tensor): Tensor {
-  // relu runs after every conv, so its loops avoid branches: on activations whose signs are random a
-  // `v > 0 ? … : …` mispredicts half the time and runs 5x slower. (v + |v|)/2 is v or 0, exactly
-  // (NaN stays NaN); the gradient keeps G's bits where x > 0 by and-ing with an all-ones/zeros mask.
-  const X = x.data;
-  const Y = new Float32Array(X.length);
-  for (let i = 0; i < X.length; i++) Y[i] = (X[i] + Math.abs(X[i])) * 0.5;
-  return record(new Tensor(Y, x.shape), 'relu', [x], (g) => {
-    const G = new Int32Array(g.data.buffer, g.data.byteOffset, g.data.length);
-    const gx = new Float32Array(X.length);
-    const bits = new Int32Array(gx.buffer);
-    for (let i = 0; i < X.length; i++) bits[i] = G[i] & -(X[i] > 0);
-    return [new Tensor(gx, x.shape)];
-  });
+  const out = kernels().relu(x);
+  return record(out, 'relu', [x], (g) => [kernels().reluBackward(g, out)]);
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {

@@ -6,7 +6,6 @@ import { record } from '../autograd.js';
 import { kernels } from '../backend.js';
 import { broadcastShapes, formatShape, sameShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { add } from './elementwise.js';
 import { expand, reshape, squeeze, unsqueeze } from './movement.js';
 import { sum } from './reduce.js';
 
@@ -84,5 +83,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       : null,
   ]);
   const out = reshape(recorded, [...x.shape.slice(0, -1), outFeatures]);
-  return bias != null ? add(out, bias) : out;
+  if (bias == null) return out;
+  // a kernel rather than a broadcasting add, so that a GPU backend keeps the layer on the device
+  const p = { outer: rows, channels: outFeatures, inner: 1 };
+  return record(kernels().biasAdd(out, bias, p), 'linear bias', [out, bias], (g) => [g, bias.requiresGrad ? kernels().biasGrad(g, p) : null]);
 }

@@ -99,7 +99,8 @@ export function arbitraries(fc) {
       };
     })
     .filter((p) => p.outHeight >= 1 && p.outWidth >= 1);
-  return { gemm, conv, pool };
+  const channels = fc.record({ outer: fc.integer({ min: 1, max: 4 }), channels: fc.integer({ min: 1, max: 6 }), inner: fc.integer({ min: 1, max: 17 }), seed: fc.nat() });
+  return { gemm, conv, pool, channels };
 }
 
 /**
@@ -107,7 +108,7 @@ export function arbitraries(fc) {
  * Resolves to a list of failures (empty when all pass); `log` gets one line per property.
  */
 export async function checkEquivalence({ fc, Tensor, kernels, reference, numRuns = 40, seed = 7, log = () => {} }) {
-  const { gemm, conv, pool } = arbitraries(fc);
+  const { gemm, conv, pool, channels } = arbitraries(fc);
   const failures = [];
   const tensor = (shape, s) => new Tensor(values(shape.reduce((a, b) => a * b, 1), s), shape);
   const check = (name, arbitrary, body) => {
@@ -153,6 +154,20 @@ export async function checkEquivalence({ fc, Tensor, kernels, reference, numRuns
       difference('maxPool2d indices', got.indices, want.indices) ??
       // the backward pass gets the backend's own indices, as the engine passes them
       difference('maxPool2dBackward', kernels.maxPool2dBackward(gy, got.indices, p), reference.maxPool2dBackward(gy, want.indices, p))
+    );
+  });
+
+  check('relu, its gradient, bias add and bias gradient', channels, (p) => {
+    const shape = [p.outer, p.channels, p.inner];
+    const x = tensor(shape, p.seed);
+    const g = tensor(shape, p.seed + 1);
+    const bias = tensor([p.channels], p.seed + 2);
+    const y = reference.relu(x);
+    return (
+      difference('relu', kernels.relu(x), y) ??
+      difference('reluBackward', kernels.reluBackward(g, y), reference.reluBackward(g, y)) ??
+      difference('biasAdd', kernels.biasAdd(x, bias, p), reference.biasAdd(x, bias, p)) ??
+      difference('biasGrad', kernels.biasGrad(g, p), reference.biasGrad(g, p))
     );
   });
 

@@ -72,6 +72,22 @@ async function run() {
   }
   say(`CNN gradients of ${want.grads.length} parameters compared`);
 
+  // 4b. the pass stays on the GPU: the forward reads nothing back; the loss reads the logits, and
+  // backward reads only each parameter's gradient (accumulated into .grad, which the optimizer reads)
+  await tg.setBackend('gl');
+  const readbacks = () => tg.glBackendInfo().readbacks;
+  tg.manualSeed(3);
+  const cnn = new tg.nn.CNN({ inSize: [1, 12, 12], outClasses: 10, channels: [4, 8], poolEvery: 1, hiddenDims: [16] });
+  const digitsIn = new tg.Tensor(values(4 * 144, 5), [4, 1, 12, 12]);
+  const start = readbacks();
+  const logits = cnn.forward(digitsIn);
+  facts.forwardReadbacks = readbacks() - start;
+  tg.crossEntropy(logits, [1, 7, 3, 0]).backward();
+  facts.passReadbacks = readbacks() - start;
+  facts.parameters = cnn.parameters().length;
+  expect('a CNN forward pass on gl reads nothing back', facts.forwardReadbacks === 0, `${facts.forwardReadbacks} readbacks`);
+  expect('forward + loss + backward read back only the logits and each parameter gradient', facts.passReadbacks === 1 + facts.parameters, `${facts.passReadbacks} readbacks for ${facts.parameters} parameters`);
+
   // 5. speed (reported, never asserted): SwiftShader is a CPU rasterizer, so this proves correctness only
   const big = { ...p, batch: 16, inChannels: 8, outChannels: 16, inHeight: 28, inWidth: 28, outHeight: 28, outWidth: 28 };
   const bx = new tg.Tensor(values(16 * 8 * 784, 3), [16, 8, 28, 28]);

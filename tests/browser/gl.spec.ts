@@ -91,7 +91,7 @@ function serve(): Promise<{ server: ReturnType<typeof createServer>; origin: str
 interface PageResults {
   log: string[];
   failures: string[];
-  facts: { backends?: string[]; defaultBackend?: string; glInfo?: { mode: string } | null; conv2dMs?: Record<string, number> };
+  facts: { backends?: string[]; defaultBackend?: string; glInfo?: { mode: string } | null; conv2dMs?: Record<string, number>; forwardReadbacks?: number; passReadbacks?: number; parameters?: number };
 }
 
 // One browser and one server for every test of this file.
@@ -164,6 +164,12 @@ describe.skipIf(reason !== null)('gl backend in headless Chromium (WebGL2 on Swi
 
   test("setBackend('gl') runs on WebGL2", () => {
     expect(results.facts.glInfo?.mode).toBe('webgl2');
+  });
+
+  test('a CNN training pass stays on the GPU: no readback in forward, then only the logits and the gradients', () => {
+    expect(results.facts.forwardReadbacks).toBe(0);
+    expect(results.facts.parameters).toBe(8);
+    expect(results.facts.passReadbacks).toBe(1 + 8);
   });
 
   test('every GL kernel equals js (random shapes, tiled too), lazy readback works, and a CNN step has js gradients', () => {

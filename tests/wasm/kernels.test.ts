@@ -299,6 +299,25 @@ describe.each(builds)('wasm kernels ($name build, $threads thread(s)) match the 
     );
   });
 
+  test('relu and its gradient (NaN, ±infinity, −0, odd lengths), bias add and bias gradient per channel', () => {
+    const special = [NaN, Infinity, -Infinity, -0, 0, 1e-30, -1e-30];
+    fc.assert(
+      fc.property(fc.record({ outer: fc.integer({ min: 1, max: 5 }), channels: fc.integer({ min: 1, max: 9 }), inner: fc.integer({ min: 1, max: 23 }), seed: fc.integer({ min: 1 }) }), (c) => {
+        const shape = [c.outer, c.channels, c.inner];
+        const x = rand(shape, c.seed);
+        special.forEach((v, i) => (x.data[(c.seed + 3 * i) % x.size] = v));
+        const y = jsKernels.relu(x);
+        expectClose('relu', k().relu(x), y);
+        const g = rand(shape, c.seed + 1);
+        expectClose('reluBackward', k().reluBackward(g, y), jsKernels.reluBackward(g, y));
+        const bias = rand([c.channels], c.seed + 2);
+        expectClose('biasAdd', k().biasAdd(x, bias, c), jsKernels.biasAdd(x, bias, c));
+        expectClose('biasGrad', k().biasGrad(g, c), jsKernels.biasGrad(g, c));
+      }),
+      runs,
+    );
+  });
+
   test('wrong operand sizes fail naming the kernel and the sizes', () => {
     const p: GemmParams = { batch: 1, m: 2, n: 3, k: 4, transA: false, transB: false, batchA: 1, batchB: 1 };
     expect(() => k().gemm(rand([1, 2, 5], 1), rand([1, 4, 3], 2), p)).toThrow(/wasm gemm: A has 10 values .* batchA·m·k .*= 8/);

@@ -5,6 +5,7 @@ import type { Kernels } from '../../kernels.js';
 import { gemm } from './gemm.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv2d.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
+import { biasAdd, biasGrad, relu, reluBackward } from './elementwise.js';
 
 export const jsKernels: Kernels = {
   gemm,
@@ -15,4 +16,8 @@ export const jsKernels: Kernels = {
   maxPool2dBackward,
   avgPool2d,
   avgPool2dBackward,
+  relu,
+  reluBackward,
+  biasAdd,
+  biasGrad,
 };
