@@ -42,7 +42,7 @@ class ConvParams {
 /** Channels both sides need for Winograd to beat im2col (measured on the bench CNN; 3 → 32 stays im2col). */
 const WINOGRAD_MIN_CHANNELS = 16;
 
-/** Whether the three kernels take the Winograd F(2×2, 3×3) path for these params. */
+/** Whether the three kernels take the Winograd F(4×4, 3×3) path for these params. */
 // @ts-ignore: decorator
 @inline function winograd(p: ConvParams): bool {
   return p.kernelHeight == 3 && p.kernelWidth == 3 && p.strideHeight == 1 && p.strideWidth == 1 &&

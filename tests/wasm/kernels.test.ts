@@ -102,7 +102,7 @@ const convCase = fc
   })
   .filter((p) => p.outHeight >= 1 && p.outWidth >= 1);
 
-// 3×3, stride 1, dilation 1, one group, 16+ channels both sides: the Winograd F(2×2, 3×3) path of all three
+// 3×3, stride 1, dilation 1, one group, 16+ channels both sides: the Winograd F(4×4, 3×3) path of all three
 // conv kernels. Tiny and odd planes (tiles past the edge, one row or column of outputs), paddings 0..3 either
 // side (past 2 the input gradient crops), batches that split into more than one chunk of tiles.
 const winogradCase = fc
