@@ -5,7 +5,8 @@
 //   ctl[1] sequence number of the latest finished task (the main thread waits on it), −seq on a trap
 //   ctl[2] export index, ctl[3] argument count, ctl[4 …] the arguments (all i32)
 // Both sides spin a little before they sleep: waking a thread blocked in Atomics.wait takes 0.1–0.4 ms
-// on the benchmark machine, as long as a small kernel, and the next task usually comes sooner.
+// on the benchmark machine, as long as a small kernel, and kernels often come back to back. Only a
+// little: on a machine whose other core is busy, a spinning thread takes time from the one working.
 // Node: worker_threads with an eval'd script (unref'd, so idle workers never keep a process alive).
 // Browsers: a module-free Web Worker from a Blob URL; only where the page is cross-origin isolated.
 
@@ -19,9 +20,9 @@ export type TaskExport = (typeof taskExports)[number];
 const CONTROL_INTS = 32;
 
 /** How long a worker spins for its next task after finishing one, before it sleeps. */
-const WORKER_SPIN_MS = 2;
-/** How long the main thread spins for a worker to finish before it sleeps (it has nothing else to do). */
-const MAIN_SPIN_MS = 50;
+const WORKER_SPIN_MS = 0.3;
+/** How long the main thread spins for a worker to finish before it sleeps. */
+const MAIN_SPIN_MS = 2;
 
 // The worker's whole program. Plain JS (no imports) so it runs as an eval'd Node script or a Blob worker.
 const workerSource = `
