@@ -2,7 +2,8 @@
 // between the two, best of `reps`, so that a shared machine's load hits both alike.
 //   cp kernels-wasm/build/kernels-relaxed.wasm /tmp/A.wasm   (build A), then change, build, and
 //   node bench/out/bench/ab.js /tmp/A.wasm kernels-wasm/build/kernels-relaxed.wasm [reps=9]
-// (1 thread, own memory: the relaxed or simd builds, not the -threads ones)
+// (1 thread, own memory: the relaxed or simd builds, not the -threads ones). Other layers (batch 32, 3x3,
+// pad 1): LAYERS=inC,outC,size;inC,outC,size …
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -21,7 +22,8 @@ async function load(path: string) {
 const ks = [await load(process.argv[2]), await load(process.argv[3])];
 const reps = Number(process.argv[4] ?? 9);
 const total = [0, 0];
-for (const [inC, outC, hw] of [[3, 32, 32], [32, 32, 32], [32, 64, 16], [64, 64, 16]]) {
+const layers = process.env.LAYERS?.split(';').map((l) => l.split(',').map(Number)) ?? [[3, 32, 32], [32, 32, 32], [32, 64, 16], [64, 64, 16]];
+for (const [inC, outC, hw] of layers) {
   const x = tg.tensor(randomValues(32 * inC * hw * hw, 1), [32, inC, hw, hw]);
   const w = tg.tensor(randomValues(outC * inC * 9, 2), [outC, inC, 3, 3]);
   const gy = tg.tensor(randomValues(32 * outC * hw * hw, 3), [32, outC, hw, hw]);

@@ -39,15 +39,21 @@ class ConvParams {
     p.padTop == 0 && p.padLeft == 0 && p.outHeight == p.inHeight && p.outWidth == p.inWidth;
 }
 
-/** Channels both sides need for Winograd to beat im2col (measured on the bench CNN; 3 → 32 stays im2col). */
+/**
+ * Channels both sides, and plane size (rows and columns, input and output), that Winograd needs to beat
+ * im2col (bench/ab.js, batch 32): 3 → 32 channels stays im2col; 16 → 16 on 32×32 is 2.4x faster, 64 → 64
+ * on 8×8 1.2x, but on 6×6 and 4×4 it is 1.2–2.2x slower (a 4×4 tile, 4 tiles a vector: mostly padding).
+ */
 const WINOGRAD_MIN_CHANNELS = 16;
+const WINOGRAD_MIN_SIZE = 8;
 
 /** Whether the three kernels take the Winograd F(4×4, 3×3) path for these params. */
 // @ts-ignore: decorator
 @inline function winograd(p: ConvParams): bool {
   return p.kernelHeight == 3 && p.kernelWidth == 3 && p.strideHeight == 1 && p.strideWidth == 1 &&
     p.dilationHeight == 1 && p.dilationWidth == 1 && p.groups == 1 &&
-    min(p.inChannels, p.outChannels) >= WINOGRAD_MIN_CHANNELS;
+    min(p.inChannels, p.outChannels) >= WINOGRAD_MIN_CHANNELS &&
+    min(min(p.inHeight, p.inWidth), min(p.outHeight, p.outWidth)) >= WINOGRAD_MIN_SIZE;
 }
 
 /** First output column ow whose input column iw0 + ow·s lies at or after 0, and the first past the end. */
