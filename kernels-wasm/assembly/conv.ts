@@ -6,8 +6,11 @@
 //   grad input   gcol [K, P] = W_gᵀ · gy[n, g];  gx[n, g] += col2im(gcol)
 //   grad weight  gW_g [outC/groups, K] += gy[n, g] · colᵀ
 // A 1×1 convolution with stride 1 and no padding needs no im2col: x itself is col.
+// 3×3 convolutions with stride 1 and enough channels go through Winograd instead (winograd.ts).
 
 import { gemm } from './gemm';
+import { addInto, copy, zero } from './rows';
+import { winogradConv, winogradFloats, winogradWeightGrad } from './winograd';
 
 /** The Conv2dParams of engine/kernels.ts as 16 i32s, written by the host in this order. */
 @unmanaged
@@ -34,6 +37,23 @@ class ConvParams {
 @inline function isPointwise(p: ConvParams): bool {
   return p.kernelHeight == 1 && p.kernelWidth == 1 && p.strideHeight == 1 && p.strideWidth == 1 &&
     p.padTop == 0 && p.padLeft == 0 && p.outHeight == p.inHeight && p.outWidth == p.inWidth;
+}
+
+/**
+ * Channels both sides, and plane size (rows and columns, input and output), that Winograd needs to beat
+ * im2col (bench/ab.js, batch 32): 3 → 32 channels stays im2col; 16 → 16 on 32×32 is 2.4x faster, 64 → 64
+ * on 8×8 1.2x, but on 6×6 and 4×4 it is 1.2–2.2x slower (a 4×4 tile, 4 tiles a vector: mostly padding).
+ */
+const WINOGRAD_MIN_CHANNELS = 16;
+const WINOGRAD_MIN_SIZE = 8;
+
+/** Whether the three kernels take the Winograd F(4×4, 3×3) path for these params. */
+// @ts-ignore: decorator
+@inline function winograd(p: ConvParams): bool {
+  return p.kernelHeight == 3 && p.kernelWidth == 3 && p.strideHeight == 1 && p.strideWidth == 1 &&
+    p.dilationHeight == 1 && p.dilationWidth == 1 && p.groups == 1 &&
+    min(p.inChannels, p.outChannels) >= WINOGRAD_MIN_CHANNELS &&
+    min(min(p.inHeight, p.inWidth), min(p.outHeight, p.outWidth)) >= WINOGRAD_MIN_SIZE;
 }
 
 /** First output column ow whose input column iw0 + ow·s lies at or after 0, and the first past the end. */
@@ -132,39 +152,14 @@ function col2im(p: ConvParams, col: usize, channels: i32, x: usize, oh0: i32, oh
   }
 }
 
-/** dst[i] = 0 for i < count. */
-// @ts-ignore: decorator
-@inline function zero(dst: usize, count: i32): void {
-  let i = 0;
-  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), i32x4.splat(0));
-  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), 0);
-}
-
-/** dst[i] = src[i] for i < count. */
-// @ts-ignore: decorator
-@inline function copy(dst: usize, src: usize, count: i32): void {
-  let i = 0;
-  for (; i + 4 <= count; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
-  for (; i < count; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
-}
-
-/** dst[i] += src[i] for i < count. */
-function addInto(dst: usize, src: usize, count: i32): void {
-  let i = 0;
-  for (; i + 4 <= count; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-  }
-  for (; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
-  }
-}
-
 /** y = conv2d(x, w) + bias (bias = 0: none). col: scratch of colFloats() floats (unused for pointwise convolutions). */
 export function conv2dForward(params: usize, x: usize, w: usize, bias: usize, y: usize, col: usize): void {
   const p = changetype<ConvParams>(params);
   const batch = p.batch, groups = p.groups, inC = p.inChannels, outC = p.outChannels, OH = p.outHeight, OW = p.outWidth;
+  if (winograd(p)) {
+    winogradConv(batch, inC, p.inHeight, p.inWidth, outC, OH, OW, p.padTop, p.padLeft, x, w, true, bias, y, col);
+    return;
+  }
   const icg = inC / groups, ocg = outC / groups;
   const K = icg * p.kernelHeight * p.kernelWidth;
   const P = OH * OW;
@@ -207,6 +202,11 @@ export function conv2dForward(params: usize, x: usize, w: usize, bias: usize, y:
 export function conv2dBackwardInput(params: usize, gy: usize, w: usize, gx: usize, gcol: usize): void {
   const p = changetype<ConvParams>(params);
   const batch = p.batch, groups = p.groups, inC = p.inChannels, outC = p.outChannels, OH = p.outHeight, OW = p.outWidth;
+  if (winograd(p)) {
+    // a forward convolution of gy, padded by 2 − pad, with the rotated filters: outC → inC channels
+    winogradConv(batch, outC, OH, OW, inC, p.inHeight, p.inWidth, 2 - p.padTop, 2 - p.padLeft, gy, w, false, 0, gx, gcol);
+    return;
+  }
   const icg = inC / groups, ocg = outC / groups;
   const K = icg * p.kernelHeight * p.kernelWidth;
   const P = OH * OW;
@@ -238,6 +238,10 @@ export function conv2dBackwardInput(params: usize, gy: usize, w: usize, gx: usiz
 export function conv2dBackwardWeight(params: usize, gy: usize, x: usize, gw: usize, col: usize): void {
   const p = changetype<ConvParams>(params);
   const batch = p.batch, groups = p.groups, inC = p.inChannels, outC = p.outChannels, OH = p.outHeight, OW = p.outWidth;
+  if (winograd(p)) {
+    winogradWeightGrad(batch, inC, p.inHeight, p.inWidth, outC, OH, OW, p.padTop, p.padLeft, x, gy, gw, col);
+    return;
+  }
   const icg = inC / groups, ocg = outC / groups;
   const K = icg * p.kernelHeight * p.kernelWidth;
   const P = OH * OW;
@@ -265,9 +269,10 @@ export function conv2dBackwardWeight(params: usize, gy: usize, x: usize, gw: usi
   }
 }
 
-/** Floats of im2col scratch the three kernels above need for these params. */
+/** Floats of scratch (im2col columns or Winograd tiles) the three kernels above need for these params. */
 export function colFloats(params: usize): i32 {
   const p = changetype<ConvParams>(params);
+  if (winograd(p)) return winogradFloats(p.batch, p.inChannels, p.inHeight, p.inWidth, p.outChannels, p.outHeight, p.outWidth);
   const K = (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
   return K * p.outWidth * chunkRows(K, p.outWidth, p.outHeight);
 }

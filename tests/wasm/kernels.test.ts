@@ -102,6 +102,31 @@ const convCase = fc
   })
   .filter((p) => p.outHeight >= 1 && p.outWidth >= 1);
 
+// 3×3, stride 1, dilation 1, one group, 16+ channels both sides, planes of 8+: the Winograd F(4×4, 3×3)
+// path of all three conv kernels (smaller planes, which some paddings make, take im2col). Small and odd
+// planes (tiles past the edge), paddings 0..3 either side (past 2 the input gradient crops), batches that
+// split into more than one chunk of tiles.
+const winogradCase = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    inChannels: fc.integer({ min: 16, max: 37 }),
+    outChannels: fc.integer({ min: 16, max: 37 }),
+    inHeight: fc.oneof(fc.integer({ min: 8, max: 13 }), fc.integer({ min: 20, max: 41 })),
+    inWidth: fc.oneof(fc.integer({ min: 8, max: 13 }), fc.integer({ min: 20, max: 41 })),
+    pads: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)),
+    seed: fc.integer({ min: 1 }),
+  })
+  .map((c): Conv2dParams & { seed: number } => {
+    const [padTop, padBottom, padLeft, padRight] = c.pads;
+    return {
+      batch: c.batch, groups: 1, inChannels: c.inChannels, outChannels: c.outChannels, inHeight: c.inHeight, inWidth: c.inWidth,
+      kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1,
+      padTop, padBottom, padLeft, padRight,
+      outHeight: c.inHeight + padTop + padBottom - 2, outWidth: c.inWidth + padLeft + padRight - 2, seed: c.seed,
+    };
+  })
+  .filter((p) => p.outHeight >= 1 && p.outWidth >= 1);
+
 const poolCase = fc
   .oneof(
     fc.record({
@@ -221,6 +246,21 @@ describe.each(builds)('wasm kernels ($name build, $threads thread(s)) match the 
         expectClose('conv2dBackwardWeight', k().conv2dBackwardWeight(gy, x, p), jsKernels.conv2dBackwardWeight(gy, x, p));
       }),
       runs,
+    );
+  });
+
+  test('Winograd 3x3 convolutions: forward with and without bias, both gradients', () => {
+    fc.assert(
+      fc.property(winogradCase, fc.boolean(), (p, withBias) => {
+        const x = rand([p.batch, p.inChannels, p.inHeight, p.inWidth], p.seed);
+        const w = rand([p.outChannels, p.inChannels, 3, 3], p.seed + 1);
+        const b = withBias ? rand([p.outChannels], p.seed + 2) : null;
+        const gy = rand([p.batch, p.outChannels, p.outHeight, p.outWidth], p.seed + 3);
+        expectClose('conv2d', k().conv2d(x, w, b, p), jsKernels.conv2d(x, w, b, p));
+        expectClose('conv2dBackwardInput', k().conv2dBackwardInput(gy, w, p), jsKernels.conv2dBackwardInput(gy, w, p));
+        expectClose('conv2dBackwardWeight', k().conv2dBackwardWeight(gy, x, p), jsKernels.conv2dBackwardWeight(gy, x, p));
+      }),
+      { numRuns: 25 },
     );
   });
 
