@@ -106,6 +106,16 @@ export interface Kernels {
   biasAdd(x: Tensor, bias: Tensor, p: ChannelParams): Tensor;
   /** the bias gradient [channels]: gradOutput summed over outer and inner */
   biasGrad(gradOutput: Tensor, p: ChannelParams): Tensor;
+  // Batch normalization's passes over x [outer, channels, inner] (the op in engine/ops/batchnorm.ts
+  // does the per-channel arithmetic between them). Coefficients come as rows of a [rows, channels] tensor.
+  /** [2, channels]: each channel's mean and biased variance */
+  batchNormStats(x: Tensor, p: ChannelParams): Tensor;
+  /** (x − mean)·scale + shift, with coefficient rows mean, scale, shift */
+  batchNormForward(x: Tensor, coefficients: Tensor, p: ChannelParams): Tensor;
+  /** [2, channels]: Σ gradOutput and Σ gradOutput·(x − mean), with coefficient row mean */
+  batchNormGradSums(gradOutput: Tensor, x: Tensor, coefficients: Tensor, p: ChannelParams): Tensor;
+  /** gradOutput·a + (x − mean)·b + shift, with coefficient rows mean, a, b, shift */
+  batchNormBackward(gradOutput: Tensor, x: Tensor, coefficients: Tensor, p: ChannelParams): Tensor;
 }
 
 /** Every kernel a backend must provide; checked when it registers. */
@@ -122,6 +132,10 @@ export const kernelNames = [
   'reluBackward',
   'biasAdd',
   'biasGrad',
+  'batchNormStats',
+  'batchNormForward',
+  'batchNormGradSums',
+  'batchNormBackward',
 ] as const satisfies ReadonlyArray<keyof Kernels>;
 
 // Compile-time proof that kernelNames lists every member of Kernels.

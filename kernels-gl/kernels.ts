@@ -210,6 +210,20 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     biasGrad(gradOutput, p) {
       return run(shaders.biasGradShader, [p.channels], [arg(gradOutput, 'biasGrad gradient')], [p.outer, p.channels, p.inner]);
     },
+    batchNormStats(x, p) {
+      return run(shaders.batchNormStatsShader, [2, p.channels], [arg(x, 'batchNorm input')], [p.outer, p.channels, p.inner]);
+    },
+    batchNormForward(x, coefficients, p) {
+      return run(shaders.batchNormForwardShader, [...x.shape], [arg(x, 'batchNorm input'), arg(coefficients, 'batchNorm coefficients')], [p.channels, p.inner]);
+    },
+    batchNormGradSums(gradOutput, x, coefficients, p) {
+      const inputs = [arg(gradOutput, 'batchNorm gradient'), arg(x, 'batchNorm input'), arg(coefficients, 'batchNorm coefficients')];
+      return run(shaders.batchNormGradSumsShader, [2, p.channels], inputs, [p.outer, p.channels, p.inner]);
+    },
+    batchNormBackward(gradOutput, x, coefficients, p) {
+      const inputs = [arg(gradOutput, 'batchNorm gradient'), arg(x, 'batchNorm input'), arg(coefficients, 'batchNorm coefficients')];
+      return run(shaders.batchNormBackwardShader, [...gradOutput.shape], inputs, [p.channels, p.inner]);
+    },
     dispose() {
       for (const byKinds of compiled.values()) for (const kernel of byKinds.values()) kernel.destroy?.();
       compiled.clear();

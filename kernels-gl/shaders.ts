@@ -331,3 +331,67 @@ export function biasGradShader(this: KernelThis, G: number[], offset: number, ou
   }
   return sum;
 }
+
+// Batch normalization's passes (engine/ops/batchnorm.ts explains the coefficients, which come as rows
+// of a [rows, channels] array K: row r of channel c is K[r·channels + c]).
+
+/** Output [2, channels]: element c is channel c's mean, element channels + c its biased variance. */
+export function batchNormStatsShader(this: KernelThis, X: number[], offset: number, outer: number, channels: number, inner: number): number {
+  const o = offset + this.thread.x;
+  const variance = Math.floor((o + 0.5) / channels);
+  const c = o - variance * channels;
+  let sum = 0;
+  for (let n = 0; n < outer; n++) {
+    for (let i = 0; i < inner; i++) {
+      sum += X[(n * channels + c) * inner + i];
+    }
+  }
+  const mean = sum / (outer * inner);
+  if (variance < 0.5) {
+    return mean;
+  }
+  // gpu.js compiles every variable into one scope: the second loop needs its own names
+  let squares = 0;
+  for (let n2 = 0; n2 < outer; n2++) {
+    for (let i2 = 0; i2 < inner; i2++) {
+      const d = X[(n2 * channels + c) * inner + i2] - mean;
+      squares += d * d;
+    }
+  }
+  return squares / (outer * inner);
+}
+
+/** (x − mean)·scale + shift; rows mean, scale, shift. */
+export function batchNormForwardShader(this: KernelThis, X: number[], K: number[], offset: number, channels: number, inner: number): number {
+  const o = offset + this.thread.x;
+  const q = Math.floor((o + 0.5) / inner);
+  const c = q - Math.floor((q + 0.5) / channels) * channels;
+  return (X[o] - K[c]) * K[channels + c] + K[2 * channels + c];
+}
+
+/** Output [2, channels]: Σ g, then Σ g·(x − mean); row mean. */
+export function batchNormGradSumsShader(this: KernelThis, G: number[], X: number[], K: number[], offset: number, outer: number, channels: number, inner: number): number {
+  const o = offset + this.thread.x;
+  const second = Math.floor((o + 0.5) / channels);
+  const c = o - second * channels;
+  let sum = 0;
+  for (let n = 0; n < outer; n++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (n * channels + c) * inner + i;
+      if (second > 0.5) {
+        sum += G[at] * (X[at] - K[c]);
+      } else {
+        sum += G[at];
+      }
+    }
+  }
+  return sum;
+}
+
+/** g·a + (x − mean)·b + shift; rows mean, a, b, shift. */
+export function batchNormBackwardShader(this: KernelThis, G: number[], X: number[], K: number[], offset: number, channels: number, inner: number): number {
+  const o = offset + this.thread.x;
+  const q = Math.floor((o + 0.5) / inner);
+  const c = q - Math.floor((q + 0.5) / channels) * channels;
+  return G[o] * K[channels + c] + (X[o] - K[c]) * K[2 * channels + c] + K[3 * channels + c];
+}

@@ -251,59 +251,72 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
     return new Tensor(mem.slice(pgx >> 2, (pgx >> 2) + poolIn(p)), inShape(p));
   };
 
-  // ReLU and bias: memory-bound, so one thread; the SIMD loops beat V8's scalar ones even with the copies.
+  // ReLU, bias and batch normalization: memory-bound passes, so one thread; SIMD beats V8's scalar
+  // loops even with the copies in and out.
   const describeChannels = ({ outer, channels, inner }: ChannelParams) => `[outer ${outer}, channels ${channels}, inner ${inner}]`;
 
-  const relu = (x: Tensor): Tensor => {
+  /** Copies the inputs into WASM memory, calls `body` with their pointers and the output's, copies the output out. */
+  function simple(what: string, inputs: Tensor[], outShape: readonly number[], body: (ptrs: number[], out: number) => void): Tensor {
+    const outSize = outShape.reduce((x, y) => x * y, 1);
     arena.reset();
-    const px = arena.alloc(x.size);
-    const py = arena.alloc(x.size);
-    const mem = arena.commit(`wasm relu (${x.size} values)`);
-    mem.set(x.data, px >> 2);
-    wasm.relu(px, py, x.size);
-    return new Tensor(mem.slice(py >> 2, (py >> 2) + x.size), x.shape);
-  };
+    const ptrs = inputs.map((t) => arena.alloc(t.size));
+    const out = arena.alloc(outSize);
+    const mem = arena.commit(`wasm ${what}`);
+    inputs.forEach((t, i) => mem.set(t.data, ptrs[i] >> 2));
+    body(ptrs, out);
+    return new Tensor(mem.slice(out >> 2, (out >> 2) + outSize), outShape);
+  }
+
+  /** Checks x against the channel params (and coefficients against their rows) before a channel kernel. */
+  function checkChannels(kernel: string, x: Tensor, p: ChannelParams, coefficients?: Tensor, rows?: number): void {
+    expectSize(kernel, 'input', x, p.outer * p.channels * p.inner, `outer·channels·inner ${describeChannels(p)}`);
+    if (coefficients) expectSize(kernel, 'coefficients', coefficients, rows! * p.channels, `${rows} rows · channels`);
+  }
+
+  const relu = (x: Tensor): Tensor => simple(`relu (${x.size} values)`, [x], x.shape, ([px], out) => wasm.relu(px, out, x.size));
 
   const reluBackward = (gradOutput: Tensor, output: Tensor): Tensor => {
-    expectSize('reluBackward', 'gradOutput', gradOutput, output.size, `the output's size`);
-    arena.reset();
-    const pg = arena.alloc(gradOutput.size);
-    const py = arena.alloc(output.size);
-    const pgx = arena.alloc(output.size);
-    const mem = arena.commit(`wasm reluBackward (${output.size} values)`);
-    mem.set(gradOutput.data, pg >> 2);
-    mem.set(output.data, py >> 2);
-    wasm.reluBackward(pg, py, pgx, output.size);
-    return new Tensor(mem.slice(pgx >> 2, (pgx >> 2) + output.size), gradOutput.shape);
+    expectSize('reluBackward', 'gradOutput', gradOutput, output.size, "the output's size");
+    return simple(`reluBackward (${output.size} values)`, [gradOutput, output], gradOutput.shape, ([pg, py], out) => wasm.reluBackward(pg, py, out, output.size));
   };
 
   const biasAdd = (x: Tensor, bias: Tensor, p: ChannelParams): Tensor => {
-    expectSize('biasAdd', 'x', x, p.outer * p.channels * p.inner, `outer·channels·inner ${describeChannels(p)}`);
+    checkChannels('biasAdd', x, p);
     expectSize('biasAdd', 'bias', bias, p.channels, 'channels');
-    arena.reset();
-    const px = arena.alloc(x.size);
-    const pb = arena.alloc(bias.size);
-    const py = arena.alloc(x.size);
-    const mem = arena.commit(`wasm biasAdd ${describeChannels(p)}`);
-    mem.set(x.data, px >> 2);
-    mem.set(bias.data, pb >> 2);
-    wasm.biasAdd(px, pb, py, p.outer, p.channels, p.inner);
-    return new Tensor(mem.slice(py >> 2, (py >> 2) + x.size), x.shape);
+    return simple(`biasAdd ${describeChannels(p)}`, [x, bias], x.shape, ([px, pb], out) => wasm.biasAdd(px, pb, out, p.outer, p.channels, p.inner));
   };
 
   const biasGrad = (gradOutput: Tensor, p: ChannelParams): Tensor => {
-    expectSize('biasGrad', 'gradOutput', gradOutput, p.outer * p.channels * p.inner, `outer·channels·inner ${describeChannels(p)}`);
-    arena.reset();
-    const pg = arena.alloc(gradOutput.size);
-    const pb = arena.alloc(p.channels);
-    const mem = arena.commit(`wasm biasGrad ${describeChannels(p)}`);
-    mem.set(gradOutput.data, pg >> 2);
-    wasm.biasGrad(pg, pb, p.outer, p.channels, p.inner);
-    return new Tensor(mem.slice(pb >> 2, (pb >> 2) + p.channels), [p.channels]);
+    checkChannels('biasGrad', gradOutput, p);
+    return simple(`biasGrad ${describeChannels(p)}`, [gradOutput], [p.channels], ([pg], out) => wasm.biasGrad(pg, out, p.outer, p.channels, p.inner));
+  };
+
+  const batchNormStats = (x: Tensor, p: ChannelParams): Tensor => {
+    checkChannels('batchNormStats', x, p);
+    return simple(`batchNormStats ${describeChannels(p)}`, [x], [2, p.channels], ([px], out) => wasm.batchNormStats(px, out, p.outer, p.channels, p.inner));
+  };
+
+  const batchNormForward = (x: Tensor, coefficients: Tensor, p: ChannelParams): Tensor => {
+    checkChannels('batchNormForward', x, p, coefficients, 3);
+    return simple(`batchNormForward ${describeChannels(p)}`, [x, coefficients], x.shape, ([px, pk], out) => wasm.batchNormForward(px, pk, out, p.outer, p.channels, p.inner));
+  };
+
+  const batchNormGradSums = (gradOutput: Tensor, x: Tensor, coefficients: Tensor, p: ChannelParams): Tensor => {
+    checkChannels('batchNormGradSums', x, p, coefficients, 1);
+    expectSize('batchNormGradSums', 'gradOutput', gradOutput, x.size, "the input's size");
+    return simple(`batchNormGradSums ${describeChannels(p)}`, [gradOutput, x, coefficients], [2, p.channels], ([pg, px, pk], out) =>
+      wasm.batchNormGradSums(pg, px, pk, out, p.outer, p.channels, p.inner));
+  };
+
+  const batchNormBackward = (gradOutput: Tensor, x: Tensor, coefficients: Tensor, p: ChannelParams): Tensor => {
+    checkChannels('batchNormBackward', x, p, coefficients, 4);
+    expectSize('batchNormBackward', 'gradOutput', gradOutput, x.size, "the input's size");
+    return simple(`batchNormBackward ${describeChannels(p)}`, [gradOutput, x, coefficients], gradOutput.shape, ([pg, px, pk], out) =>
+      wasm.batchNormBackward(pg, px, pk, out, p.outer, p.channels, p.inner));
   };
 
   return {
     gemm, conv2d, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
-    relu, reluBackward, biasAdd, biasGrad,
+    relu, reluBackward, biasAdd, biasGrad, batchNormStats, batchNormForward, batchNormGradSums, batchNormBackward,
   };
 }

@@ -38,6 +38,10 @@ export interface WasmExports {
   reluBackward(g: number, y: number, out: number, n: number): void;
   biasAdd(x: number, bias: number, out: number, outer: number, channels: number, inner: number): void;
   biasGrad(g: number, out: number, outer: number, channels: number, inner: number): void;
+  batchNormStats(x: number, out: number, outer: number, channels: number, inner: number): void;
+  batchNormForward(x: number, coef: number, out: number, outer: number, channels: number, inner: number): void;
+  batchNormGradSums(g: number, x: number, coef: number, out: number, outer: number, channels: number, inner: number): void;
+  batchNormBackward(g: number, x: number, coef: number, out: number, outer: number, channels: number, inner: number): void;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {

@@ -527,6 +527,20 @@ describe('softmax and logSoftmax', () => {
 // the plain-JS reference and, where WebAssembly SIMD runs, the WASM kernels (the package's default).
 
 function kernelOps(): void {
+  describe('batchNorm', () => {
+    test('over [N, C, ...] of rank 2 to 4, training (batch statistics) and eval (running ones), with and without affine', () => check(
+      fc.record({ n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 3 }), spatial: shapeArb(0, 2, 3), training: fc.boolean(), affine: fc.boolean(), seed: seedArb }),
+      ({ n, c, spatial, training, affine, seed }) => {
+        const shape = [training && n * size(spatial) === 1 ? 2 : n, c, ...spatial]; // training needs 2+ values per channel
+        const runningMean = normal([c], seed + 1);
+        const runningVar = uniform([c], seed + 2, 0.5, 2);
+        const inputs = [normal(shape, seed, 2), ...(affine ? [normal([c], seed + 3), normal([c], seed + 4)] : [])];
+        const f = (x: Tensor, w?: Tensor, b?: Tensor) => tg.batchNorm(x, runningMean, runningVar, w ?? null, b ?? null, { training, eps: 1e-3 });
+        grad(`batchNorm ${JSON.stringify(shape)} training=${training} affine=${affine}`, f, inputs);
+      },
+    ));
+  });
+
   describe('matmul and linear', () => {
     const matmulArb = fc.record({
       m: fc.integer({ min: 1, max: 3 }),
@@ -696,20 +710,6 @@ for (const backend of BACKENDS) {
     kernelOps();
   });
 }
-
-describe('batchNorm', () => {
-  test('over [N, C, ...] of rank 2 to 4, training (batch statistics) and eval (running ones), with and without affine', () => check(
-    fc.record({ n: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 3 }), spatial: shapeArb(0, 2, 3), training: fc.boolean(), affine: fc.boolean(), seed: seedArb }),
-    ({ n, c, spatial, training, affine, seed }) => {
-      const shape = [training && n * size(spatial) === 1 ? 2 : n, c, ...spatial]; // training needs 2+ values per channel
-      const runningMean = normal([c], seed + 1);
-      const runningVar = uniform([c], seed + 2, 0.5, 2);
-      const inputs = [normal(shape, seed, 2), ...(affine ? [normal([c], seed + 3), normal([c], seed + 4)] : [])];
-      const f = (x: Tensor, w?: Tensor, b?: Tensor) => tg.batchNorm(x, runningMean, runningVar, w ?? null, b ?? null, { training, eps: 1e-3 });
-      grad(`batchNorm ${JSON.stringify(shape)} training=${training} affine=${affine}`, f, inputs);
-    },
-  ));
-});
 
 describe('dropout', () => {
   test('with a seeded generator (the same mask in every evaluation), p from 0 to 1, training and eval', () => check(

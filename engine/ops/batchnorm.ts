@@ -1,9 +1,11 @@
 // Batch normalization, PyTorch's F.batch_norm: normalize each channel (dim 1) of [N, C, ...] by its
 // mean and variance, then scale by weight and shift by bias. One op with a hand-written gradient
-// rather than a composite of mean/var/sub/div/mul/add: the composite allocates a dozen full-size
-// tensors per call and costs ~100x more on a CNN's activations.
+// rather than a composite of mean/var/sub/div/mul/add (a dozen full-size tensors per call); the passes
+// over the activations are kernels (statistics, the per-channel affine map forward, the gradient's
+// two channel sums and its per-channel affine map), and the per-channel arithmetic between them is here.
 
 import { record } from '../autograd.js';
+import { kernels } from '../backend.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -45,17 +47,13 @@ export function batchNorm(
     throw new RangeError(`batchNorm: expected more than 1 value per channel when training, got input ${formatShape(input.shape)}`);
   }
 
-  const xd = input.data;
-  const gamma = weight?.data;
-  const beta = bias?.data;
-  // xhat = (x − mean)·invStd, kept for the gradient; until normalize() it holds x − mean
-  const xhat = new Float32Array(xd.length);
+  const p = { outer: n, channels: c, inner };
   let mean: Float64Array;
   let variance: Float64Array;
   if (training) {
-    mean = channelSums(xd, null, n, c, inner).map((s) => s / count);
-    subtractChannelMeans(xd, mean, xhat, n, c, inner);
-    variance = channelSums(xhat, xhat, n, c, inner).map((s) => s / count);
+    const stats = kernels().batchNormStats(input, p).data; // [2, C]: small, read back even from a GPU
+    mean = Float64Array.from(stats.subarray(0, c));
+    variance = Float64Array.from(stats.subarray(c));
     if (runningMean && runningVar) {
       const rm = runningMean.data;
       const rv = runningVar.data;
@@ -67,72 +65,41 @@ export function batchNorm(
   } else {
     mean = Float64Array.from(runningMean!.data);
     variance = Float64Array.from(runningVar!.data);
-    subtractChannelMeans(xd, mean, xhat, n, c, inner);
   }
   const invStd = variance.map((v) => 1 / Math.sqrt(v + eps));
-  const out = normalize(xhat, invStd, gamma, beta, n, c, inner);
+  const gamma = (ch: number) => (weight ? weight.data[ch] : 1);
 
-  return record(new Tensor(out, input.shape), 'batchNorm', [input, weight, bias], (gy) => {
-    const { gx, gGamma, gBeta } = batchNormBackward(gy.data, xhat, invStd, gamma, training, n, c, inner);
-    return [new Tensor(gx, input.shape), weight && new Tensor(gGamma, [c]), bias && new Tensor(gBeta, [c])];
+  // y = (x − mean)·invStd·gamma + beta
+  const forward = rows(c, [mean, (ch) => invStd[ch] * gamma(ch), (ch) => (bias ? bias.data[ch] : 0)]);
+  const out = kernels().batchNormForward(input, forward, p);
+
+  return record(out, 'batchNorm', [input, weight, bias], (gy) => {
+    // S1 = Σ gy and S2 = Σ gy·(x − mean) per channel; gy·xhat summed is invStd·S2
+    const sums = kernels().batchNormGradSums(gy, input, rows(c, [mean]), p).data;
+    const s1 = (ch: number) => sums[ch];
+    const s2 = (ch: number) => sums[c + ch];
+    // gx = k·(gy − mean(gy) − xhat·mean(gy·xhat)) with k = gamma·invStd in training (the batch
+    // statistics depend on x too), gx = k·gy in evaluation; as gy·a + (x − mean)·b + shift:
+    const k = (ch: number) => gamma(ch) * invStd[ch];
+    const backward = rows(c, [
+      mean,
+      k,
+      (ch) => (training ? (-k(ch) * invStd[ch] * invStd[ch] * s2(ch)) / count : 0),
+      (ch) => (training ? (-k(ch) * s1(ch)) / count : 0),
+    ]);
+    return [
+      input.requiresGrad ? kernels().batchNormBackward(gy, input, backward, p) : null,
+      weight && new Tensor(Float32Array.from({ length: c }, (_, ch) => invStd[ch] * s2(ch)), [c]),
+      bias && new Tensor(Float32Array.from({ length: c }, (_, ch) => s1(ch)), [c]),
+    ];
   });
 }
 
-// The loops live in functions of their own, not in batchNorm and its closure: variables a closure
-// captures live in a heap context, and V8 reloads them on every iteration of a loop that uses them.
-
-/** Scales the centred xhat by invStd in place; returns xhat·gamma + beta. */
-function normalize(xhat: Float32Array, invStd: Float64Array, gamma: Float32Array | undefined, beta: Float32Array | undefined, n: number, c: number, inner: number): Float32Array {
-  const out = new Float32Array(xhat.length);
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      const is = invStd[ch];
-      const g = gamma ? gamma[ch] : 1;
-      const bt = beta ? beta[ch] : 0;
-      for (let i = (b * c + ch) * inner, e = i + inner; i < e; i++) {
-        const xh = xhat[i] * is;
-        xhat[i] = xh;
-        out[i] = xh * g + bt;
-      }
-    }
-  }
-  return out;
-}
-
-function batchNormBackward(gd: Float32Array, xhat: Float32Array, invStd: Float64Array, gamma: Float32Array | undefined, training: boolean, n: number, c: number, inner: number) {
-  const count = n * inner;
-  const sumG = channelSums(gd, null, n, c, inner);
-  const sumGXhat = channelSums(gd, xhat, n, c, inner);
-  const gx = new Float32Array(gd.length);
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      const k = (gamma ? gamma[ch] : 1) * invStd[ch];
-      // in training the batch statistics depend on x too: dx = k·(g − mean(g) − xhat·mean(g·xhat))
-      const meanG = training ? sumG[ch] / count : 0;
-      const meanGXhat = training ? sumGXhat[ch] / count : 0;
-      for (let i = (b * c + ch) * inner, e = i + inner; i < e; i++) gx[i] = k * (gd[i] - meanG - xhat[i] * meanGXhat);
-    }
-  }
-  return { gx, gGamma: new Float32Array(sumGXhat), gBeta: new Float32Array(sumG) };
-}
-
-/** Per channel of [n, c, inner] buffers, the float64 sum of a[i]·b[i] (or of a[i] when b is null). */
-function channelSums(a: Float32Array, b: Float32Array | null, n: number, c: number, inner: number): Float64Array {
-  const sums = new Float64Array(c);
-  for (let batch = 0; batch < n; batch++) {
-    for (let ch = 0; ch < c; ch++) {
-      let s = 0;
-      const start = (batch * c + ch) * inner;
-      if (b) for (let i = start; i < start + inner; i++) s += a[i] * b[i];
-      else for (let i = start; i < start + inner; i++) s += a[i];
-      sums[ch] += s;
-    }
-  }
-  return sums;
-}
-
-function subtractChannelMeans(x: Float32Array, mean: Float64Array, out: Float32Array, n: number, c: number, inner: number): void {
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) for (let i = (b * c + ch) * inner, e = i + inner; i < e; i++) out[i] = x[i] - mean[ch];
-  }
+/** A [rows.length, c] tensor of per-channel coefficients, each row given as values or a function of the channel. */
+function rows(c: number, values: Array<ArrayLike<number> | ((ch: number) => number)>): Tensor {
+  const out = new Float32Array(values.length * c);
+  values.forEach((row, r) => {
+    for (let ch = 0; ch < c; ch++) out[r * c + ch] = typeof row === 'function' ? row(ch) : row[ch];
+  });
+  return new Tensor(out, [values.length, c]);
 }

@@ -171,6 +171,22 @@ export async function checkEquivalence({ fc, Tensor, kernels, reference, numRuns
     );
   });
 
+  check('batch normalization: statistics, forward, gradient sums, backward', channels, (p) => {
+    const shape = [p.outer, p.channels, p.inner];
+    const x = tensor(shape, p.seed);
+    const g = tensor(shape, p.seed + 1);
+    const coefficients = (rows, s) => tensor([rows, p.channels], s);
+    const forward = coefficients(3, p.seed + 2);
+    const mean = coefficients(1, p.seed + 3);
+    const backward = coefficients(4, p.seed + 4);
+    return (
+      difference('batchNormStats', kernels.batchNormStats(x, p), reference.batchNormStats(x, p)) ??
+      difference('batchNormForward', kernels.batchNormForward(x, forward, p), reference.batchNormForward(x, forward, p)) ??
+      difference('batchNormGradSums', kernels.batchNormGradSums(g, x, mean, p), reference.batchNormGradSums(g, x, mean, p)) ??
+      difference('batchNormBackward', kernels.batchNormBackward(g, x, backward, p), reference.batchNormBackward(g, x, backward, p))
+    );
+  });
+
   // a window of padding only (dilation 2 over a 1-pixel image): output -inf, index -1, no gradient
   const edge = { batch: 1, channels: 1, inHeight: 1, inWidth: 1, outHeight: 1, outWidth: 1, kernelHeight: 2, kernelWidth: 2, strideHeight: 1, strideWidth: 1, padHeight: 1, padWidth: 1, dilationHeight: 2, dilationWidth: 2, countIncludePad: true };
   const x1 = new Tensor(Float32Array.of(0.5), [1, 1, 1, 1]);

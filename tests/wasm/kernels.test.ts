@@ -358,6 +358,24 @@ describe.each(builds)('wasm kernels ($name build, $threads thread(s)) match the 
     );
   });
 
+  test('batch normalization: statistics (also of values far from 0), forward, gradient sums and backward', () => {
+    fc.assert(
+      fc.property(fc.record({ outer: fc.integer({ min: 1, max: 5 }), channels: fc.integer({ min: 1, max: 9 }), inner: fc.integer({ min: 1, max: 40 }), offset: fc.constantFrom(0, 0, 100), seed: fc.integer({ min: 1 }) }), (c) => {
+        const shape = [c.outer, c.channels, c.inner];
+        const x = rand(shape, c.seed);
+        if (c.offset) x.data.forEach((v, i) => (x.data[i] = v + c.offset)); // a mean far from 0: the variance must still come out right
+        const g = rand(shape, c.seed + 1);
+        const coefficients = (rows: number, s: number) => rand([rows, c.channels], s);
+        const forward = coefficients(3, c.seed + 2), mean = coefficients(1, c.seed + 3), backward = coefficients(4, c.seed + 4);
+        expectClose('batchNormStats', k().batchNormStats(x, c), jsKernels.batchNormStats(x, c));
+        expectClose('batchNormForward', k().batchNormForward(x, forward, c), jsKernels.batchNormForward(x, forward, c));
+        expectClose('batchNormGradSums', k().batchNormGradSums(g, x, mean, c), jsKernels.batchNormGradSums(g, x, mean, c));
+        expectClose('batchNormBackward', k().batchNormBackward(g, x, backward, c), jsKernels.batchNormBackward(g, x, backward, c));
+      }),
+      runs,
+    );
+  });
+
   test('wrong operand sizes fail naming the kernel and the sizes', () => {
     const p: GemmParams = { batch: 1, m: 2, n: 3, k: 4, transA: false, transB: false, batchA: 1, batchB: 1 };
     expect(() => k().gemm(rand([1, 2, 5], 1), rand([1, 4, 3], 2), p)).toThrow(/wasm gemm: A has 10 values .* batchA·m·k .*= 8/);

@@ -6,6 +6,7 @@ import { gemm } from './gemm.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv2d.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { biasAdd, biasGrad, relu, reluBackward } from './elementwise.js';
+import { batchNormBackward, batchNormForward, batchNormGradSums, batchNormStats } from './batchnorm.js';
 
 export const jsKernels: Kernels = {
   gemm,
@@ -20,4 +21,8 @@ export const jsKernels: Kernels = {
   reluBackward,
   biasAdd,
   biasGrad,
+  batchNormStats,
+  batchNormForward,
+  batchNormGradSums,
+  batchNormBackward,
 };
