@@ -2,6 +2,8 @@
 // channel and the bias gradient, over tensors seen as [outer, channels, inner] (NCHW: [N, C, H·W];
 // a Linear layer's output: [N, features, 1]). Four floats per SIMD step, then a scalar tail.
 
+import { addInto, copy } from './rows';
+
 /** out = max(x, 0); NaN stays NaN (f32x4.max propagates it), −0 becomes +0. */
 export function relu(x: usize, out: usize, n: i32): void {
   const zero = f32x4.splat(0);
@@ -36,7 +38,8 @@ export function biasAdd(x: usize, bias: usize, out: usize, outer: i32, channels:
   for (let o = 0; o < outer; o++) {
     if (inner == 1) {
       // one value per channel: add the bias vector to the row
-      addRow(x + at, bias, out + at, channels);
+      copy(out + at, x + at, channels);
+      addInto(out + at, bias, channels);
       at += <usize>channels << 2;
       continue;
     }
@@ -63,7 +66,7 @@ export function biasGrad(g: usize, out: usize, outer: i32, channels: i32, inner:
   let at: usize = 0;
   for (let o = 0; o < outer; o++) {
     if (inner == 1) {
-      addRow(out, g + at, out, channels);
+      addInto(out, g + at, channels);
       at += <usize>channels << 2;
       continue;
     }
@@ -77,19 +80,6 @@ export function biasGrad(g: usize, out: usize, outer: i32, channels: i32, inner:
       store<f32>(p, load<f32>(p) + s);
       at += <usize>inner << 2;
     }
-  }
-}
-
-/** out[j] = a[j] + b[j] for j < n (out may be a or b). */
-function addRow(a: usize, b: usize, out: usize, n: i32): void {
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const p = <usize>j << 2;
-    v128.store(out + p, f32x4.add(v128.load(a + p), v128.load(b + p)));
-  }
-  for (; j < n; j++) {
-    const p = <usize>j << 2;
-    store<f32>(out + p, load<f32>(a + p) + load<f32>(b + p));
   }
 }
 
