@@ -23,7 +23,7 @@ import { typegradVersion } from './version.js';
 export const TRAIN_OPTIONS: OptionSpecs = {
   model: { type: 'string', default: 'cnn', help: `${MODEL_NAMES.join('|')} or a JSON file of tg.nn.CNN/ResNet options ({"type":"cnn",...})` },
   dataset: { type: 'string', default: 'mnist', help: 'mnist | idx:DIR | cifar10:DIR | folder:DIR | csv:FILE,DIR' },
-  epochs: { type: 'int', min: 1, default: 3, help: 'passes over the training set' },
+  epochs: { type: 'int', min: 1, default: 4, help: 'passes over the training set' },
   'batch-size': { type: 'int', min: 1, default: 64, help: 'images per step' },
   lr: { type: 'number', min: 0, exclusiveMin: true, default: 3e-3, help: 'learning rate (the peak of the one-cycle schedule)' },
   'weight-decay': { type: 'number', min: 0, default: 1e-2, help: 'decoupled weight decay (AdamW) or L2 (adam, sgd)' },
