@@ -174,6 +174,13 @@ export class RandomPerspective implements Transform {
     const { h, w } = imageDims(img, 'RandomPerspective');
     const { startPoints, endPoints } = RandomPerspective.getParams(w, h, this.distortionScale, g);
     const { interpolation, fill = 0, fillMode } = this.options;
-    return perspective(img, startPoints, endPoints, { interpolation, fill, fillMode });
+    try {
+      return perspective(img, startPoints, endPoints, { interpolation, fill, fillMode });
+    } catch (e) {
+      // On small images the drawn corners can admit no perspective map (torchvision's lstsq raises
+      // then too); a random augmentation should not stop a training run, so the image passes unchanged.
+      if (e instanceof RangeError && /degenerate/.test(e.message)) return img;
+      throw e;
+    }
   }
 }

@@ -98,6 +98,14 @@ describe('random transforms', () => {
     expect(same(rotOut, F.rotate(img, 33, { fill: [0.2, 0.4, 0.6] }))).toBe(true);
   });
 
+  it('RandomPerspective leaves an image unchanged when the drawn corners admit no perspective map', () => {
+    // seed 15 on a 5x8 image draws end points [[2,1],[6,0],[6,3],[0,3]]: a rank-7 system (torchvision raises)
+    const img = image(new Generator(1), 3, 5, 8);
+    const out = new T.RandomPerspective({ p: 1, distortionScale: 0.6, generator: new Generator(15) }).apply(img);
+    expect(same(out, img)).toBe(true);
+    expect(() => F.perspective(img, [[0, 0], [7, 0], [7, 4], [0, 4]], [[2, 1], [6, 0], [6, 3], [0, 3]])).toThrow(/perspective: the points are degenerate/);
+  });
+
   it('RandomPerspective moves each corner inwards by at most distortionScale of half the side, as torchvision', () => {
     const g = new Generator(11);
     for (let k = 0; k < 200; k++) {
