@@ -63,7 +63,6 @@ function mlp(inSize: number[], numClasses: number): tg.nn.Module {
   );
 }
 
-
 function resnet(inSize: number[], numClasses: number): tg.nn.Module {
   return new tg.nn.ResNet({ inSize, outClasses: numClasses, channels: [32, 32, 64, 64], poolEvery: 2, hiddenDims: [128], batchnorm: true, dropout: 0 });
 }
