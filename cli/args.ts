@@ -27,18 +27,32 @@ export interface Parsed {
   positionals: string[];
 }
 
+/** A number as written in decimal (so '0x10', 'Infinity' and '' are refused rather than read as 16, ∞ or 0). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function convert(command: string, name: string, spec: OptionSpec, raw: string): string | number {
   const where = `typegrad ${command}: --${name}`;
+  if (raw === '') throw new UsageError(`${where} needs a value, got an empty string`);
+  if (spec.type === 'string') return checkValue(where, spec, raw);
+  if (!DECIMAL.test(raw)) throw new UsageError(`${where} expects a decimal number, got '${raw}'`);
+  return checkValue(where, spec, Number(raw));
+}
+
+/**
+ * Checks a value against its option's spec (type, choices, range): for values from the command line
+ * and for settings read back from a run's files. `where` starts the error message.
+ */
+export function checkValue(where: string, spec: OptionSpec, v: unknown): string | number {
   if (spec.type === 'string') {
-    if (spec.choices && !spec.choices.includes(raw)) throw new UsageError(`${where} must be one of ${spec.choices.join(', ')}, got '${raw}'`);
-    return raw;
+    if (typeof v !== 'string' || v === '') throw new UsageError(`${where} expects a non-empty string, got ${JSON.stringify(v)}`);
+    if (spec.choices && !spec.choices.includes(v)) throw new UsageError(`${where} must be one of ${spec.choices.join(', ')}, got '${v}'`);
+    return v;
   }
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${where} expects a number, got '${raw}'`);
-  if (spec.type === 'int' && !Number.isInteger(n)) throw new UsageError(`${where} expects an integer, got '${raw}'`);
-  if (spec.min !== undefined && (spec.exclusiveMin ? n <= spec.min : n < spec.min)) throw new UsageError(`${where} must be ${spec.exclusiveMin ? '>' : '>='} ${spec.min}, got ${raw}`);
-  if (spec.max !== undefined && n > spec.max) throw new UsageError(`${where} must be <= ${spec.max}, got ${raw}`);
-  return n;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new UsageError(`${where} expects a number, got ${JSON.stringify(v)}`);
+  if (spec.type === 'int' && !Number.isSafeInteger(v)) throw new UsageError(`${where} expects an integer below 2^53, got ${v}`);
+  if (spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min)) throw new UsageError(`${where} must be ${spec.exclusiveMin ? '>' : '>='} ${spec.min}, got ${v}`);
+  if (spec.max !== undefined && v > spec.max) throw new UsageError(`${where} must be <= ${spec.max}, got ${v}`);
+  return v;
 }
 
 /** Parses argv (after the command name) against the command's option specs; defaults fill the rest. */

@@ -2,9 +2,13 @@
 
 import * as tg from '../index.js';
 import type { Sample } from './datasets.js';
+import { UsageError } from './errors.js';
 
-/** Stacks the samples at `indices` into x [N, C, H, W] and labels, applying `augment` to each image. */
-export async function loadBatch(ds: Sample, indices: readonly number[], augment: ((img: tg.Tensor) => tg.Tensor) | null): Promise<{ x: tg.Tensor; y: Int32Array }> {
+/**
+ * Stacks the samples at `indices` into x [N, C, H, W] and labels, applying `augment` to each image.
+ * A label outside [0, numClasses) is the dataset's fault, so it is a usage error naming the sample.
+ */
+export async function loadBatch(ds: Sample, indices: readonly number[], augment: ((img: tg.Tensor) => tg.Tensor) | null, numClasses: number): Promise<{ x: tg.Tensor; y: Int32Array }> {
   let data: Float32Array | null = null;
   let shape: number[] = [];
   const y = new Int32Array(indices.length);
@@ -19,6 +23,7 @@ export async function loadBatch(ds: Sample, indices: readonly number[], augment:
       throw new RangeError(`sample ${indices[k]} has shape [${img.shape}], the batch [${shape.slice(1)}]`);
     }
     data.set(img.data, k * img.size);
+    if (!(Number.isInteger(label) && label >= 0 && label < numClasses)) throw new UsageError(`--dataset: sample ${indices[k]} has label ${label}, expected a class index 0 … ${numClasses - 1}`);
     y[k] = label;
   }
   return { x: new tg.Tensor(data!, shape), y };
@@ -32,7 +37,7 @@ export interface EvalResult {
 }
 
 /** Loss and accuracy over the first `limit` samples of ds, in eval mode without gradients. */
-export async function evaluate(model: tg.nn.Module, ds: Sample, options: { batchSize: number; labelSmoothing?: number; limit?: number }): Promise<EvalResult> {
+export async function evaluate(model: tg.nn.Module, ds: Sample, options: { batchSize: number; numClasses: number; labelSmoothing?: number; limit?: number }): Promise<EvalResult> {
   const n = Math.min(ds.length, options.limit ?? Infinity);
   const predictions = new Int32Array(n);
   const labels = new Int32Array(n);
@@ -43,7 +48,7 @@ export async function evaluate(model: tg.nn.Module, ds: Sample, options: { batch
   try {
     for (let start = 0; start < n; start += options.batchSize) {
       const idx = Array.from({ length: Math.min(options.batchSize, n - start) }, (_, k) => start + k);
-      const { x, y } = await loadBatch(ds, idx, null);
+      const { x, y } = await loadBatch(ds, idx, null, options.numClasses);
       tg.noGrad(() => {
         const logits = model.forward(x) as tg.Tensor;
         lossSum += tg.crossEntropy(logits, y, { labelSmoothing: options.labelSmoothing ?? 0 }).item() * y.length;

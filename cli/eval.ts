@@ -6,7 +6,7 @@ import { helpText, parseArgs, type OptionSpecs } from './args.js';
 import { loadDataset } from './datasets.js';
 import { evaluate } from './batches.js';
 import { confusionMatrix, confusionPng } from './confusion.js';
-import { ensureWritableDir, writeAtomic } from './files.js';
+import { ensureWritableDir, writeRunFile } from './files.js';
 import { loadSavedRun, newestModelFile } from './saved-run.js';
 import { BACKEND_NAMES, selectBackend } from './backend.js';
 import { UsageError } from './errors.js';
@@ -38,7 +38,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (data.inSize.join() !== run.spec.inSize.join()) throw new UsageError(`--dataset ${data.spec}: images are [${data.inSize}] but the model takes [${run.spec.inSize}]`);
   if (data.classes.length !== run.spec.numClasses) throw new UsageError(`--dataset ${data.spec}: has ${data.classes.length} classes but the model predicts ${run.spec.numClasses}`);
   const ds = o.split === 'train' ? data.train : data.val;
-  const r = await evaluate(run.model, ds, { batchSize: o['batch-size'] as number });
+  const r = await evaluate(run.model, ds, { batchSize: o['batch-size'] as number, numClasses: data.classes.length });
   const cm = confusionMatrix(r.labels, r.predictions, data.classes.length);
   const w = Math.max(5, ...data.classes.map((c) => c.length)) + 1;
   const lines = [
@@ -50,8 +50,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   ];
   process.stdout.write(lines.join('\n') + '\n');
   if (o.out) {
-    writeAtomic(join(o.out as string, 'confusion.png'), confusionPng(cm, data.classes));
-    writeAtomic(join(o.out as string, 'eval.json'), JSON.stringify({ modelFile: run.file, dataset: data.spec, split: o.split, images: ds.length, accuracy: r.accuracy, loss: r.loss, classes: data.classes, confusion: cm }, null, 2) + '\n');
+    writeRunFile(join(o.out as string, 'confusion.png'), confusionPng(cm, data.classes));
+    writeRunFile(join(o.out as string, 'eval.json'), JSON.stringify({ modelFile: run.file, dataset: data.spec, split: o.split, images: ds.length, accuracy: r.accuracy, loss: r.loss, classes: data.classes, confusion: cm }, null, 2) + '\n');
   }
   return 0;
 }

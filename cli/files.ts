@@ -1,20 +1,20 @@
-// Writing run files atomically (a temp file in the same folder, then rename), so an interrupted run
-// never leaves a half-written metrics.json or checkpoint where a good one was.
+// The run folder: checked before any slow work, created only once everything is valid, and written
+// through the package's atomic writer (tg.io.writeFileAtomic), so an interrupted run never leaves a
+// half-written metrics.json or checkpoint where a good one was.
 
-import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import * as tg from '../index.js';
 import { UsageError, firstLine } from './errors.js';
 
-let counter = 0;
-
-export function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${counter++}.tmp`);
+/** writeFileAtomic, with a failed write (a full disk, a folder gone) as a one-line usage error; the old file stays. */
+export function writeRunFile(file: string, data: string | Uint8Array): void {
   try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
+    tg.io.writeFileAtomic(file, data);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOSPC' ? 'no space left on device (ENOSPC)' : firstLine(err.message);
+    throw new UsageError(`cannot write ${file}: ${why}; the previous version of the file is intact`);
   }
 }
 

@@ -9,7 +9,7 @@ import { UsageError, firstLine } from './errors.js';
 
 export const MODEL_NAMES = ['cnn', 'resnet', 'vgg-small', 'mlp'] as const;
 
-/** Everything needed to build the same model again (stored in metrics.json and checkpoint.json). */
+/** Everything needed to build the same model again (stored in metrics.json and the checkpoint). */
 export interface ModelSpec {
   /** a name from MODEL_NAMES, or 'json' */
   name: string;

@@ -5,15 +5,15 @@
 
 import { join } from 'node:path';
 import * as tg from '../index.js';
-import { helpText, parseArgs, type OptionSpecs } from './args.js';
+import { checkValue, helpText, parseArgs, type OptionSpecs } from './args.js';
 import { UsageError } from './errors.js';
 import { loadDataset, type LoadedData } from './datasets.js';
 import { buildModel, modelSpec, MODEL_NAMES, type ModelSpec } from './models.js';
 import { makeAugment, AUGMENT_NAMES } from './augment.js';
 import { ProgressBar, formatDuration } from './progress.js';
 import { evaluate, loadBatch } from './batches.js';
-import { checkWritableDir, ensureWritableDir, timestampName, writeAtomic } from './files.js';
-import { readCheckpointState, restoreCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { checkWritableDir, ensureWritableDir, timestampName, writeRunFile } from './files.js';
+import { readCheckpoint, restoreCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { curvesPng, curvesSvg, type CurvePoint } from './curves.js';
 import { activationsPng, captureConvActivations } from './activations.js';
 import { confusionMatrix, confusionPng } from './confusion.js';
@@ -35,6 +35,7 @@ export const TRAIN_OPTIONS: OptionSpecs = {
   seed: { type: 'int', min: 0, default: 0, help: 'seeds initialisation, shuffling, augmentation and dropout' },
   out: { type: 'string', help: 'run folder (default runs/<timestamp>)' },
   resume: { type: 'string', help: 'continue the run in DIR from its last checkpoint' },
+  'allow-nonfinite': { type: 'flag', help: 'with --resume: continue even if the checkpoint holds NaN or infinite values' },
   'max-batches': { type: 'int', min: 1, help: 'at most this many training batches per epoch (quick runs)' },
   'max-val': { type: 'int', min: 1, help: 'validate on only the first N validation images (quick runs)' },
   'val-split': { type: 'number', min: 0, max: 1, exclusiveMin: true, help: 'fraction of the training data held out (default: the dataset\'s test split, else 0.2)' },
@@ -42,7 +43,7 @@ export const TRAIN_OPTIONS: OptionSpecs = {
   help: { type: 'flag', help: 'show this help' },
 };
 
-/** The settings a run is made of: stored in metrics.json and checkpoint.json, reused by --resume. */
+/** The settings a run is made of: stored in metrics.json and the checkpoint, reused by --resume. */
 export interface TrainConfig {
   model: string;
   dataset: string;
@@ -70,7 +71,7 @@ export interface EpochMetrics extends CurvePoint {
   rssMB: number;
 }
 
-/** Where training is: saved in checkpoint.json. `batch` > 0 means stopped mid-epoch. */
+/** Where training is: saved in the checkpoint. `batch` > 0 means stopped mid-epoch. */
 interface Progress {
   epoch: number;
   batch: number;
@@ -118,6 +119,57 @@ function configFrom(o: Record<string, unknown>, data: { defaultAugment: string }
   };
 }
 
+/** The TrainConfig key of each option, where it has one. */
+const CONFIG_KEYS: Record<keyof TrainConfig, string> = {
+  model: 'model', dataset: 'dataset', epochs: 'epochs', batchSize: 'batch-size', lr: 'lr', weightDecay: 'weight-decay',
+  optimizer: 'optimizer', schedule: 'schedule', labelSmoothing: 'label-smoothing', augment: 'augment', backend: 'backend',
+  seed: 'seed', maxBatches: 'max-batches', maxVal: 'max-val', valSplit: 'val-split', imageSize: 'image-size',
+};
+
+/** A saved run's settings, checked as strictly as the same options on the command line. */
+function checkedConfig(cfg: Record<string, unknown>, file: string): TrainConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, option] of Object.entries(CONFIG_KEYS)) {
+    const spec = TRAIN_OPTIONS[option];
+    const v = cfg[key];
+    // options without a default may be null (not given); augment and backend were filled in by the run
+    out[key] = v === null && spec.default === undefined && key !== 'augment' && key !== 'backend' ? null : checkValue(`--resume ${file}: config.${key}`, spec, v);
+  }
+  const extra = Object.keys(cfg).filter((k) => !(k in CONFIG_KEYS));
+  if (extra.length) throw new UsageError(`--resume ${file}: config has unknown settings ${extra.join(', ')}`);
+  return out as unknown as TrainConfig;
+}
+
+/** A saved run's progress, checked against its settings and the epoch's batch count. */
+function checkedProgress(p: Record<string, unknown>, cfg: TrainConfig, perEpoch: number, file: string): Progress {
+  const fail = (why: string): never => {
+    throw new UsageError(`--resume ${file}: progress.${why}`);
+  };
+  const int = (k: string, max: number) => {
+    const v = p[k];
+    if (!(Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= max)) fail(`${k} is ${JSON.stringify(v)}, expected an integer in [0, ${max}]`);
+    return v as number;
+  };
+  const num = (k: string) => {
+    const v = p[k];
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) fail(`${k} is ${JSON.stringify(v)}, expected a finite number >= 0`);
+    return v as number;
+  };
+  const epoch = int('epoch', cfg.epochs - 1);
+  const batch = int('batch', perEpoch);
+  const step = int('step', Number.MAX_SAFE_INTEGER);
+  if (step !== epoch * perEpoch + batch) fail(`step is ${step}, but epoch ${epoch} and batch ${batch} of ${perEpoch} per epoch make ${epoch * perEpoch + batch}`);
+  const seen = int('seen', batch * cfg.batchSize);
+  const correct = int('correct', seen);
+  const history = p.history;
+  if (!Array.isArray(history) || history.length !== epoch) fail(`history should list the ${epoch} finished epochs, got ${Array.isArray(history) ? history.length : JSON.stringify(history)}`);
+  (history as Record<string, unknown>[]).forEach((m, i) => {
+    const bad = ['epoch', 'trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy', 'lr', 'imagesPerSecond', 'seconds', 'rssMB'].find((k) => typeof m?.[k] !== 'number' || !Number.isFinite(m[k]));
+    if (bad || m.epoch !== i + 1) fail(`history[${i}] is not epoch ${i + 1}'s metrics${bad ? ` (${bad} is ${JSON.stringify(m?.[bad])})` : ''}`);
+  });
+  return { epoch, batch, step, seen, correct, lossSum: num('lossSum'), seconds: num('seconds'), lr: num('lr'), history: history as EpochMetrics[] };
+}
+
 interface Io {
   out: { write(s: string): boolean };
   err: { write(s: string): boolean; isTTY?: boolean; columns?: number };
@@ -134,15 +186,15 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
   let cfg: TrainConfig;
   let dir: string;
   let progress: Progress = { epoch: 0, batch: 0, step: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, lr: 0, history: [] };
-  let resumeState: ReturnType<typeof readCheckpointState<TrainConfig, Progress>> | null = null;
+  let resumed: Checkpoint<TrainConfig, Progress> | null = null;
   if (resumeDir) {
-    const given = argv.filter((a) => a.startsWith('--') && !a.startsWith('--resume')).map((a) => a.split('=')[0]);
+    const given = argv.filter((a) => a.startsWith('--') && !a.startsWith('--resume') && a !== '--allow-nonfinite').map((a) => a.split('=')[0]);
     if (given.length > 0) throw new UsageError(`typegrad train: --resume continues with the run's own settings; drop ${given.join(', ')}`);
-    resumeState = readCheckpointState<TrainConfig, Progress>(resumeDir);
-    cfg = resumeState.config;
-    progress = resumeState.progress;
+    resumed = readCheckpoint<TrainConfig, Progress>(resumeDir);
+    cfg = checkedConfig(resumed.state.config as unknown as Record<string, unknown>, resumed.file);
+    progress = resumed.state.progress;
     dir = resumeDir;
-    if (progress.epoch >= cfg.epochs) {
+    if (progress.epoch === cfg.epochs && progress.batch === 0) {
       io.out.write(`typegrad: the run in ${dir} already finished its ${cfg.epochs} epochs\n`);
       return 0;
     }
@@ -156,7 +208,7 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
   // every random draw below (init, augmentation, dropout) comes from the default generator
   tg.manualSeed(cfg.seed);
   const data = await loadDataset(cfg.dataset, { seed: cfg.seed, valSplit: cfg.valSplit ?? undefined, imageSize: cfg.imageSize });
-  if (!resumeDir && (options.augment as string | undefined) === undefined) cfg.augment = data.defaultAugment;
+  if (!resumed && (options.augment as string | undefined) === undefined) cfg.augment = data.defaultAugment;
   const augment = makeAugment(cfg.augment, data.inSize);
   const spec: ModelSpec = modelSpec(cfg.model, data.inSize, data.classes.length);
   const model = buildModel(spec);
@@ -165,12 +217,16 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
   const loader = new tg.data.DataLoader(data.train, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed });
   const perEpoch = Math.min(loader.length, cfg.maxBatches ?? Infinity);
   const scheduler = makeScheduler(cfg, optimizer, cfg.epochs * perEpoch);
-  if (resumeState) {
-    restoreCheckpoint(dir, resumeState, model, optimizer);
+  if (resumed) {
+    progress = checkedProgress(progress as unknown as Record<string, unknown>, cfg, perEpoch, resumed.file);
+    restoreCheckpoint(resumed, model, optimizer, options['allow-nonfinite'] === true);
     scheduler?.loadStateDict({ lastEpoch: progress.step, baseLrs: scheduler.baseLrs });
-  }
+  } else if (options['allow-nonfinite']) throw new UsageError('typegrad train: --allow-nonfinite goes with --resume');
   const nParams = params.reduce((n, p) => n + p.size, 0);
   ensureWritableDir(dir, resumeDir ? '--resume' : '--out'); // created only now that everything is valid
+  tg.io.removeStaleTempFiles(dir); // left by a save that was killed
+  const checkpoint = () => saveCheckpoint(dir, model, optimizer, cfg, progress);
+  if (!resumed) checkpoint(); // so a run killed in its first epoch can be resumed too
 
   const header = resumeDir
     ? `typegrad: resuming ${dir} at epoch ${progress.epoch + 1}${progress.batch ? `, batch ${progress.batch + 1}` : ''}`
@@ -201,10 +257,8 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
       trainingSeconds: progress.seconds,
       peakRssMB: Math.round(peakRss / 2 ** 20),
     };
-    writeAtomic(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+    writeRunFile(join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   };
-  const checkpoint = () => saveCheckpoint(dir, model, optimizer, cfg, progress);
-
   try {
     for (; progress.epoch < cfg.epochs; progress.epoch++) {
       const epoch = progress.epoch;
@@ -213,7 +267,7 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
       model.train();
       let epochStart = performance.now();
       for (; progress.batch < perEpoch; progress.batch++) {
-        const { x, y } = await loadBatch(data.train, indices[progress.batch], augment);
+        const { x, y } = await loadBatch(data.train, indices[progress.batch], augment, data.classes.length);
         progress.lr = optimizer.paramGroups[0].lr;
         const logits = model.forward(x) as tg.Tensor;
         const loss = tg.crossEntropy(logits, y, { labelSmoothing: cfg.labelSmoothing });
@@ -242,7 +296,7 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
       }
       bar.finish();
       const evalStart = performance.now();
-      const val = await evaluate(model, data.val, { batchSize: 250, labelSmoothing: cfg.labelSmoothing, limit: cfg.maxVal ?? undefined });
+      const val = await evaluate(model, data.val, { batchSize: 250, numClasses: data.classes.length, labelSmoothing: cfg.labelSmoothing, limit: cfg.maxVal ?? undefined });
       const trainSeconds = progress.seconds - secondsBefore(progress);
       const m: EpochMetrics = {
         epoch: epoch + 1,
@@ -269,7 +323,7 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
       // the outputs of this epoch; the checkpoint names the next one
       const confusion = confusionMatrix(val.labels, val.predictions, data.classes.length);
       progress.epoch++;
-      writeRunFiles(dir, model, data, progress.history, confusion);
+      await writeRunFiles(dir, model, data, progress.history, confusion);
       writeMetrics(progress.epoch >= cfg.epochs, confusion);
       checkpoint();
       progress.epoch--;
@@ -291,16 +345,12 @@ function secondsBefore(p: Progress): number {
   return p.history.reduce((s, m) => s + m.seconds, 0);
 }
 
-function writeRunFiles(dir: string, model: tg.nn.Module, data: LoadedData, history: EpochMetrics[], confusion: number[][]): void {
-  writeAtomic(join(dir, 'curves.svg'), curvesSvg(history));
-  writeAtomic(join(dir, 'curves.png'), curvesPng(history));
-  writeAtomic(join(dir, 'confusion.png'), confusionPng(confusion, data.classes));
-  writeAtomic(join(dir, 'model.safetensors'), tg.io.saveSafetensors(model.stateDict()));
-  const sample = data.val.get(0);
-  const write = ([image, label]: [tg.Tensor, number]) => {
-    const acts = captureConvActivations(model, image);
-    if (acts.length > 0) writeAtomic(join(dir, 'activations.png'), activationsPng(image, acts, `first 4 feature maps of each conv layer (val image 0, class ${data.classes[label]})`));
-  };
-  if (sample instanceof Promise) return void sample.then(write);
-  write(sample);
+async function writeRunFiles(dir: string, model: tg.nn.Module, data: LoadedData, history: EpochMetrics[], confusion: number[][]): Promise<void> {
+  writeRunFile(join(dir, 'curves.svg'), curvesSvg(history));
+  writeRunFile(join(dir, 'curves.png'), curvesPng(history));
+  writeRunFile(join(dir, 'confusion.png'), confusionPng(confusion, data.classes));
+  writeRunFile(join(dir, 'model.safetensors'), tg.io.saveSafetensors(model.stateDict()));
+  const [image, label] = await data.val.get(0);
+  const acts = captureConvActivations(model, image);
+  if (acts.length > 0) writeRunFile(join(dir, 'activations.png'), activationsPng(image, acts, `first 4 feature maps of each conv layer (val image 0, class ${data.classes[label]})`));
 }

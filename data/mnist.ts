@@ -82,6 +82,8 @@ export function mnistFromIdx(images: { bytes: Uint8Array; name?: string }, label
     throw new Error(`mnistFromIdx: ${images.name ?? 'images'} should hold uint8 images [N, 28, 28], got dims [${im.dims}]`);
   }
   if (lb.dims.length !== 1 || lb.dims[0] !== im.dims[0]) throw new Error(`mnistFromIdx: ${labels.name ?? 'labels'} should hold ${im.dims[0]} labels, got dims [${lb.dims}]`);
+  const bad = lb.data.findIndex((v) => !(v >= 0 && v <= 9));
+  if (bad >= 0) throw new Error(`mnistFromIdx: ${labels.name ?? 'labels'}: label ${bad} is ${lb.data[bad]}, expected a digit 0 … 9`);
   const pixels = Float32Array.from(im.data, (v) => v / 255);
   return new MNIST(pixels, Int32Array.from(lb.data));
 }

@@ -79,7 +79,11 @@ export class Generator {
   }
 
   setState(state: readonly number[]): this {
-    if (state.length !== 5) throw new RangeError(`Generator.setState: expected 5 numbers from getState(), got ${state.length}`);
+    if (!Array.isArray(state) || state.length !== 5) throw new RangeError(`Generator.setState: expected the 5 numbers of getState(), got ${Array.isArray(state) ? `${state.length} values` : typeof state}`);
+    const words = state.slice(0, 4);
+    if (!words.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32) || words.every((v) => v === 0) || typeof state[4] !== 'number') {
+      throw new RangeError(`Generator.setState: expected four uint32 words (not all 0) and a number, got [${state.join(', ')}]`);
+    }
     for (let i = 0; i < 4; i++) this.#s[i] = state[i];
     this.#spareNormal = Number.isNaN(state[4]) ? null : state[4];
     return this;

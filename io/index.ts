@@ -1,4 +1,4 @@
 // tg.io: file formats (browser-safe). Node's file save/load live in io/node.ts.
 
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsFile, type SafetensorsOptions } from './safetensors.js';
-export { save, load } from './node.js';
+export { save, load, writeFileAtomic, removeStaleTempFiles } from './node.js';

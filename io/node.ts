@@ -1,15 +1,23 @@
-// Saving and loading state dicts as safetensors files, in Node. The file system is reached through
-// process.getBuiltinModule (Node >= 20.16) rather than a static `import 'node:fs'`, so the package
-// entry can re-export save/load and still load in a browser (where calling them throws a clear error).
-// Writes are atomic: a temp file in the same directory, then rename, so a crash mid-write never leaves
-// a half-written model where the old one was.
+// Saving and loading state dicts as safetensors files, in Node, and the package's one atomic file
+// writer. The file system is reached through process.getBuiltinModule (Node >= 20.16) rather than a
+// static `import 'node:fs'`, so the package entry can re-export these and still load in a browser
+// (where calling them throws a clear error).
+//
+// writeFileAtomic writes a temp file beside the target, flushes it to disk, then renames it over the
+// target: rename is atomic on POSIX file systems, so a reader (or a run resumed after kill -9) sees the
+// old file or the new one, never a part of either. A temp file left by a killed writer is named
+// `.<file>.<pid>.<n>.tmp`; removeStaleTempFiles deletes those whose process is gone.
 
 import type { Tensor } from '../engine/index.js';
 import { saveSafetensors, loadSafetensors, type SafetensorsOptions } from './safetensors.js';
 
 interface Fs {
-  writeFileSync(path: string, data: Uint8Array): void;
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, data: Uint8Array, offset: number, length: number): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
   readFileSync(path: string): Uint8Array;
+  readdirSync(path: string): string[];
   renameSync(from: string, to: string): void;
   rmSync(path: string, options: { force: boolean }): void;
 }
@@ -18,28 +26,93 @@ interface Path {
   basename(p: string): string;
   join(...p: string[]): string;
 }
+interface Process {
+  pid: number;
+  env: Record<string, string | undefined>;
+  kill(pid: number, signal: string | number): boolean;
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+function nodeProcess(): Process | undefined {
+  return (globalThis as { process?: Process }).process;
+}
 
 function nodeModule<T>(name: string, op: string): T {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.(name);
+  const mod = nodeProcess()?.getBuiltinModule?.(name);
   if (!mod) throw new Error(`${op}: needs Node's file system (Node >= 20.16); in a browser use tg.io.saveSafetensors / loadSafetensors with bytes`);
   return mod as T;
 }
 
-/** Writes a state dict (or any named tensors) to `path` as float32 safetensors, atomically. */
-export function save(stateDict: Record<string, Tensor>, path: string, options: SafetensorsOptions = {}): void {
-  const fs = nodeModule<Fs>('node:fs', 'save');
-  const p = nodeModule<Path>('node:path', 'save');
-  const bytes = saveSafetensors(stateDict, options);
-  const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
-  const tmp = p.join(p.dirname(path), `.${p.basename(path)}.${pid}.${Date.now()}.tmp`);
+const TEMP_NAME = /^\.(.+)\.(\d+)\.\d+\.tmp$/;
+let tempCounter = 0;
+
+/**
+ * The kill test's pause points (tests/cli/kill.test.ts): with TYPEGRAD_TEST_KILL_AT=N the process
+ * SIGKILLs itself at the N-th write boundary it reaches (1-based): before a temp file is written, halfway
+ * through it, and between the write and the rename. Unset, this is one env lookup per write.
+ */
+let boundariesPassed = 0;
+function writeBoundary(): void {
+  const proc = nodeProcess()!;
+  const at = proc.env.TYPEGRAD_TEST_KILL_AT;
+  if (at !== undefined && ++boundariesPassed === Number(at)) proc.kill(proc.pid, 'SIGKILL');
+}
+
+/** Writes `data` to `path` atomically: readers see the old file or the new one, never a part. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const fs = nodeModule<Fs>('node:fs', 'writeFileAtomic');
+  const p = nodeModule<Path>('node:path', 'writeFileAtomic');
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const tmp = p.join(p.dirname(path), `.${p.basename(path)}.${nodeProcess()!.pid}.${tempCounter++}.tmp`);
+  writeBoundary();
   try {
-    fs.writeFileSync(tmp, bytes);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      const half = bytes.length >> 1;
+      for (let at = 0; at < bytes.length; ) {
+        at += fs.writeSync(fd, bytes, at, (at < half ? half : bytes.length) - at);
+        if (at === half) writeBoundary();
+      }
+      fs.fsyncSync(fd); // on disk before the rename makes it the file, so a crash cannot leave it empty
+    } finally {
+      fs.closeSync(fd);
+    }
+    writeBoundary();
     fs.renameSync(tmp, path);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/** Deletes the temp files that killed writers left in `dir` (those of live processes stay). Returns their names. */
+export function removeStaleTempFiles(dir: string): string[] {
+  const fs = nodeModule<Fs>('node:fs', 'removeStaleTempFiles');
+  const p = nodeModule<Path>('node:path', 'removeStaleTempFiles');
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || isAlive(Number(m[2]))) continue;
+    fs.rmSync(p.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  const proc = nodeProcess()!;
+  if (pid === proc.pid) return true;
+  try {
+    proc.kill(pid, 0); // signal 0 only asks whether the process exists
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM'; // exists, but is someone else's
+  }
+}
+
+/** Writes a state dict (or any named tensors) to `path` as float32 safetensors, atomically. */
+export function save(stateDict: Record<string, Tensor>, path: string, options: SafetensorsOptions = {}): void {
+  writeFileAtomic(path, saveSafetensors(stateDict, options));
 }
 
 /** Reads a safetensors file into float32 tensors by name (throws naming the file if it is corrupt). */

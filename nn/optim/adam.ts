@@ -26,6 +26,10 @@ function checked(name: string, o: Required<AdamOptions>): Record<string, number 
 abstract class AdamBase extends Optimizer {
   protected abstract readonly decoupled: boolean;
 
+  protected stateKeys(group: ParamGroup): string[] {
+    return group.amsgrad ? ['step', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['step', 'exp_avg', 'exp_avg_sq'];
+  }
+
   protected update(p: Float32Array, grad: Float32Array, s: ParamState, group: ParamGroup): void {
     const { lr, beta1, beta2, eps, weightDecay, amsgrad, maximize } = group as unknown as {
       lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean;

@@ -84,6 +84,9 @@ export abstract class Optimizer {
   /** The update rule for one parameter: change `param` in place from `grad` and its state. */
   protected abstract update(param: Float32Array, grad: Float32Array, state: ParamState, group: ParamGroup, tensor: Tensor): void;
 
+  /** The state entries a parameter of this group has after its first step (checked by loadStateDict). */
+  protected abstract stateKeys(group: ParamGroup): string[];
+
   /** A moment buffer of the parameter's size, created (zeroed) on first use. */
   protected buffer(state: ParamState, key: string, size: number): Float32Array {
     let b = state[key];
@@ -106,29 +109,59 @@ export abstract class Optimizer {
     return { state, paramGroups };
   }
 
+  /**
+   * Loads a state dict from stateDict() (here or in a saved run). Everything is checked before anything
+   * changes: the groups and their hyperparameters (same names and types as this optimizer's), and for
+   * every parameter with state exactly the entries its update keeps, each buffer of the parameter's size.
+   */
   loadStateDict(sd: OptimizerStateDict): void {
     const name = this.constructor.name;
-    if (!sd || !Array.isArray(sd.paramGroups) || sd.paramGroups.length !== this.paramGroups.length) {
-      throw new RangeError(`${name}.loadStateDict: expected ${this.paramGroups.length} parameter groups, got ${sd?.paramGroups?.length}`);
-    }
-    const byIndex = new Map<number, Tensor>();
+    const fail = (why: string): never => {
+      throw new RangeError(`${name}.loadStateDict: ${why}`);
+    };
+    if (!sd || typeof sd.state !== 'object' || sd.state === null || !Array.isArray(sd.paramGroups)) fail('expected { state, paramGroups } from stateDict()');
+    if (sd.paramGroups.length !== this.paramGroups.length) fail(`expected ${this.paramGroups.length} parameter groups, got ${sd.paramGroups.length}`);
+    const byIndex = new Map<number, { param: Tensor; group: ParamGroup }>();
     sd.paramGroups.forEach((g, i) => {
-      const ids = g.params as number[];
-      const own = this.paramGroups[i].params;
-      if (ids.length !== own.length) throw new RangeError(`${name}.loadStateDict: group ${i} has ${own.length} parameters, the state dict ${ids.length}`);
-      ids.forEach((id, j) => byIndex.set(id, own[j]));
-    });
-    this.state.clear();
-    for (const [id, entry] of Object.entries(sd.state)) {
-      const p = byIndex.get(Number(id));
-      if (!p) throw new RangeError(`${name}.loadStateDict: state for parameter ${id}, which no group lists`);
-      const s: ParamState = {};
-      for (const [k, v] of Object.entries(entry)) {
-        if (Array.isArray(v) && v.length !== p.size) throw new RangeError(`${name}.loadStateDict: state '${k}' of parameter ${id} has ${v.length} values, the parameter ${p.size}`);
-        s[k] = Array.isArray(v) ? Float32Array.from(v) : v;
+      const own = this.paramGroups[i];
+      const ids = g?.params;
+      if (!Array.isArray(ids) || ids.length !== own.params.length) fail(`group ${i} has ${own.params.length} parameters, the state dict ${Array.isArray(ids) ? ids.length : 'none'}`);
+      (ids as number[]).forEach((id, j) => {
+        if (!Number.isInteger(id) || byIndex.has(id)) fail(`group ${i} lists parameter ${id} (expected distinct integer indices)`);
+        byIndex.set(id, { param: own.params[j], group: own });
+      });
+      for (const [k, v] of Object.entries(g)) {
+        if (k === 'params') continue;
+        const mine = own[k];
+        if (!(k in own) || typeof v !== typeof mine) fail(`group ${i}'s '${k}' is ${JSON.stringify(v)}; this optimizer has ${k in own ? `a ${typeof mine}` : `no option '${k}'`}`);
+        if (typeof v === 'number' && !Number.isFinite(v)) fail(`group ${i}'s '${k}' is ${v}`);
       }
-      this.state.set(p, s);
+    });
+    const loaded = new Map<Tensor, ParamState>();
+    for (const [id, entry] of Object.entries(sd.state)) {
+      const owner = byIndex.get(Number(id));
+      if (!owner) fail(`state for parameter ${id}, which no group lists`);
+      const { param, group } = owner!;
+      const want = this.stateKeys({ ...group, ...sd.paramGroups[this.paramGroups.indexOf(group)] } as ParamGroup);
+      const have = Object.keys(entry ?? {});
+      const missing = want.filter((k) => !have.includes(k));
+      const extra = have.filter((k) => !want.includes(k));
+      if (missing.length || extra.length) fail(`parameter ${id} has state [${have.join(', ')}], expected [${want.join(', ')}]`);
+      const s: ParamState = {};
+      for (const [k, v] of Object.entries(entry ?? {})) {
+        if (Array.isArray(v)) {
+          if (v.length !== param.size) fail(`state '${k}' of parameter ${id} has ${v.length} values, the parameter ${param.size}`);
+          s[k] = Float32Array.from(v);
+        } else if (k === 'step' && !(Number.isInteger(v) && v >= 1)) {
+          fail(`state 'step' of parameter ${id} is ${v}, expected a positive integer`);
+        } else if (typeof v === 'number' && k !== 'step') {
+          fail(`state '${k}' of parameter ${id} is the number ${v}, expected ${param.size} values`);
+        } else s[k] = v;
+      }
+      loaded.set(param, s);
     }
+    this.state.clear();
+    for (const [p, s] of loaded) this.state.set(p, s);
     sd.paramGroups.forEach((g, i) => {
       for (const [k, v] of Object.entries(g)) if (k !== 'params') this.paramGroups[i][k] = v as number | boolean;
     });

@@ -23,6 +23,10 @@ export class RMSprop extends Optimizer {
     super(params, o);
   }
 
+  protected stateKeys(group: ParamGroup): string[] {
+    return ['step', 'square_avg', ...(group.centered ? ['grad_avg'] : []), ...((group.momentum as number) > 0 ? ['momentum_buffer'] : [])];
+  }
+
   protected update(p: Float32Array, grad: Float32Array, s: ParamState, group: ParamGroup): void {
     const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group as unknown as Required<RMSpropOptions>;
     s.step = ((s.step as number | undefined) ?? 0) + 1;

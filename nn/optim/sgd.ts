@@ -22,6 +22,10 @@ export class SGD extends Optimizer {
     super(params, o);
   }
 
+  protected stateKeys(group: ParamGroup): string[] {
+    return group.momentum !== 0 ? ['momentum_buffer'] : [];
+  }
+
   protected update(p: Float32Array, g: Float32Array, s: ParamState, group: ParamGroup): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group as unknown as Required<SGDOptions>;
     const first = !(s.momentum_buffer instanceof Float32Array);

@@ -41,7 +41,7 @@ describe('parseArgs', () => {
   });
 
   it('rejects bad values, naming the option', () => {
-    fails(['--epochs', 'three'], /--epochs expects a number, got 'three'/);
+    fails(['--epochs', 'three'], /--epochs expects a decimal number, got 'three'/);
     fails(['--epochs', '2.5'], /--epochs expects an integer/);
     fails(['--epochs', '0'], /--epochs must be >= 1/);
     fails(['--lr', '0'], /--lr must be > 0/);

@@ -1,10 +1,11 @@
 // Running the built CLI (dist/cli/main.js) as a user would, and reading the files it writes.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tg from '../../index.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -56,4 +57,11 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') throw new Error('not a PNG (no IHDR)');
   return { width: v.getUint32(16), height: v.getUint32(20) };
+}
+
+/** The training state (config, progress, rng, optimizer) stored in a run folder's checkpoint. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function checkpointState(dir: string): any {
+  const file = tg.io.readSafetensors(readFileSync(join(dir, 'checkpoint.safetensors')));
+  return JSON.parse(file.metadata['typegrad.checkpoint']);
 }

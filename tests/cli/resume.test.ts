@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireBuild, run, runAndInterrupt, tempDir } from './helpers.js';
+import { checkpointState, requireBuild, run, runAndInterrupt, tempDir } from './helpers.js';
 
 const ARGS = ['train', '--epochs', '3', '--max-batches', '3', '--batch-size', '16', '--max-val', '64', '--seed', '7'];
 
@@ -33,7 +33,7 @@ describe('typegrad train --resume', () => {
     expect(b.signalled).toBe(true);
     expect(b.code).toBe(130);
     expect(b.stdout).toMatch(/checkpoint saved in .*; continue with: typegrad train --resume /);
-    const partial = JSON.parse(readFileSync(join(cut, 'checkpoint.json'), 'utf8'));
+    const partial = checkpointState(cut);
     expect(partial.progress.epoch).toBeLessThan(3);
 
     const c = run(['train', '--resume', cut]);
@@ -47,7 +47,7 @@ describe('typegrad train --resume', () => {
     const dir = tempDir();
     const r = run(['train', '--resume', dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^typegrad: --resume .*: no checkpoint\.json there/);
+    expect(r.stderr).toMatch(/^typegrad: --resume .*: no checkpoint\.safetensors there/);
     const s = run(['train', '--resume', dir, '--epochs', '5']);
     expect(s.code).toBe(2);
     expect(s.stderr).toMatch(/--resume continues with the run's own settings; drop --epochs/);

@@ -10,7 +10,7 @@ import { activationsSize } from '../../cli/activations.js';
 import { confusionSize } from '../../cli/confusion.js';
 import { CURVES_SIZE } from '../../cli/curves.js';
 
-const FILES = ['metrics.json', 'curves.svg', 'curves.png', 'activations.png', 'confusion.png', 'model.safetensors', 'checkpoint.safetensors', 'checkpoint.json'];
+const FILES = ['metrics.json', 'curves.svg', 'curves.png', 'activations.png', 'confusion.png', 'model.safetensors', 'checkpoint.safetensors'];
 
 describe('typegrad train (2 batches)', () => {
   let dir: string;
