@@ -4,16 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tg from '../../index.js';
-import { requireBuild, run, tempDir } from './helpers.js';
-
-function expectUsageError(r: { code: number | null; stderr: string; stdout: string }, message: RegExp): void {
-  expect(r.code, r.stderr).toBe(2);
-  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('typegrad: using the'));
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^typegrad: /);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack frames
-}
+import { expectUsageError, requireBuild, run, tempDir } from './helpers.js';
 
 const QUICK = ['--epochs', '1', '--max-batches', '1', '--batch-size', '4', '--max-val', '4'];
 
@@ -84,5 +75,26 @@ describe('bad input: one line, exit code 2', () => {
     writeFileSync(junk, 'nope');
     expectUsageError(run(['predict', junk, '--model-file', join(dir, 'mlp-run', 'model.safetensors')]), /junk\.png: cannot decode/);
     expectUsageError(run(['predict', join(dir, 'none.png'), '--model-file', join(dir, 'mlp-run', 'model.safetensors')]), /none\.png: cannot read \(ENOENT\)/);
+  });
+});
+
+describe('bad option values and datasets: one line, exit code 2', () => {
+  beforeAll(requireBuild);
+
+  it('numbers not in decimal, integers past 2^53, empty values', () => {
+    expectUsageError(run(['train', '--lr', '0x10']), /--lr expects a decimal number, got '0x10'/);
+    expectUsageError(run(['train', '--batch-size', '1e30']), /--batch-size expects an integer below 2\^53, got 1e\+30/);
+    expectUsageError(run(['train', '--seed', '1e20']), /--seed expects an integer below 2\^53, got 100000000000000000000/);
+    expectUsageError(run(['train', '--augment=']), /--augment needs a value, got an empty string/);
+    expectUsageError(run(['train', '--lr', 'Infinity']), /--lr expects a decimal number/);
+  });
+
+  it('an IDX dataset with a label that is not a digit', () => {
+    const root = join(tempDir(), 'idx');
+    mkdirSync(root);
+    const labels = Uint8Array.from([0, 1, 2, 200, 4, 5, 6, 7]);
+    writeFileSync(join(root, 'train-images-idx3-ubyte'), tg.data.encodeIdx([8, 28, 28], new Uint8Array(8 * 784)));
+    writeFileSync(join(root, 'train-labels-idx1-ubyte'), tg.data.encodeIdx([8], labels));
+    expectUsageError(run(['train', '--dataset', `idx:${root}`, '--val-split', '0.5', ...QUICK]), /train-labels-idx1-ubyte: label 3 is 200, expected a digit 0 … 9/);
   });
 });

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import * as tg from '../../index.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -65,3 +66,15 @@ export function checkpointState(dir: string): any {
   const file = tg.io.readSafetensors(readFileSync(join(dir, 'checkpoint.safetensors')));
   return JSON.parse(file.metadata['typegrad.checkpoint']);
 }
+
+/** Bad input: one line on stderr naming the problem, exit code 2, no stack trace. */
+export function expectUsageError(r: { code: number | null; stderr: string; stdout: string }, message: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  // progress lines (epoch 1/2 3/10 ...) may come before the error of a run that fails later
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('typegrad: using the') && !/^epoch \d+\/\d+ \d+\/\d+ /.test(l));
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^typegrad: /);
+  expect(lines[0]).toMatch(message);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack frames
+}
+

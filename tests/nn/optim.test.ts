@@ -69,6 +69,32 @@ describe('optimizers match PyTorch step for step', () => {
     run(c, c.steps.length, { p1, p2, opt, sched: null, from: 2 });
   });
 
+  it('loadStateDict checks groups, hyperparameters and every moment before changing anything', () => {
+    const c = cases.find((k) => k.name === 'Adam betas weight decay amsgrad')!;
+    const { opt } = run(c, 2);
+    const good = JSON.parse(JSON.stringify(opt.stateDict()));
+    const bad = (edit: (sd: typeof good) => void) => {
+      const sd = JSON.parse(JSON.stringify(good));
+      edit(sd);
+      return () => opt.loadStateDict(sd);
+    };
+    expect(bad((sd) => delete sd.state[0].exp_avg)).toThrow(/parameter 0 has state \[step, exp_avg_sq, max_exp_avg_sq\], expected \[step, exp_avg, exp_avg_sq, max_exp_avg_sq\]/);
+    expect(bad((sd) => (sd.state[1].exp_avg_sq = sd.state[1].exp_avg_sq.slice(1)))).toThrow(/state 'exp_avg_sq' of parameter 1 has 3 values, the parameter 4/);
+    expect(bad((sd) => (sd.state[0].step = 1.5))).toThrow(/state 'step' of parameter 0 is 1.5, expected a positive integer/);
+    expect(bad((sd) => (sd.paramGroups[0].lr = 'x'))).toThrow(/group 0's 'lr' is "x"; this optimizer has a number/);
+    expect(bad((sd) => (sd.paramGroups[0].lr = null))).toThrow(/group 0's 'lr' is null/);
+    expect(bad((sd) => (sd.paramGroups[0].momentum = 0.9))).toThrow(/this optimizer has no option 'momentum'/);
+    expect(bad((sd) => (sd.paramGroups[0].params = [0, 0]))).toThrow(/lists parameter 0 \(expected distinct integer indices\)/);
+    expect(bad((sd) => (sd.paramGroups = []))).toThrow(/expected 1 parameter groups, got 0/);
+    expect(bad((sd) => (sd.state[7] = {}))).toThrow(/state for parameter 7, which no group lists/);
+    // nothing was changed by the refused loads
+    expect(opt.stateDict()).toEqual(good);
+    // SGD without momentum keeps no moments; with momentum, one
+    const p = new Parameter(det([2], 1));
+    const sgd = new optim.SGD([p], { lr: 0.1, momentum: 0.9 });
+    expect(() => sgd.loadStateDict({ state: { 0: {} }, paramGroups: [{ ...sgd.stateDict().paramGroups[0] }] })).toThrow(/parameter 0 has state \[\], expected \[momentum_buffer\]/);
+  });
+
   it('parameter groups take their own hyperparameters, Adam betas included', () => {
     const [a, b] = [new Parameter(det([2], 1)), new Parameter(det([2], 2))];
     const opt = new optim.Adam([{ params: [a] }, { params: [b], lr: 0.5, betas: [0.5, 0.75] }], { lr: 0.1 });
