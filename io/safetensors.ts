@@ -8,6 +8,7 @@
 // offset, each starts where the one before ends, the last ends at the end of the file), so a corrupt,
 // truncated or padded file throws a clear error instead of loading shifted or partial weights.
 // Alignment of the data is written (the header is padded with spaces) but not required when reading.
+
 import { Tensor } from '../engine/index.js';
 import { checkedSize } from '../engine/shape.js';
 
@@ -15,6 +16,14 @@ const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8,
 
 /** Header size limit (as the reference implementation's): a larger N means a corrupt file. */
 const MAX_HEADER = 100_000_000;
+
+/**
+ * Sets `record[key]` as an own property: a tensor named `__proto__` must become an entry, not the
+ * record's prototype (plain assignment would swallow it), so that loadStateDict reports it as unexpected.
+ */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
 
 export interface SafetensorsOptions {
   /** string key/values stored in the header's __metadata__ */
@@ -62,14 +71,6 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
   /** the dtype each tensor had on disk */
   dtypes: Record<string, string>;
-}
-
-/**
- * Sets `record[key]` as an own property: a tensor named `__proto__` must become an entry, not the
- * record's prototype (plain assignment would swallow it), so that loadStateDict reports it as unexpected.
- */
-function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
