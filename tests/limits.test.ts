@@ -75,7 +75,7 @@ describe('every allocating op checks its output size first', () => {
     expectOverLimit('pad', () => tg.pad(tg.zeros([1, 1, 2, 2]), [1e9, 1e9]), [1, 1, 2, 2e9 + 2]);
     tg.setMaxTensorElements(100);
     expectOverLimit('cat', () => tg.cat([tg.zeros([60]), tg.zeros([60])]), [120]);
-    expectOverLimit('cat', () => tg.stack([tg.zeros([60]), tg.zeros([60])]), [2, 60]);
+    expectOverLimit('stack', () => tg.stack([tg.zeros([60]), tg.zeros([60])]), [2, 60]);
     expectOverLimit('index', () => tg.zeros([1, 64]).index([0, 0]), [2, 64]);
   });
 

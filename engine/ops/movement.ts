@@ -88,7 +88,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
  */
 export function expand(x: Tensor, shape: readonly number[], op = 'expand'): Tensor {
   if (shape.length < x.ndim) {
-    throw new RangeError(`expand: the target shape ${formatShape(shape)} has fewer dims than the tensor ${formatShape(x.shape)}`);
+    throw new RangeError(`${op}: the target shape ${formatShape(shape)} has fewer dims than the tensor ${formatShape(x.shape)}`);
   }
   const offset = shape.length - x.ndim;
   const own = stridesOf(x.shape);
@@ -98,9 +98,9 @@ export function expand(x: Tensor, shape: readonly number[], op = 'expand'): Tens
     const from = j >= 0 ? x.shape[j] : 1;
     const size = d === -1 && j >= 0 ? from : d;
     if (from !== size && from !== 1) {
-      throw new RangeError(`expand: cannot expand shape ${formatShape(x.shape)} to ${formatShape(shape)} (dim ${i}: ${from} is not 1)`);
+      throw new RangeError(`${op}: cannot expand shape ${formatShape(x.shape)} to ${formatShape(shape)} (dim ${i}: ${from} is not 1)`);
     }
-    if (!Number.isInteger(size) || size < 0) throw new RangeError(`expand: invalid target shape ${formatShape(shape)}`);
+    if (!Number.isInteger(size) || size < 0) throw new RangeError(`${op}: invalid target shape ${formatShape(shape)}`);
     strides.push(j < 0 || from !== size ? 0 : own[j]);
     return size;
   });
@@ -159,8 +159,8 @@ export function index(x: Tensor, indices: number | readonly number[] | Int32Arra
   });
 }
 
-/** Joins tensors along an existing dim; all other dims must match. */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+/** Joins tensors along an existing dim; all other dims must match. `op` names the caller in the size error (stack). */
+export function cat(tensors: readonly Tensor[], dim = 0, op = 'cat'): Tensor {
   if (tensors.length === 0) throw new RangeError('cat: expected a non-empty list of tensors');
   const first = tensors[0];
   const d = normDim(dim, first.ndim, 'cat', first.shape);
@@ -175,7 +175,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const outer = sizeOf(first.shape.slice(0, d));
   const blocks = tensors.map((t) => sizeOf(t.shape.slice(d))); // contiguous block per outer index
   const total = blocks.reduce((a, b) => a + b, 0);
-  const out = new Float32Array(checkedSize(shape, 'cat'));
+  const out = new Float32Array(checkedSize(shape, op));
   let offset = 0;
   tensors.forEach((t, k) => {
     const src = t.data;
@@ -203,5 +203,5 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normDim(dim, first.ndim + 1, 'stack', first.shape);
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+  return cat(tensors.map((t) => unsqueeze(t, d)), d, 'stack');
 }
