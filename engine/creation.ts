@@ -1,7 +1,7 @@
 // Making tensors: from values, filled, ranges, and random with the seedable generator.
 
 import { defaultGenerator, type Generator } from './random.js';
-import { checkShape, formatShape, sizeOf } from './shape.js';
+import { checkedSize, formatShape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
 
 export interface TensorOptions {
@@ -14,13 +14,13 @@ export interface RandomOptions extends TensorOptions {
 
 type ShapeArg = number | readonly number[];
 
-function shapeOf(shape: ShapeArg, op: string): number[] {
+/** The shape argument as a list, with its checked element count. */
+function shapeOf(shape: ShapeArg, op: string): { s: number[]; size: number } {
   if (!Array.isArray(shape) && typeof shape !== 'number') {
     throw new TypeError(`${op}: shape must be a number or an array of numbers, got ${shape === null ? 'null' : typeof shape}`);
   }
   const s = typeof shape === 'number' ? [shape] : [...shape];
-  checkShape(s, op);
-  return s;
+  return { s, size: checkedSize(s, op) };
 }
 
 /** Options come as an object; a number there is PyTorch's `zeros(2, 3)` spelling, which would lose the 3. */
@@ -33,8 +33,8 @@ function optionsOf<T extends object>(options: T | undefined, op: string): T {
 }
 
 function filled(op: string, shape: ShapeArg, value: number, options: TensorOptions | undefined): Tensor {
-  const s = shapeOf(shape, op);
-  return new Tensor(new Float32Array(sizeOf(s)).fill(value), s, optionsOf(options, op).requiresGrad ?? false);
+  const { s, size } = shapeOf(shape, op);
+  return new Tensor(new Float32Array(size).fill(value), s, optionsOf(options, op).requiresGrad ?? false);
 }
 
 /**
@@ -59,9 +59,9 @@ export function tensor(values: Float32Array | NestedArray | ArrayLike<number>, s
     throw new TypeError(`${op}: expected a Float32Array, a (nested) array of numbers or a number, got ${values === null ? 'null' : typeof values}`);
   }
   const finalShape = shape ? [...(shape as readonly number[])] : inferred;
-  checkShape(finalShape, op);
-  if (sizeOf(finalShape) !== data.length) {
-    throw new RangeError(`${op}: ${data.length} values cannot have shape ${formatShape(finalShape)} (${sizeOf(finalShape)} values)`);
+  const size = checkedSize(finalShape, op);
+  if (size !== data.length) {
+    throw new RangeError(`${op}: ${data.length} values cannot have shape ${formatShape(finalShape)} (${size} values)`);
   }
   return new Tensor(data, finalShape, options.requiresGrad ?? false);
 }
@@ -69,7 +69,7 @@ export function tensor(values: Float32Array | NestedArray | ArrayLike<number>, s
 function flattenNested(values: NestedArray[]): { data: Float32Array; shape: number[] } {
   const shape: number[] = [];
   for (let level: NestedArray = values; Array.isArray(level); level = level[0]) shape.push(level.length);
-  const data = new Float32Array(sizeOf(shape));
+  const data = new Float32Array(checkedSize(shape, 'tensor'));
   let k = 0;
   const walk = (v: NestedArray, depth: number, path: string): void => {
     if (depth === shape.length) {
@@ -113,12 +113,14 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
   if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a non-zero finite number, got ${step}`);
   if (!Number.isFinite(start) || !Number.isFinite(end)) throw new RangeError(`arange: start and end must be finite, got ${start} and ${end}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
+  checkedSize([n], 'arange');
   return new Tensor(Float32Array.from({ length: n }, (_, i) => start + i * step), [n], options.requiresGrad ?? false);
 }
 
 /** `steps` evenly spaced values from start to end, both included. */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  checkedSize([steps], 'linspace');
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // the second half counts back from end, so the last value is exactly end (as PyTorch does)
   const values = Float32Array.from({ length: steps }, (_, i) => (i < steps / 2 ? start + i * delta : end - (steps - 1 - i) * delta));
@@ -151,7 +153,7 @@ export function randint(low: number, high: number, shape: ShapeArg, options?: Ra
 }
 
 function random(op: string, shape: ShapeArg, options: RandomOptions | undefined, draw: (g: Generator) => number): Tensor {
-  const s = shapeOf(shape, op);
+  const { s, size } = shapeOf(shape, op);
   const { generator = defaultGenerator, requiresGrad = false } = optionsOf(options, op);
-  return new Tensor(Float32Array.from({ length: sizeOf(s) }, () => draw(generator)), s, requiresGrad);
+  return new Tensor(Float32Array.from({ length: size }, () => draw(generator)), s, requiresGrad);
 }

@@ -80,10 +80,50 @@ export function broadcastStrides(from: Shape, to: Shape): number[] {
   });
 }
 
-export function checkShape(shape: readonly number[], op: string): void {
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new RangeError(`${op}: shape ${formatShape(shape)} must hold non-negative integers`);
+/**
+ * The most elements one tensor may hold: 2^30 float32 values, 4 GiB. Every op that allocates checks its
+ * output against it (checkedSize) first, so that a typo such as zeros([65536, 65536]) fails at once,
+ * naming the op, instead of swapping for minutes, exhausting V8's heap or throwing "Invalid typed array
+ * length". The ceiling for setMaxTensorElements is 2^31 − 1 because the ops keep element positions in
+ * Int32Arrays.
+ */
+let maxTensorElements = 2 ** 30;
+const MAX_ELEMENTS_CEILING = 2 ** 31 - 1;
+
+/** Raises (or lowers) the per-tensor element limit, for machines with the memory for bigger tensors. */
+export function setMaxTensorElements(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_ELEMENTS_CEILING) {
+    throw new RangeError(`setMaxTensorElements: expected an integer in 1..${MAX_ELEMENTS_CEILING}, got ${n}`);
   }
+  maxTensorElements = n;
+}
+
+export function getMaxTensorElements(): number {
+  return maxTensorElements;
+}
+
+/** 1536 → '1.5 KiB'. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  const i = Math.min(Math.floor(Math.log2(Math.max(bytes, 1)) / 10), units.length - 1);
+  return i === 0 ? `${bytes} B` : `${(bytes / 2 ** (10 * i)).toFixed(1)} ${units[i]}`;
+}
+
+/**
+ * The element count of a shape an op is about to allocate, after checking that its dims are
+ * non-negative (safe) integers and that the count is within the limit. Call it before allocating.
+ */
+export function checkedSize(shape: Shape, op: string): number {
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`${op}: shape ${formatShape(shape)} must hold non-negative integers`);
+  }
+  const n = sizeOf(shape);
+  if (n > maxTensorElements) {
+    throw new RangeError(
+      `${op}: shape ${formatShape(shape)} needs ${formatBytes(4 * n)} (${n.toLocaleString('en-US')} float32 values), over the limit of ${formatBytes(4 * maxTensorElements)} (tg.setMaxTensorElements to raise it)`,
+    );
+  }
+  return n;
 }
 
 /** `3` or `[3, 3]` → [3, 3]: the (height, width) pair that conv and pool options accept either way. */

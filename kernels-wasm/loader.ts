@@ -101,16 +101,30 @@ export async function relaxedSimdSupported(): Promise<boolean> {
   return WebAssembly.validate(bytesOf('relaxed'));
 }
 
+/**
+ * The most bytes a module's own memory may grow to: 2 GiB, not wasm32's 4 GiB, because the host code
+ * (kernels.ts) turns byte pointers into array offsets with `ptr >> 2`, a signed 32-bit shift.
+ */
+export const OWN_MEMORY_LIMIT = 2 ** 31;
+
+/** Pages of the shared memory of the -threads builds (asconfig.json declares the same maximum): 1 GiB. */
+const SHARED_MEMORY_PAGES = { initial: 80, maximum: 16384 };
+
+const formatMiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
 /** Bump allocation above dynamicBase(); every kernel call starts again from the bottom. */
 export class Arena {
   readonly #exports: WasmExports;
   readonly #base: number;
+  readonly #limit: number;
   #top: number;
   #f32: Float32Array;
 
-  constructor(exports: WasmExports, base = exports.dynamicBase()) {
+  /** `limit`: the bytes the memory can grow to (commit refuses more before trying to grow). */
+  constructor(exports: WasmExports, base = exports.dynamicBase(), limit = OWN_MEMORY_LIMIT) {
     this.#exports = exports;
     this.#base = base;
+    this.#limit = limit;
     this.#top = this.#base;
     this.#f32 = new Float32Array(exports.memory.buffer);
   }
@@ -130,13 +144,18 @@ export class Arena {
   /** Grows the memory to hold every allocation so far; `what` names the kernel and sizes for the error. Returns a fresh view. */
   commit(what: string): Float32Array {
     const memory = this.#exports.memory;
+    if (this.#top > this.#limit) {
+      throw new RangeError(
+        `${what}: needs ${formatMiB(this.#top)} of WASM memory, over the ${formatMiB(this.#limit)} its heap can hold (use a smaller batch, or the 'js' backend)`,
+      );
+    }
     const need = this.#top - memory.buffer.byteLength;
     if (need > 0) {
       const pages = Math.ceil(need / 65536);
       try {
         memory.grow(pages);
       } catch (e) {
-        throw new RangeError(`${what}: needs ${(this.#top / 2 ** 20).toFixed(1)} MiB of WASM memory, more than can be allocated (${(e as Error).message})`);
+        throw new RangeError(`${what}: needs ${formatMiB(this.#top)} of WASM memory, more than can be allocated (${(e as Error).message})`);
       }
     }
     if (this.#f32.buffer !== memory.buffer) this.#f32 = new Float32Array(memory.buffer);
@@ -194,14 +213,13 @@ async function instantiateOn(chosen: WasmBuild, n: number): Promise<WasmInstance
   }
 
   const module = await WebAssembly.compile(bytesOf(chosen, true));
-  // the -threads builds declare 80 initial and 16384 maximum pages (1 GiB) of shared memory
-  const memory = new WebAssembly.Memory({ initial: 80, maximum: 16384, shared: true });
+  const memory = new WebAssembly.Memory({ ...SHARED_MEMORY_PAGES, shared: true });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = { ...(instance.exports as unknown as WasmExports), memory };
   // each worker's packing scratch sits between dynamicBase() and the arena
   const base = align(exports.dynamicBase());
   const scratch = Array.from({ length: n - 1 }, (_, i) => base + i * align(exports.scratchBytes()));
-  const arena = new Arena(exports, base + (n - 1) * align(exports.scratchBytes()));
+  const arena = new Arena(exports, base + (n - 1) * align(exports.scratchBytes()), SHARED_MEMORY_PAGES.maximum * 65536);
   arena.commit('kernels-wasm: scratch');
   const pool = await ThreadPool.create(module, memory, exports as unknown as Record<string, (...a: number[]) => void>, scratch);
   return { build: chosen, exports, arena, pool };

@@ -187,11 +187,13 @@ export abstract class Module {
   loadStateDict(stateDict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = options.strict ?? true;
     const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
-    const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
+    // own keys only: `'constructor' in own` is true for any object, and a file may name a tensor so
+    const has = (record: object, k: string) => Object.hasOwn(record, k);
+    const missingKeys = Object.keys(own).filter((k) => !has(stateDict, k));
+    const unexpectedKeys = Object.keys(stateDict).filter((k) => !has(own, k));
     const wrongShape: string[] = [];
     for (const [k, t] of Object.entries(stateDict)) {
-      if (!(k in own)) continue;
+      if (!has(own, k)) continue;
       if (!(t instanceof Tensor)) wrongShape.push(`${k}: expected a Tensor, got ${typeof t}`);
       else if (t.shape.length !== own[k].shape.length || t.shape.some((n, i) => n !== own[k].shape[i])) {
         wrongShape.push(`${k}: the model has shape ${formatShape(own[k].shape)}, the state dict ${formatShape(t.shape)}`);
@@ -206,7 +208,7 @@ export abstract class Module {
       throw new RangeError(`loadStateDict (${this.constructor.name}): ${parts.join('\n  ')}`);
     }
     noGrad(() => {
-      for (const [k, t] of Object.entries(stateDict)) if (k in own) own[k].data.set(t.data);
+      for (const [k, t] of Object.entries(stateDict)) if (has(own, k)) own[k].data.set(t.data);
     });
     return { missingKeys, unexpectedKeys };
   }

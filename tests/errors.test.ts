@@ -288,6 +288,17 @@ describe('losses', () => {
     expectThrow(() => tg.crossEntropy(z(2, 3), tg.tensor([[0], [1]])), RangeError, msg('crossEntropy', sh([2, 3]), sh([2]), sh([2, 1])));
   });
 
+  test('crossEntropy / nll: a target that is not class indices names what came', () => {
+    // null used to fail with "Cannot read properties of null", a string or a bigint as "target 1 … is not a class index"
+    expectThrow(() => tg.crossEntropy(z(2, 3), null as never), TypeError, msg('crossEntropy', 'target', 'Tensor', 'null'));
+    expectThrow(() => tg.crossEntropy(z(2, 3), undefined as never), TypeError, msg('crossEntropy', 'target', 'undefined'));
+    expectThrow(() => tg.crossEntropy(z(1, 3), '1' as never), TypeError, msg('crossEntropy', 'target', 'a string ("1")'));
+    expectThrow(() => tg.crossEntropy(z(1, 3), 1n as never), TypeError, msg('crossEntropy', 'target', 'a bigint (1n)'));
+    expectThrow(() => tg.crossEntropy(z(2, 3), [0, '1'] as never), TypeError, msg('crossEntropy', 'position 1', 'number', 'a string ("1")'));
+    expectThrow(() => tg.crossEntropy(z(2, 3), [0, 1n] as never), TypeError, msg('crossEntropy', 'position 1', 'a bigint (1n)'));
+    expectThrow(() => tg.nll(z(2, 3), { length: 2 } as never), TypeError, msg('nll', 'target', 'an object (Object)'));
+  });
+
   test('crossEntropy: a fractional target', () => {
     expectThrow(() => tg.crossEntropy(z(2, 3), [0.5, 1]), RangeError, msg('crossEntropy', '0.5'));
   });

@@ -43,8 +43,14 @@ export function batchNorm(
   if (!training && (runningMean === null || runningVar === null)) {
     throw new RangeError('batchNorm: evaluation (training false) needs runningMean and runningVar');
   }
-  if (training && count <= 1) {
+  if (training && count === 1) {
     throw new RangeError(`batchNorm: expected more than 1 value per channel when training, got input ${formatShape(input.shape)}`);
+  }
+  if (count === 0) {
+    // an empty batch gives an empty result and leaves the running stats alone, as PyTorch 1.13 does
+    const none = () => new Tensor(new Float32Array(0), input.shape);
+    const perChannelZeros = (t: Tensor | null) => t && new Tensor(new Float32Array(c), [c]);
+    return record(none(), 'batchNorm', [input, weight, bias], () => [none(), perChannelZeros(weight), perChannelZeros(bias)]);
   }
 
   const p = { outer: n, channels: c, inner };

@@ -4,7 +4,7 @@
 import { record } from '../autograd.js';
 import { kernels } from '../backend.js';
 import type { Conv2dParams } from '../kernels.js';
-import { formatShape, toPair } from '../shape.js';
+import { checkedSize, formatShape, toPair } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './movement.js';
 
@@ -78,6 +78,7 @@ export function conv2dParams(x: Tensor, w: Tensor, bias: Tensor | null, options:
       `${op}: the output would be ${outHeight}x${outWidth}: the padded input (${inHeight + padTop + padBottom}x${inWidth + padLeft + padRight}) is smaller than the dilated kernel (${span(kernelHeight, dilationHeight) + 1}x${span(kernelWidth, dilationWidth) + 1}) ${shapes}`,
     );
   }
+  checkedSize([batch, outChannels, outHeight, outWidth], op);
   return {
     batch, inChannels, inHeight, inWidth, outChannels, outHeight, outWidth, kernelHeight, kernelWidth,
     strideHeight, strideWidth, padTop, padLeft, padBottom, padRight, dilationHeight, dilationWidth, groups,

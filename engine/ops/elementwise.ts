@@ -3,7 +3,7 @@
 
 import { record } from '../autograd.js';
 import { kernels } from '../backend.js';
-import { broadcastShapes, broadcastStrides, formatShape, sameShape, sizeOf } from '../shape.js';
+import { broadcastShapes, broadcastStrides, checkedSize, formatShape, sameShape } from '../shape.js';
 import { stridedGather } from '../strided.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { sumToShape } from './reduce.js';
@@ -23,7 +23,7 @@ function describe(x: unknown): string {
 /** out = f(a, b) elementwise over the broadcast shape. */
 function broadcastMap(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const out = new Float32Array(sizeOf(shape));
+  const out = new Float32Array(checkedSize(shape, op));
   const ad = a.data;
   const bd = b.data;
   if (ad.length === out.length && bd.length === out.length) {

@@ -26,9 +26,21 @@ export interface CrossEntropyOptions extends NllOptions {
   labelSmoothing?: number;
 }
 
+/** What a wrong argument was, for an error message: null, a string ('1'), a bigint (1n), … */
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return `a string (${JSON.stringify(v)})`;
+  if (typeof v === 'bigint') return `a bigint (${v}n)`;
+  if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'no prototype'})`;
+  return `a ${typeof v} (${String(v)})`;
+}
+
 /** Shapes of a classification problem: input [N, C, ...] or [C]; targets [N, ...] or []. */
 function classification(op: string, input: Tensor, target: Target, ignoreIndex: number) {
   if (!(input instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+  if (!(target instanceof Tensor) && !Array.isArray(target) && !(target instanceof Int32Array)) {
+    throw new TypeError(`${op}: target must be a Tensor, an array of class indices or an Int32Array, got ${kindOf(target)}`);
+  }
   if (input.ndim === 0) throw new RangeError(`${op}: input must be [N, C], [N, C, ...] or [C], got a 0-d tensor`);
   const classes = input.ndim === 1 ? input.shape[0] : input.shape[1];
   const batch = input.ndim === 1 ? 1 : input.shape[0];
@@ -40,6 +52,7 @@ function classification(op: string, input: Tensor, target: Target, ignoreIndex: 
     throw new RangeError(`${op}: input ${formatShape(input.shape)} needs a target of shape ${formatShape(expectedShape)}, got ${formatShape(targetShape)}`);
   }
   const classOf = Int32Array.from(values, (t, i) => {
+    if (typeof t !== 'number') throw new TypeError(`${op}: target at position ${i} must be a number (a class index), got ${kindOf(t)}`);
     if (!Number.isInteger(t) || ((t < 0 || t >= classes) && t !== ignoreIndex)) {
       throw new RangeError(`${op}: target ${t} at position ${i} is not a class index in 0..${classes - 1}`);
     }

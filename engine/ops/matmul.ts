@@ -4,7 +4,7 @@
 
 import { record } from '../autograd.js';
 import { kernels } from '../backend.js';
-import { broadcastShapes, formatShape, sameShape, sizeOf } from '../shape.js';
+import { broadcastShapes, checkedSize, formatShape, sameShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expand, reshape, squeeze, unsqueeze } from './movement.js';
 import { sum } from './reduce.js';
@@ -31,6 +31,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied: their batch dims ${formatShape(batchOfA)} and ${formatShape(batchOfB)} do not broadcast`,
     );
   }
+  checkedSize([...batchShape, m, n], 'matmul');
   const c = batchedGemm(fitBatch(a2, batchShape), fitBatch(b2, batchShape));
   let out = reshape(c, [...batchShape, m, n]);
   if (a.ndim === 1) out = squeeze(out, -2);
@@ -43,7 +44,7 @@ function fitBatch(x: Tensor, batchShape: number[]): Tensor {
   const [r, c] = x.shape.slice(-2);
   const own = x.shape.slice(0, -2);
   if (sizeOf(own) === 1) return reshape(x, [1, r, c]);
-  const full = sameShape(own, batchShape) ? x : expand(x, [...batchShape, r, c]);
+  const full = sameShape(own, batchShape) ? x : expand(x, [...batchShape, r, c], 'matmul');
   return reshape(full, [sizeOf(batchShape), r, c]);
 }
 
@@ -74,6 +75,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new RangeError(`linear: bias must have shape [${outFeatures}], got ${formatShape(bias.shape)}`);
   }
   const rows = x.size / inFeatures;
+  checkedSize([...x.shape.slice(0, -1), outFeatures], 'linear');
   const x2 = reshape(x, [1, rows, inFeatures]);
   const y = kernels().gemm(x2, weight, { batch: 1, m: rows, n: outFeatures, k: inFeatures, transA: false, transB: true, batchA: 1, batchB: 1 });
   const recorded = record(y, 'linear', [x2, weight], (g) => [

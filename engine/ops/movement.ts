@@ -4,7 +4,7 @@
 // gradients walk the same way back.
 
 import { record } from '../autograd.js';
-import { formatShape, normDim, sameShape, sizeOf, stridesOf } from '../shape.js';
+import { checkedSize, formatShape, normDim, sameShape, sizeOf, stridesOf } from '../shape.js';
 import { stridedGather, stridedScatterAdd } from '../strided.js';
 import { Tensor } from '../tensor.js';
 import { sumToShape } from './reduce.js';
@@ -26,6 +26,10 @@ function inferShape(x: Tensor, shape: readonly number[], op: string): number[] {
     if (!Number.isInteger(d) || d < -1) throw new RangeError(`${op}: invalid shape ${formatShape(shape)}`);
   }
   const known = shape.reduce((n, d) => (d === -1 ? n : n * d), 1);
+  if (unknown === 1 && known === 0 && x.size === 0) {
+    // as PyTorch: with a 0 elsewhere in the shape, every size fits the -1
+    throw new RangeError(`${op}: shape ${formatShape(shape)} is invalid for a tensor of shape ${formatShape(x.shape)} (0 elements): the -1 is ambiguous, any size would fit`);
+  }
   const target = shape.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d));
   if (sizeOf(target) !== x.size || !target.every(Number.isInteger)) {
     throw new RangeError(`${op}: shape ${formatShape(shape)} is invalid for a tensor of shape ${formatShape(x.shape)} (${x.size} elements)`);
@@ -78,10 +82,13 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return permute(x, order);
 }
 
-/** Broadcasts to a larger shape (-1 keeps a dim). Copies; the gradient sums the copies back. */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
+/**
+ * Broadcasts to a larger shape (-1 keeps a dim). Copies (tensors are contiguous); the gradient sums
+ * the copies back. `op` names the caller in errors (matmul expands its batch dims).
+ */
+export function expand(x: Tensor, shape: readonly number[], op = 'expand'): Tensor {
   if (shape.length < x.ndim) {
-    throw new RangeError(`expand: the target shape ${formatShape(shape)} has fewer dims than the tensor ${formatShape(x.shape)}`);
+    throw new RangeError(`${op}: the target shape ${formatShape(shape)} has fewer dims than the tensor ${formatShape(x.shape)}`);
   }
   const offset = shape.length - x.ndim;
   const own = stridesOf(x.shape);
@@ -91,13 +98,14 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     const from = j >= 0 ? x.shape[j] : 1;
     const size = d === -1 && j >= 0 ? from : d;
     if (from !== size && from !== 1) {
-      throw new RangeError(`expand: cannot expand shape ${formatShape(x.shape)} to ${formatShape(shape)} (dim ${i}: ${from} is not 1)`);
+      throw new RangeError(`${op}: cannot expand shape ${formatShape(x.shape)} to ${formatShape(shape)} (dim ${i}: ${from} is not 1)`);
     }
-    if (!Number.isInteger(size) || size < 0) throw new RangeError(`expand: invalid target shape ${formatShape(shape)}`);
+    if (!Number.isInteger(size) || size < 0) throw new RangeError(`${op}: invalid target shape ${formatShape(shape)}`);
     strides.push(j < 0 || from !== size ? 0 : own[j]);
     return size;
   });
   if (sameShape(target, x.shape)) return x;
+  checkedSize(target, op);
   return record(new Tensor(stridedGather(x.data, target, strides), target), 'expand', [x], (g) => [sumToShape(g, x.shape)]);
 }
 
@@ -137,10 +145,10 @@ export function index(x: Tensor, indices: number | readonly number[] | Int32Arra
     return i < 0 ? i + rows : i;
   });
   const rowSize = sizeOf(x.shape.slice(1));
-  const src = x.data;
-  const out = new Float32Array(picked.length * rowSize);
-  picked.forEach((r, k) => out.set(src.subarray(r * rowSize, (r + 1) * rowSize), k * rowSize));
   const shape = typeof indices === 'number' ? x.shape.slice(1) : [picked.length, ...x.shape.slice(1)];
+  const src = x.data;
+  const out = new Float32Array(checkedSize(shape, 'index'));
+  picked.forEach((r, k) => out.set(src.subarray(r * rowSize, (r + 1) * rowSize), k * rowSize));
   return record(new Tensor(out, shape), 'index', [x], (g) => {
     const gx = new Float32Array(x.size);
     const gd = g.data;
@@ -151,8 +159,8 @@ export function index(x: Tensor, indices: number | readonly number[] | Int32Arra
   });
 }
 
-/** Joins tensors along an existing dim; all other dims must match. */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+/** Joins tensors along an existing dim; all other dims must match. `op` names the caller in the size error (stack). */
+export function cat(tensors: readonly Tensor[], dim = 0, op = 'cat'): Tensor {
   if (tensors.length === 0) throw new RangeError('cat: expected a non-empty list of tensors');
   const first = tensors[0];
   const d = normDim(dim, first.ndim, 'cat', first.shape);
@@ -162,18 +170,18 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       throw new RangeError(`cat: tensor ${k} has shape ${formatShape(t.shape)} but tensor 0 has ${formatShape(first.shape)}; only dim ${d} may differ`);
     }
   });
+  const shape = [...first.shape];
+  shape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
   const outer = sizeOf(first.shape.slice(0, d));
   const blocks = tensors.map((t) => sizeOf(t.shape.slice(d))); // contiguous block per outer index
   const total = blocks.reduce((a, b) => a + b, 0);
-  const out = new Float32Array(outer * total);
+  const out = new Float32Array(checkedSize(shape, op));
   let offset = 0;
   tensors.forEach((t, k) => {
     const src = t.data;
     for (let o = 0; o < outer; o++) out.set(src.subarray(o * blocks[k], (o + 1) * blocks[k]), o * total + offset);
     offset += blocks[k];
   });
-  const shape = [...first.shape];
-  shape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
   return record(new Tensor(out, shape), 'cat', tensors, (g) => {
     let start = 0;
     return tensors.map((t) => {
@@ -195,5 +203,5 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normDim(dim, first.ndim + 1, 'stack', first.shape);
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+  return cat(tensors.map((t) => unsqueeze(t, d)), d, 'stack');
 }

@@ -3,7 +3,7 @@
 // the gradient sends each output's gradient back to the element it read.
 
 import { record } from '../autograd.js';
-import { formatShape, stridesOf } from '../shape.js';
+import { checkedSize, formatShape, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
@@ -48,6 +48,8 @@ export function pad(x: Tensor, padding: readonly number[], options: { mode?: Pad
     befores[d] = before;
     if (shape[d] < 0) throw new RangeError(`${op}: padding ${JSON.stringify(padding)} leaves dim ${d} of ${formatShape(x.shape)} with negative size`);
   }
+
+  checkedSize(shape, op);
 
   // the flat input index of every output element, built one dim at a time
   const strides = stridesOf(x.shape);

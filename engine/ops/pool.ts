@@ -5,7 +5,7 @@
 import { record } from '../autograd.js';
 import { kernels } from '../backend.js';
 import type { Pool2dParams } from '../kernels.js';
-import { formatShape, toPair } from '../shape.js';
+import { checkedSize, formatShape, toPair } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './movement.js';
 
@@ -102,6 +102,7 @@ function poolParams(
       `${op}: the output would be ${outHeight}x${outWidth}: input ${formatShape(x.shape)} is too small for kernel [${kh},${kw}] with padding [${ph},${pw}] and dilation [${dh},${dw}]`,
     );
   }
+  checkedSize([batch, channels, outHeight, outWidth], op);
   return {
     batch, channels, inHeight, inWidth, outHeight, outWidth, kernelHeight: kh, kernelWidth: kw, strideHeight: sh, strideWidth: sw,
     padHeight: ph, padWidth: pw, dilationHeight: dh, dilationWidth: dw, countIncludePad,
@@ -112,11 +113,12 @@ function poolParams(
 
 function resolveOutputSize(op: string, x: Tensor, outputSize: OutputSize): [number, number] {
   checkInput(x, op);
-  const [, , h, w] = dimsOf(x);
+  const [n, c, h, w] = dimsOf(x);
   const pair = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
   if (!Array.isArray(pair) || pair.length !== 2) throw new RangeError(`${op}: outputSize must be a number or [height, width], got ${JSON.stringify(outputSize)}`);
   const [oh, ow] = [pair[0] ?? h, pair[1] ?? w]; // null keeps the input's size
   if (![oh, ow].every((v) => Number.isInteger(v) && v >= 1)) throw new RangeError(`${op}: outputSize must hold positive integers, got ${JSON.stringify(outputSize)}`);
+  checkedSize([n, c, oh, ow], op);
   return [oh, ow];
 }
 
@@ -184,7 +186,8 @@ export function adaptiveMaxPool2d(input: Tensor, outputSize: OutputSize): Tensor
 function adaptiveWindows(x: Tensor, oh: number, ow: number) {
   const [n, c, h, w] = x.shape;
   const cellsOf: number[][] = [];
-  for (let i = 0; i < oh; i++) {
+  // an empty input has no planes to visit, and its oh·ow windows may be more than the size limit allows
+  for (let i = 0; i < (n * c === 0 ? 0 : oh); i++) {
     const [h0, h1] = adaptiveWindow(i, oh, h);
     for (let j = 0; j < ow; j++) {
       const [w0, w1] = adaptiveWindow(j, ow, w);

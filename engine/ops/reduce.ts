@@ -2,7 +2,7 @@
 // Sums accumulate in float64, so a mean over a million float32 values is still right to float32.
 
 import { record } from '../autograd.js';
-import { formatShape, normDim, normDims, sameShape, sizeOf, stridesOf } from '../shape.js';
+import { checkedSize, formatShape, normDim, normDims, sameShape, sizeOf, stridesOf } from '../shape.js';
 import { stridedPositions, stridedScatterAdd } from '../strided.js';
 import { Tensor } from '../tensor.js';
 import { expand, reshape } from './movement.js';
@@ -25,6 +25,7 @@ function plan(x: Tensor, dims: number | readonly number[] | undefined, keepdim: 
   const keptStrides = stridesOf(keptShape).map((s, i) => (reduced.includes(i) ? 0 : s));
   const shape = keepdim ? keptShape : x.shape.filter((_, i) => !reduced.includes(i));
   const count = reduced.reduce((n, d) => n * (x.shape[d] ?? 1), 1); // a 0-d tensor reduces over its one element
+  checkedSize(shape, op); // only an empty input can make an output bigger than itself: sum over its 0-size dim
   return { shape, keptShape, keptStrides, count };
 }
 

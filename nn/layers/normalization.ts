@@ -60,7 +60,8 @@ abstract class BatchNorm extends Module {
     if (x.shape[1] !== this.numFeatures) {
       throw new RangeError(`${this.toString()}: expected ${this.numFeatures} channels in dim 1, got input ${formatShape(x.shape)}`);
     }
-    if (this.training && x.size / this.numFeatures <= 1) {
+    // an empty batch is fine (an empty result, as in PyTorch); one value per channel has no variance
+    if (this.training && x.size / this.numFeatures === 1) {
       throw new RangeError(`${this.constructor.name}: expected more than 1 value per channel when training, got input ${formatShape(x.shape)}`);
     }
     const updateStats = this.training && this.trackRunningStats;
