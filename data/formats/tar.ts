@@ -109,18 +109,21 @@ export function readTar(bytes: Uint8Array, name = 'tar archive', options: TarOpt
     let size = field('size', 124, 12, 0);
     if (pax.has('size') && !ext) size = Number(pax.get('size'));
     if ('SMV'.includes(type)) throw new Error(`${at} is a GNU ${{ S: 'sparse file', M: 'multi-volume continuation', V: 'volume label' }[type]}, which readTar does not read`);
-    let file = '';
+    let [file, slash] = ['', false];
     if (!ext) {
       const prefix = String.fromCharCode(...h.subarray(257, 263)) === 'ustar\0' ? cstring(h.subarray(345, 500)) : new Uint8Array(0);
       file = pax.get('path') ?? longName ?? decode(prefix.length ? Uint8Array.from([...prefix, 0x2f, ...cstring(h.subarray(0, 100))]) : cstring(h.subarray(0, 100)), at);
-      file = file.replace(/^\/+/, '') || '.'; // as GNU tar: no leading '/', '.' for an empty name
+      // as GNU tar: trailing slashes mark a directory, leading ones are dropped, '.' stands for an empty name
+      slash = file.length > 1 && file.endsWith('/');
+      file = file.replace(/(.)\/+$/, '$1').replace(/^\/+/, '') || '.';
     }
     const start = off + 512;
-    if (size > bytes.length - start) {
-      throw new Error(`readTar: ${name} is truncated inside ${ext ? `the '${type}' extended header` : file} (the header at byte ${off} declares ${size} bytes, ${bytes.length - start} remain)`);
+    const padded = Math.ceil(size / 512) * 512; // GNU tar reads whole blocks: a cut in the padding is a truncation too
+    if (padded > bytes.length - start) {
+      throw new Error(`readTar: ${name} is truncated inside ${ext ? `the '${type}' extended header` : file} (the header at byte ${off} declares ${size} bytes, padded to ${padded}; ${bytes.length - start} remain)`);
     }
     const data = bytes.subarray(start, start + size);
-    off = start + Math.ceil(size / 512) * 512;
+    off = start + padded;
     if (type === 'x' || type === 'g') {
       for (const [k, v] of paxRecords(data, `${at} (pax)`)) (type === 'x' ? local : global).set(k, v);
       continue;
@@ -129,8 +132,10 @@ export function readTar(bytes: Uint8Array, name = 'tar archive', options: TarOpt
     if (ext) continue;
     [local, longName] = [new Map(), null];
     if (file.split('/').includes('..')) throw new Error(`${at}: member name ${JSON.stringify(file)} contains '..'`);
-    const regular = !'123456D'.includes(type) && !file.endsWith('/');
-    if (!regular && size > 0 && (type === '1' || type === '5' || file.endsWith('/'))) throw new Error(`${at}: ${JSON.stringify(file)} is a link or directory with ${size} bytes of data`);
+    // '0', '\0' and '7' are files unless named with a trailing slash; unknown types are files (POSIX, GNU tar)
+    const dir = type === '5' || ('0\x007'.includes(type) && slash);
+    if ((dir || type === '1') && size > 0) throw new Error(`${at}: ${JSON.stringify(file)} is a ${dir ? 'directory' : 'hard link'} with ${size} bytes of data`);
+    const regular = !dir && !'12346D'.includes(type);
     if (regular) out.push({ name: file, data: data.slice() });
   }
   return out;
