@@ -63,7 +63,12 @@ function paxRecords(data: Uint8Array, where: string): Map<string, string> {
     const eq = data.subarray(p, next).indexOf(0x3d);
     if (eq < 0 || data.subarray(p, p + eq).includes(0)) throw new Error(`${where}: malformed pax record at byte ${at} (missing '=')`);
     if (data[next - 1] !== 0x0a) throw new Error(`${where}: malformed pax record at byte ${at} (missing newline at its end)`);
-    const [k, v] = [utf8.decode(data.subarray(p, p + eq)), utf8.decode(cstring(data.subarray(p + eq + 1, next - 1)))];
+    let [k, v] = ['', ''];
+    try {
+      [k, v] = [utf8.decode(data.subarray(p, p + eq)), utf8.decode(cstring(data.subarray(p + eq + 1, next - 1)))];
+    } catch {
+      throw new Error(`${where}: pax record at byte ${at} is not UTF-8`);
+    }
     if ((['size', 'uid', 'gid'].includes(k) && !/^[0-9]+$/.test(v)) || (['mtime', 'atime', 'ctime'].includes(k) && !/^-?[0-9]+(\.[0-9]*)?$/.test(v))) {
       throw new Error(`${where}: malformed pax record ${k}=${v}`);
     }
@@ -76,9 +81,11 @@ function paxRecords(data: Uint8Array, where: string): Map<string, string> {
 export function readTar(bytes: Uint8Array, name = 'tar archive', options: TarOptions = {}): TarEntry[] {
   bytes = plainBytes(bytes);
   if (isGzip(bytes)) bytes = gunzip(bytes, name, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  if (bytes.length < 512) throw new Error(`readTar: ${name} is not a tar archive: ${bytes.length} bytes, less than one 512-byte block`);
   const out: TarEntry[] = [];
   const global = new Map<string, string>();
   let local = new Map<string, string>();
+  let pending: { data: Uint8Array; where: string } | null = null;
   let longName: string | null = null;
   for (let off = 0; off < bytes.length; ) {
     const h = bytes.subarray(off, off + 512);
@@ -104,8 +111,13 @@ export function readTar(bytes: Uint8Array, name = 'tar archive', options: TarOpt
     field('gid', 116, 8, 0, 2 ** 32 - 1);
     field('mtime', 136, 12, -Infinity);
     if (type === '3' || type === '4') field('devmajor', 329, 8, -Infinity), field('devminor', 337, 8, -Infinity);
-    const pax = new Map([...global, ...local]);
     const ext = 'xgLK'.includes(type); // extended headers: their data describes the next member
+    if (!ext && pending) {
+      // as GNU tar, an 'x' header's records are read with the member they describe (none at the end: ignored)
+      local = paxRecords(pending.data, pending.where);
+      pending = null;
+    }
+    const pax = new Map([...global, ...local]);
     let size = field('size', 124, 12, 0);
     if (pax.has('size') && !ext) size = Number(pax.get('size'));
     if ('SMV'.includes(type)) throw new Error(`${at} is a GNU ${{ S: 'sparse file', M: 'multi-volume continuation', V: 'volume label' }[type]}, which readTar does not read`);
@@ -124,10 +136,8 @@ export function readTar(bytes: Uint8Array, name = 'tar archive', options: TarOpt
     }
     const data = bytes.subarray(start, start + size);
     off = start + padded;
-    if (type === 'x' || type === 'g') {
-      for (const [k, v] of paxRecords(data, `${at} (pax)`)) (type === 'x' ? local : global).set(k, v);
-      continue;
-    }
+    if (type === 'x') pending = { data, where: `${at} (pax)` };
+    if (type === 'g') for (const [k, v] of paxRecords(data, `${at} (pax)`)) global.set(k, v);
     if (type === 'L') longName = decode(cstring(data), at);
     if (ext) continue;
     [local, longName] = [new Map(), null];

@@ -177,6 +177,17 @@ describe('tar archives, read as GNU tar reads them', () => {
     const bad = withType.slice();
     bad[512] = 0x39; // the record's length digit
     expect(() => D.readTar(bad, 'badpax.tar')).toThrow(/badpax.tar: the header at byte 0 \(pax\): .*pax record/);
+    const latin1 = withType.slice();
+    latin1[512 + paxData.length - 3] = 0xff; // inside the path value
+    expect(() => D.readTar(latin1, 'latin1.tar')).toThrow(/latin1.tar: the header at byte 0 \(pax\): pax record at byte 0 is not UTF-8/);
+    // an 'x' header with nothing after it describes nothing: GNU tar does not read it
+    expect(D.readTar(edit(D.writeTar([{ name: 'x', data: enc('not records') }]), 0, 156, 'x'), 'lastx.tar')).toEqual([]);
+  });
+
+  it('an archive without one whole block is not a tar archive; only zero blocks is an empty one', () => {
+    expect(() => D.readTar(new Uint8Array(0), 'empty.tar')).toThrow(/empty.tar is not a tar archive: 0 bytes/);
+    expect(() => D.readTar(new Uint8Array(100), 'short.tar')).toThrow(/short.tar is not a tar archive: 100 bytes/);
+    expect(D.readTar(new Uint8Array(1024), 'zeros.tar')).toEqual([]);
   });
 });
 

@@ -20,7 +20,8 @@ interface BinarySet {
   bases: string[];
   cases: { base: number; ops: Op[]; gzip?: boolean; ref: Ref }[];
 }
-const fuzz = JSON.parse(readFileSync(new URL('../fixtures/data/formats/format_fuzz.json', import.meta.url), 'utf8')) as {
+// FORMAT_FUZZ_JSON=<file> reads a larger set made with make_format_fuzz.py --scale/--seed/--out instead
+const fuzz = JSON.parse(readFileSync(process.env.FORMAT_FUZZ_JSON ?? new URL('../fixtures/data/formats/format_fuzz.json', import.meta.url), 'utf8')) as {
   idx: BinarySet;
   cifar: BinarySet;
   tar: BinarySet;
