@@ -4,7 +4,7 @@
 import type { Tensor } from '../engine/index.js';
 import { decodeImage, encodePng, type ImageMode } from './codecs.js';
 import { CIFAR10 } from './formats/cifar.js';
-import { parseIdx, type IdxArray } from './formats/idx.js';
+import { parseIdx, type IdxArray, type IdxOptions } from './formats/idx.js';
 import { readTar } from './formats/tar.js';
 import { toPixels, toTensor, type RawImage } from './functional/convert.js';
 import { mnistFromIdx, type MNIST } from './mnist.js';
@@ -29,8 +29,9 @@ export function writePng(file: string, img: Tensor | RawImage): void {
   fs('writePng').writeFileSync(file, encodePng(pixels));
 }
 
-export function readIdxFile(file: string): IdxArray {
-  return parseIdx(readBytes(file, 'readIdxFile'), file);
+/** An IDX file (gzipped or not); `options` bound what it may declare (see IdxOptions). */
+export function readIdxFile(file: string, options: IdxOptions = {}): IdxArray {
+  return parseIdx(readBytes(file, 'readIdxFile'), file, options);
 }
 
 function firstExisting(candidates: string[], what: string): string {

@@ -8,6 +8,7 @@ import { asFunction, checkIndex, Dataset } from './dataset.js';
 import { toTensor, type RawImage } from './functional/convert.js';
 import { fs, path } from './node-modules.js';
 import type { DecodePool } from './decode-pool.js';
+import { parseCsvRecords, type CsvRecord } from './formats/csv.js';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 
@@ -126,31 +127,19 @@ export interface CsvImageOptions extends ImageFileOptions {
   labelColumn?: string;
 }
 
-/** Splits one CSV line, honouring double quotes ("a, b" and "" inside quotes). */
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') out.push(cur), (cur = '');
-    else cur += ch;
-  }
-  out.push(cur);
-  return out.map((s) => s.trim());
-}
-
-/** Parses a labels CSV with a header row into [id, label] rows; errors name the file and line. */
+/** Parses a labels CSV with a header row into [id, label] rows (strict RFC 4180, see formats/csv.ts); errors name the file and line. */
 export function parseLabelsCsv(text: string, options: { idColumn?: string; labelColumn?: string; name?: string } = {}): [string, string][] {
   const name = options.name ?? 'labels.csv';
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length < 2) throw new Error(`CsvImageDataset: ${name} needs a header row and at least one row of id,label`);
-  const header = splitCsvLine(lines[0]);
+  let records: CsvRecord[];
+  try {
+    records = parseCsvRecords(text.replace(/^\uFEFF/, ''), name);
+  } catch (e) {
+    throw new Error(`CsvImageDataset: ${(e as Error).message}`);
+  }
+  // blank lines (and lines of only spaces) are skipped; cells are trimmed
+  const rows = records.filter((r) => !(r.cells.length === 0 || (r.cells.length === 1 && r.cells[0].trim() === ''))).map((r) => ({ line: r.line, cells: r.cells.map((c) => c.trim()) }));
+  if (rows.length < 2) throw new Error(`CsvImageDataset: ${name} needs a header row and at least one row of id,label`);
+  const header = rows[0].cells;
   const col = (want: string | undefined, fallback: number, what: string) => {
     if (want === undefined) return fallback;
     const k = header.indexOf(want);
@@ -159,10 +148,9 @@ export function parseLabelsCsv(text: string, options: { idColumn?: string; label
   };
   const idCol = col(options.idColumn, 0, 'id');
   const labelCol = col(options.labelColumn, 1, 'label');
-  return lines.slice(1).map((line, k) => {
-    const cells = splitCsvLine(line);
+  return rows.slice(1).map(({ line, cells }) => {
     if (cells.length <= Math.max(idCol, labelCol) || cells[idCol] === '' || cells[labelCol] === '') {
-      throw new Error(`CsvImageDataset: ${name} line ${k + 2} should have an id and a label, got '${line}'`);
+      throw new Error(`CsvImageDataset: ${name} line ${line} should have an id and a label, got '${cells.join(',')}'`);
     }
     return [cells[idCol], cells[labelCol]];
   });

@@ -3,6 +3,7 @@
 
 import { Tensor } from '../../engine/index.js';
 import { checkIndex, Dataset } from '../dataset.js';
+import { plainBytes } from './idx.js';
 
 const RECORD = 1 + 3 * 32 * 32;
 
@@ -10,6 +11,7 @@ export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer',
 
 /** Parses one binary batch file's bytes; `name` appears in errors. */
 export function parseCifar10(bytes: Uint8Array, name = 'CIFAR-10 batch'): { images: Uint8Array; labels: Uint8Array } {
+  bytes = plainBytes(bytes);
   if (bytes.length === 0 || bytes.length % RECORD !== 0) {
     throw new Error(`parseCifar10: ${name} has ${bytes.length} bytes, not a whole number of ${RECORD}-byte records (1 label byte + 3072 pixel bytes); the file is truncated or not a CIFAR-10 binary batch`);
   }
