@@ -49,6 +49,18 @@ export class Canvas {
 
   /** A line `thickness` pixels wide (a square brush stepped along it). */
   line(x0: number, y0: number, x1: number, y1: number, c: RGB, thickness = 1): void {
+    // clip to the canvas first (Liang-Barsky), so a point far outside costs nothing to draw
+    let [t0, t1] = [0, 1];
+    const [dx, dy] = [x1 - x0, y1 - y0];
+    for (const [p, q] of [[-dx, x0 + thickness], [dx, this.width + thickness - x0], [-dy, y0 + thickness], [dy, this.height + thickness - y0]]) {
+      if (!Number.isFinite(p) || !Number.isFinite(q)) return;
+      if (p === 0) {
+        if (q < 0) return;
+      } else if (p < 0) t0 = Math.max(t0, q / p);
+      else t1 = Math.min(t1, q / p);
+    }
+    if (t0 > t1) return;
+    [x0, y0, x1, y1] = [x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy];
     const steps = Math.max(1, Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0))));
     const r = (thickness - 1) / 2;
     for (let s = 0; s <= steps; s++) {

@@ -31,12 +31,19 @@ interface Panel {
 
 /** Round tick values covering [lo, hi]. */
 function ticks(lo: number, hi: number, count = 5): number[] {
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi >= lo)) return [];
   const span = hi - lo || 1;
   const raw = span / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9; v += step) out.push(Number(v.toFixed(10)));
+  // by index, not v += step: at 1e20 adding a step of 0.2 would never get past hi (a diverged loss)
+  const first = Math.ceil(lo / step - 1e-9);
+  for (let i = 0; i <= 2 * count; i++) {
+    const v = (first + i) * step;
+    if (v > hi + 1e-9 * Math.abs(hi)) break;
+    out.push(Number(v.toPrecision(12)));
+  }
   return out;
 }
 
@@ -49,7 +56,7 @@ function range(values: number[], floor?: number, ceil?: number): [number, number
   hi += pad;
   if (floor !== undefined) lo = Math.max(floor, lo);
   if (ceil !== undefined) hi = Math.min(ceil, hi);
-  return [lo, hi];
+  return hi > lo ? [lo, hi] : [lo, lo + 1];
 }
 
 function panels(points: CurvePoint[]): Panel[] {
@@ -75,7 +82,8 @@ function scaleX(p: Panel, e: number): number {
   const [first, last] = [p.epochs[0] ?? 1, p.epochs.at(-1) ?? 1];
   return p.x0 + (last > first ? ((e - first) / (last - first)) * p.w : p.w / 2);
 }
-const scaleY = (p: Panel, v: number) => p.y0 + p.h - ((v - p.lo) / (p.hi - p.lo)) * p.h;
+/** A value's y in its panel; values off the axis (a diverged loss) sit on its edge. */
+const scaleY = (p: Panel, v: number) => p.y0 + p.h - Math.min(1, Math.max(0, (v - p.lo) / (p.hi - p.lo))) * p.h;
 const epochTicks = (p: Panel) => (p.epochs.length <= 12 ? p.epochs : ticks(p.epochs[0], p.epochs.at(-1)!, 8).filter(Number.isInteger));
 
 export function curvesSvg(points: CurvePoint[]): string {

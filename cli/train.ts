@@ -164,7 +164,11 @@ function checkedProgress(p: Record<string, unknown>, cfg: TrainConfig, perEpoch:
   const history = p.history;
   if (!Array.isArray(history) || history.length !== epoch) fail(`history should list the ${epoch} finished epochs, got ${Array.isArray(history) ? history.length : JSON.stringify(history)}`);
   (history as Record<string, unknown>[]).forEach((m, i) => {
-    const bad = ['epoch', 'trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy', 'lr', 'imagesPerSecond', 'seconds', 'rssMB'].find((k) => typeof m?.[k] !== 'number' || !Number.isFinite(m[k]));
+    const fraction = (k: string) => k.endsWith('Accuracy');
+    const bad = ['epoch', 'trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy', 'lr', 'imagesPerSecond', 'seconds', 'rssMB'].find((k) => {
+      const v = m?.[k];
+      return typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (fraction(k) && v > 1);
+    });
     if (bad || m.epoch !== i + 1) fail(`history[${i}] is not epoch ${i + 1}'s metrics${bad ? ` (${bad} is ${JSON.stringify(m?.[bad])})` : ''}`);
   });
   return { epoch, batch, step, seen, correct, lossSum: num('lossSum'), seconds: num('seconds'), lr: num('lr'), history: history as EpochMetrics[] };
@@ -332,6 +336,10 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
         return 130;
       }
     }
+  } catch (e) {
+    // a batch too big for the backend's memory is the options' fault, not a bug
+    if (e instanceof tg.SizeLimitError) throw new UsageError(`--batch-size ${cfg.batchSize}: ${e.message}`);
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
   }

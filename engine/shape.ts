@@ -88,6 +88,14 @@ export function broadcastStrides(from: Shape, to: Shape): number[] {
  * Int32Arrays.
  */
 let maxTensorElements = 2 ** 30;
+
+/** Thrown when a tensor or a kernel's scratch memory would exceed a size limit (not a bug: a smaller input fits). */
+export class SizeLimitError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SizeLimitError';
+  }
+}
 const MAX_ELEMENTS_CEILING = 2 ** 31 - 1;
 
 /** Raises (or lowers) the per-tensor element limit, for machines with the memory for bigger tensors. */
@@ -119,7 +127,7 @@ export function checkedSize(shape: Shape, op: string): number {
   }
   const n = sizeOf(shape);
   if (n > maxTensorElements) {
-    throw new RangeError(
+    throw new SizeLimitError(
       `${op}: shape ${formatShape(shape)} needs ${formatBytes(4 * n)} (${n.toLocaleString('en-US')} float32 values), over the limit of ${formatBytes(4 * maxTensorElements)} (tg.setMaxTensorElements to raise it)`,
     );
   }

@@ -11,6 +11,7 @@
 // kernel call lays out its operands, result and im2col scratch from the same start (Arena.reset), so a
 // training run's memory grows to the largest call and then stays flat.
 
+import { SizeLimitError } from '../engine/index.js';
 import { relaxedThreadsWasmBase64, relaxedWasmBase64, simdThreadsWasmBase64, simdWasmBase64 } from './generated/binaries.js';
 import { ThreadPool, availableThreads } from './threads.js';
 
@@ -145,7 +146,7 @@ export class Arena {
   commit(what: string): Float32Array {
     const memory = this.#exports.memory;
     if (this.#top > this.#limit) {
-      throw new RangeError(
+      throw new SizeLimitError(
         `${what}: needs ${formatMiB(this.#top)} of WASM memory, over the ${formatMiB(this.#limit)} its heap can hold (use a smaller batch, or the 'js' backend)`,
       );
     }
@@ -155,7 +156,7 @@ export class Arena {
       try {
         memory.grow(pages);
       } catch (e) {
-        throw new RangeError(`${what}: needs ${formatMiB(this.#top)} of WASM memory, more than can be allocated (${(e as Error).message})`);
+        throw new SizeLimitError(`${what}: needs ${formatMiB(this.#top)} of WASM memory, more than can be allocated (${(e as Error).message})`);
       }
     }
     if (this.#f32.buffer !== memory.buffer) this.#f32 = new Float32Array(memory.buffer);

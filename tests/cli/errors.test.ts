@@ -89,6 +89,11 @@ describe('bad option values and datasets: one line, exit code 2', () => {
     expectUsageError(run(['train', '--lr', 'Infinity']), /--lr expects a decimal number/);
   });
 
+  it('a batch too big for the wasm heap', () => {
+    const out = join(tempDir(), 'big');
+    expectUsageError(run(['train', '--batch-size', '100000', '--backend', 'wasm', '--out', out]), /--batch-size 100000: wasm \w+ \[.*\]: needs [\d.]+ MiB of WASM memory, over the [\d.]+ MiB its heap can hold/);
+  });
+
   it('an IDX dataset with a label that is not a digit', () => {
     const root = join(tempDir(), 'idx');
     mkdirSync(root);

@@ -28,6 +28,13 @@ describe('run outputs', () => {
     expect(svg).not.toContain('NaN');
   });
 
+  it('curves of a diverged run (losses near 1e20, accuracies past 100%) draw with a few ticks, not forever', () => {
+    const diverged = [1, 2, 3].map((epoch) => ({ epoch, trainLoss: 1e20 + epoch * 1e5, valLoss: 1e20, trainAccuracy: epoch === 1 ? 5e8 : 0.1, valAccuracy: epoch === 2 ? Infinity : 0.2 }));
+    const svg = curvesSvg(diverged);
+    expect(svg.match(/<line /g)!.length).toBeLessThan(40);
+    expect(pngSize(curvesPng(diverged))).toEqual(CURVES_SIZE);
+  });
+
   it('counts the confusion matrix by true row and predicted column, and draws it', () => {
     const m = confusionMatrix([0, 0, 1, 2, 2], [0, 1, 1, 2, 0], 3);
     expect(m).toEqual([[1, 1, 0], [0, 1, 0], [1, 0, 1]]);
