@@ -207,20 +207,16 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
     cfg = configFrom(options, null, '');
   }
   checkWritableDir(dir, resumeDir ? '--resume' : '--out');
-  cfg.backend = await selectBackend(resumeDir ? cfg.backend : (options.backend as string | undefined));
-
-  // every random draw below (init, augmentation, dropout) comes from the default generator
-  tg.manualSeed(cfg.seed);
-  const data = await loadDataset(cfg.dataset, { seed: cfg.seed, valSplit: cfg.valSplit ?? undefined, imageSize: cfg.imageSize });
-  if (!resumed && (options.augment as string | undefined) === undefined) cfg.augment = data.defaultAugment;
-  const augment = makeAugment(cfg.augment, data.inSize);
-  const spec: ModelSpec = modelSpec(cfg.model, data.inSize, data.classes.length);
-  const model = buildModel(spec);
-  const params = model.parameters();
-  const optimizer = makeOptimizer(cfg, params);
-  const loader = new tg.data.DataLoader(data.train, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed });
-  const perEpoch = Math.min(loader.length, cfg.maxBatches ?? Infinity);
-  const scheduler = makeScheduler(cfg, optimizer, cfg.epochs * perEpoch);
+  // a saved run's settings can fail where the command line's would (a dataset gone, a model name
+  // edited): the error then names the checkpoint they came from
+  let run: Awaited<ReturnType<typeof setUp>>;
+  try {
+    run = await setUp(cfg, options, resumed);
+  } catch (e) {
+    if (resumed && e instanceof UsageError && !e.message.startsWith('--resume')) throw new UsageError(`--resume ${resumed.file}: the run's settings: ${e.message}`);
+    throw e;
+  }
+  const { data, augment, spec, model, params, optimizer, loader, perEpoch, scheduler } = run;
   if (resumed) {
     progress = checkedProgress(progress as unknown as Record<string, unknown>, cfg, perEpoch, resumed.file);
     restoreCheckpoint(resumed, model, optimizer, options['allow-nonfinite'] === true);
@@ -346,6 +342,24 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
   const last = progress.history.at(-1)!;
   io.out.write(`typegrad: done in ${formatDuration((performance.now() - t0) / 1000)} (training ${progress.seconds.toFixed(1)}s); val accuracy ${(100 * last.valAccuracy).toFixed(2)}%; files in ${dir}\n`);
   return 0;
+}
+
+/** The backend, data, model, optimizer and schedule a run's settings make (before any checkpoint is applied). */
+async function setUp(cfg: TrainConfig, options: Record<string, unknown>, resumed: unknown) {
+  cfg.backend = await selectBackend(resumed ? cfg.backend : (options.backend as string | undefined));
+  // every random draw below (init, augmentation, dropout) comes from the default generator
+  tg.manualSeed(cfg.seed);
+  const data = await loadDataset(cfg.dataset, { seed: cfg.seed, valSplit: cfg.valSplit ?? undefined, imageSize: cfg.imageSize });
+  if (!resumed && (options.augment as string | undefined) === undefined) cfg.augment = data.defaultAugment;
+  const augment = makeAugment(cfg.augment, data.inSize);
+  const spec: ModelSpec = modelSpec(cfg.model, data.inSize, data.classes.length);
+  const model = buildModel(spec);
+  const params = model.parameters();
+  const optimizer = makeOptimizer(cfg, params);
+  const loader = new tg.data.DataLoader(data.train, { batchSize: cfg.batchSize, shuffle: true, seed: cfg.seed });
+  const perEpoch = Math.min(loader.length, cfg.maxBatches ?? Infinity);
+  const scheduler = makeScheduler(cfg, optimizer, cfg.epochs * perEpoch);
+  return { data, augment, spec, model, params, optimizer, loader, perEpoch, scheduler };
 }
 
 /** The training seconds of the epochs already finished (their train part), to time the current one. */
