@@ -1,6 +1,7 @@
 // The decoding that decodeImage (codecs.ts) and the DataLoader's decode workers (decode-pool.ts) share.
-// Self-contained on purpose: these functions use nothing but their arguments, because decode-pool.ts
-// sends their source text to each worker thread (no imports, no module-level values inside them).
+// Self-contained on purpose: these functions use nothing but their arguments and each other, because
+// decode-pool.ts sends their source text (CORE_SOURCE) to each worker thread: no imports and no
+// module-level values inside them.
 //
 // Bounded: the declared size (PNG IHDR, JPEG SOF) is read by a pre-scan and checked against maxPixels
 // before any decoder allocates. Strict PNG: every chunk's CRC (ancillary ones too, where libpng would
@@ -37,58 +38,21 @@ export function decodeCore(bytes: Uint8Array, maxPixels: number, deps: CoreDeps,
   };
   const u32 = (p: number) => ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) >>> 0;
   const u16 = (p: number) => (bytes[p] << 8) | bytes[p + 1];
-  const checkSize = (w: number, h: number) => {
-    if (w * h > maxPixels) {
-      const e = new Error(`declares ${w}x${h} pixels (${(w * h).toLocaleString('en-US')}), over the limit of ${maxPixels.toLocaleString('en-US')} (maxPixels)`);
-      (e as Error & { limit?: boolean }).limit = true;
-      throw e;
-    }
-  };
+  const checkSize = (w: number, h: number) => checkPixels(w, h, maxPixels);
 
   if (format === 'jpeg') {
-    // Pre-scan: segments up to the first SOS, for the frame size; jpeg-js checks the rest.
-    let p = 2;
-    let frame: { w: number; h: number } | null = null;
-    for (;;) {
-      if (p + 4 > bytes.length) fail(`truncated JPEG header (at byte ${p} of ${bytes.length}, before the image data)`);
-      if (bytes[p] !== 0xff) fail(`expected a marker at byte ${p}, found 0x${bytes[p].toString(16)}`);
-      const m = bytes[p + 1];
-      if (m === 0xff) {
-        p++; // fill byte
-        continue;
-      }
-      if (m === 0xd8 || m === 0xd9 || (m >= 0xd0 && m <= 0xd7) || m === 0x01 || m === 0x00) fail(`unexpected marker 0xFF${m.toString(16).toUpperCase()} at byte ${p}, before the image data`);
-      const len = u16(p + 2);
-      if (len < 2 || p + 2 + len > bytes.length) fail(`marker 0xFF${m.toString(16).toUpperCase()} at byte ${p} has length ${len}; the file has ${bytes.length - p - 2} bytes left`);
-      if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
-        if (frame) fail('more than one frame header (SOF)');
-        if (m !== 0xc0 && m !== 0xc1 && m !== 0xc2) fail(`unsupported JPEG coding (SOF${m - 0xc0}: only baseline, extended and progressive Huffman)`);
-        if (len < 8) fail(`frame header (SOF) of ${len} bytes`);
-        const h = u16(p + 5);
-        const w = u16(p + 7);
-        const nf = bytes[p + 9];
-        if (bytes[p + 4] !== 8) fail(`${bytes[p + 4]}-bit samples (only 8-bit JPEG is supported)`);
-        if (w === 0 || h === 0) fail(`frame header declares ${w}x${h} pixels`);
-        if (nf !== 1 && nf !== 3) fail(`${nf} colour components (only grey and YCbCr/RGB JPEGs are supported)`);
-        if (len !== 8 + 3 * nf) fail(`frame header (SOF) of ${len} bytes for ${nf} components`);
-        for (let c = 0; c < nf; c++) {
-          const hv = bytes[p + 11 + 3 * c];
-          if (hv >> 4 < 1 || hv >> 4 > 4 || (hv & 15) < 1 || (hv & 15) > 4) fail(`component ${c} has sampling factors ${hv >> 4}x${hv & 15}`);
-          if (bytes[p + 12 + 3 * c] > 3) fail(`component ${c} uses quantization table ${bytes[p + 12 + 3 * c]}`);
-        }
-        checkSize(w, h);
-        frame = { w, h };
-      }
-      if (m === 0xda) {
-        if (!frame) fail('image data (SOS) before the frame header (SOF)');
-        break;
-      }
-      p += 2 + len;
-    }
-    // Memory jpeg-js may ask for: coefficients (4 bytes per sample, <= 4 components), lines and output.
+    const frame = scanJpeg(bytes, maxPixels);
+    // Memory jpeg-js may ask for: coefficients (4 bytes per sample, <= 3 components), lines and output.
     const maxMemoryUsageInMB = Math.ceil((maxPixels * 24) / 2 ** 20) + 16;
-    const d = deps.jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB });
-    if (d.width !== frame!.w || d.height !== frame!.h) fail(`decoded ${d.width}x${d.height} pixels, the header declares ${frame!.w}x${frame!.h}`);
+    const d = deps.jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: false,
+      tolerantDecoding: false, // a truncated JPEG is an error, as in PIL, instead of a silently grey bottom half
+      maxResolutionInMP: maxPixels / 1e6,
+      maxMemoryUsageInMB,
+      ...(frame.rgb ? { colorTransform: false } : {}),
+    });
+    if (d.width !== frame.w || d.height !== frame.h || d.data.length !== d.width * d.height * 3) fail(`jpeg-js returned ${d.width}x${d.height} with ${d.data.length} bytes, the header declares ${frame.w}x${frame.h}`);
     return { data: d.data, width: d.width, height: d.height, channels: 3 };
   }
 
@@ -210,3 +174,376 @@ export function decodeCore(bytes: Uint8Array, maxPixels: number, deps: CoreDeps,
     return (b[k] << 8) | b[k + 1];
   }
 }
+
+/** Throws the maxPixels error (marked `limit: true`) when w x h is over the limit. */
+export function checkPixels(w: number, h: number, maxPixels: number): void {
+  if (w * h > maxPixels) {
+    const e = new Error(`declares ${w}x${h} pixels (${(w * h).toLocaleString('en-US')}), over the limit of ${maxPixels.toLocaleString('en-US')} (maxPixels)`);
+    (e as Error & { limit?: boolean }).limit = true;
+    throw e;
+  }
+}
+
+/**
+ * Checks a whole JPEG without computing pixels, so that jpeg-js is given only files libjpeg reads
+ * without complaint: the marker segments (tables, frame, scans, restart markers, EOI) and the
+ * entropy-coded data, Huffman symbol by symbol. jpeg-js and libjpeg agree on good data, but each repairs
+ * damaged data its own way (a coefficient index past 63, a marker or the end of the file inside a
+ * scan, bytes left over after one, a wrong restart marker, a progression out of order): those are refused
+ * here, as are 12-bit, lossless, arithmetic-coded, DNL and CMYK/4-component files (jpeg-js has none).
+ * Returns the frame size (checked against maxPixels as soon as the frame header is read) and whether the
+ * samples are RGB rather than YCbCr (libjpeg's rule: Adobe transform 0, or component ids R, G, B).
+ */
+export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: number; rgb: boolean } {
+  const fail = (msg: string): never => {
+    throw new Error(msg);
+  };
+  const u16 = (p: number) => (b[p] << 8) | b[p + 1];
+  const name = (m: number) => '0xFF' + m.toString(16).toUpperCase().padStart(2, '0');
+  type Huff = { maxcode: Int32Array; valptr: Int32Array; mincode: Int32Array; vals: Uint8Array; lut: Uint16Array };
+  const huff: (Huff | undefined)[] = []; // class * 4 + id
+  const quant: boolean[] = [];
+  type Comp = { id: number; h: number; v: number; tq: number; bpl: number; bpc: number; coefBits: Int8Array; nz: Uint8Array | null; scanned: boolean };
+  let frame: { w: number; h: number; progressive: boolean; comps: Comp[]; mcusX: number; mcusY: number } | null = null;
+  let restart = 0;
+  let jfif = false;
+  let adobe = -1;
+  let scans = 0;
+  let p = 2;
+  // The entropy-coded data's bit reader: up to 24 bits ahead in `acc`. At a marker or the end of the file
+  // it goes on with zero bits (`fake`), and fails only if those are used, as libjpeg would pad them.
+  let pos = 0;
+  let acc = 0;
+  let nacc = 0;
+  let fake = 0;
+  let stopped = false;
+  let fetched = 0;
+  const ring = new Int32Array(4); // where the last few bytes read began (a stuffed 0xFF takes two)
+  const begin = (at: number) => {
+    pos = at;
+    acc = nacc = fake = fetched = 0;
+    stopped = false;
+  };
+  const fill = () => {
+    while (nacc <= 16) {
+      let byte = 0;
+      if (!stopped && pos < b.length && (b[pos] !== 0xff || b[pos + 1] === 0)) {
+        ring[fetched++ & 3] = pos;
+        byte = b[pos];
+        pos += byte === 0xff ? 2 : 1;
+      } else {
+        stopped = true;
+        fake += 8;
+      }
+      acc = (acc << 8) | byte;
+      nacc += 8;
+    }
+  };
+  const ranOut = (): never => fail(pos >= b.length - 1 ? 'truncated: the file ends inside the image data' : `marker ${name(b[pos + 1])} at byte ${pos}, inside the image data (damaged or truncated data)`);
+  const consume = (n: number) => {
+    nacc -= n;
+    if (nacc < fake) ranOut();
+    acc &= (1 << nacc) - 1;
+  };
+  const receive = (n: number) => {
+    if (n === 0) return 0;
+    if (nacc < n) fill();
+    const v = acc >>> (nacc - n);
+    consume(n);
+    return v;
+  };
+  const bit = () => receive(1);
+  const decode = (t: Huff): number => {
+    if (nacc < 16) fill();
+    const look = t.lut[acc >>> (nacc - 9)];
+    if (look) {
+      consume(look >> 8);
+      return look & 255;
+    }
+    for (let l = 10; l <= 16; l++) {
+      const code = acc >>> (nacc - l);
+      if (code <= t.maxcode[l]) {
+        consume(l);
+        return t.vals[t.valptr[l] + code - t.mincode[l]];
+      }
+    }
+    return fake ? ranOut() : fail(`invalid Huffman code in the image data near byte ${pos}`);
+  };
+  /** Drops the bits left in the current byte; `pos` is then the first byte not read. */
+  const align = () => {
+    const whole = (nacc - fake) >> 3;
+    if (whole > 0) pos = ring[(fetched - whole) & 3];
+    acc = nacc = fake = fetched = 0;
+    stopped = false;
+  };
+
+  for (;;) {
+    if (p + 2 > b.length) fail(scans ? 'truncated: no EOI marker at the end' : `truncated at byte ${p}, before the image data`);
+    if (b[p] !== 0xff) fail(`expected a marker at byte ${p}, found 0x${b[p].toString(16)}${scans ? ' (bytes left over after the image data)' : ''}`);
+    const m = b[p + 1];
+    if (m === 0xff) {
+      p++; // fill byte
+      continue;
+    }
+    if (m === 0xd9) {
+      if (!frame || scans === 0) fail('EOI marker before any image data');
+      break; // anything after EOI is ignored, as libjpeg and PIL do
+    }
+    if (m >= 0xd0 && m <= 0xd7 && scans > 0) {
+      p += 2; // a stray restart marker between segments: libjpeg skips it
+      continue;
+    }
+    if (m === 0xd8 || (m >= 0xd0 && m <= 0xd7) || m === 0x01 || m === 0x00) fail(`unexpected marker ${name(m)} at byte ${p}`);
+    if (p + 4 > b.length) fail(`truncated at byte ${p}, in marker ${name(m)}`);
+    const len = u16(p + 2);
+    if (len < 2 || p + 2 + len > b.length) fail(`marker ${name(m)} at byte ${p} has length ${len}; the file has ${b.length - p - 2} bytes left`);
+    const end = p + 2 + len;
+    let q = p + 4;
+    if (m === 0xc4) {
+      // DHT: Huffman tables, canonical codes; an over-full code space is refused as libjpeg does
+      while (q < end) {
+        const tc = b[q] >> 4;
+        const th = b[q] & 15;
+        if (tc > 1 || th > 3) fail(`Huffman table class ${tc} id ${th}`);
+        if (q + 17 > end) fail('truncated Huffman table');
+        let total = 0;
+        for (let l = 1; l <= 16; l++) total += b[q + l];
+        if (total > 256 || q + 17 + total > end) fail(`Huffman table of ${total} codes in a ${len}-byte segment`);
+        const t: Huff = { maxcode: new Int32Array(17).fill(-1), valptr: new Int32Array(17), mincode: new Int32Array(17), vals: b.slice(q + 17, q + 17 + total), lut: new Uint16Array(512) };
+        let code = 0;
+        let k = 0;
+        for (let l = 1; l <= 16; l++) {
+          const n = b[q + l];
+          t.valptr[l] = k;
+          t.mincode[l] = code;
+          code += n;
+          k += n;
+          if (n) {
+            if (code >= 2 ** l) fail('bad Huffman table (over-full code space)');
+            t.maxcode[l] = code - 1;
+            // codes of up to 9 bits: (length << 8) | symbol for every 9-bit string they begin
+            for (let c = code - n; l <= 9 && c < code; c++) t.lut.fill((l << 8) | t.vals[t.valptr[l] + c - t.mincode[l]], c << (9 - l), (c + 1) << (9 - l));
+          }
+          code <<= 1;
+        }
+        huff[tc * 4 + th] = t;
+        q += 17 + total;
+      }
+      if (q !== end) fail('damaged Huffman table segment');
+    } else if (m === 0xdb) {
+      // DQT
+      while (q < end) {
+        const pq = b[q] >> 4;
+        const tq = b[q] & 15;
+        if (pq > 1 || tq > 3) fail(`quantization table precision ${pq} id ${tq}`);
+        if (q + 1 + 64 * (pq + 1) > end) fail('truncated quantization table');
+        quant[tq] = true;
+        q += 1 + 64 * (pq + 1);
+      }
+      if (q !== end) fail('damaged quantization table segment');
+    } else if (m === 0xdd) {
+      if (len !== 4) fail(`DRI segment of ${len} bytes`);
+      restart = u16(p + 4);
+    } else if (m === 0xdc) {
+      fail('DNL marker (height defined after the image data) is not supported');
+    } else if (m === 0xe0 && len >= 7 && b[p + 4] === 0x4a && b[p + 5] === 0x46 && b[p + 6] === 0x49 && b[p + 7] === 0x46 && b[p + 8] === 0) {
+      jfif = true;
+    } else if (m === 0xee && len >= 14 && String.fromCharCode(b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8]) === 'Adobe') {
+      adobe = b[p + 15];
+    } else if (m >= 0xc0 && m <= 0xcf && m !== 0xc8 && m !== 0xcc) {
+      if (frame) fail('more than one frame header (SOF)');
+      if (m !== 0xc0 && m !== 0xc1 && m !== 0xc2) fail(`unsupported JPEG coding (SOF${m - 0xc0}: only baseline, extended and progressive Huffman)`);
+      if (len < 8) fail(`frame header (SOF) of ${len} bytes`);
+      const h = u16(p + 5);
+      const w = u16(p + 7);
+      const nf = b[p + 9];
+      if (b[p + 4] !== 8) fail(`${b[p + 4]}-bit samples (only 8-bit JPEG is supported)`);
+      if (w === 0 || h === 0) fail(`frame header declares ${w}x${h} pixels`);
+      if (nf !== 1 && nf !== 3) fail(`${nf} colour components (only grey and YCbCr/RGB JPEGs are supported)`);
+      if (len !== 8 + 3 * nf) fail(`frame header (SOF) of ${len} bytes for ${nf} components`);
+      checkPixels(w, h, maxPixels);
+      const comps: Comp[] = [];
+      for (let c = 0; c < nf; c++) {
+        const o = p + 10 + 3 * c;
+        const hv = b[o + 1];
+        if (hv >> 4 < 1 || hv >> 4 > 4 || (hv & 15) < 1 || (hv & 15) > 4) fail(`component ${c} has sampling factors ${hv >> 4}x${hv & 15}`);
+        if (b[o + 2] > 3) fail(`component ${c} uses quantization table ${b[o + 2]}`);
+        if (comps.some((k) => k.id === b[o])) fail(`two components with id ${b[o]}`);
+        comps.push({ id: b[o], h: hv >> 4, v: hv & 15, tq: b[o + 2], bpl: 0, bpc: 0, coefBits: new Int8Array(64).fill(-1), nz: null, scanned: false });
+      }
+      const hmax = Math.max(...comps.map((c) => c.h));
+      const vmax = Math.max(...comps.map((c) => c.v));
+      for (const c of comps) {
+        c.bpl = Math.ceil(Math.ceil((w * c.h) / hmax) / 8);
+        c.bpc = Math.ceil(Math.ceil((h * c.v) / vmax) / 8);
+      }
+      frame = { w, h, progressive: m === 0xc2, comps, mcusX: Math.ceil(w / (8 * hmax)), mcusY: Math.ceil(h / (8 * vmax)) };
+    } else if (m === 0xda) {
+      // SOS: the scan header, then its entropy-coded data, walked symbol by symbol
+      if (!frame) fail('image data (SOS) before the frame header (SOF)');
+      const f = frame!;
+      const ns = b[p + 4];
+      if (ns < 1 || ns > 4 || len !== 6 + 2 * ns) fail(`scan header (SOS) of ${len} bytes for ${ns} components`);
+      const sc: { c: Comp; dc: Huff | undefined; ac: Huff | undefined }[] = [];
+      for (let k = 0; k < ns; k++) {
+        const c = f.comps.find((x) => x.id === b[p + 5 + 2 * k]);
+        if (!c || sc.some((x) => x.c === c)) fail(`scan component ${b[p + 5 + 2 * k]} is not a frame component (or repeats)`);
+        const td = b[p + 6 + 2 * k] >> 4;
+        const ta = b[p + 6 + 2 * k] & 15;
+        if (td > 3 || ta > 3) fail(`scan uses Huffman tables ${td}/${ta}`);
+        if (!quant[c!.tq]) fail(`quantization table ${c!.tq} is not defined`);
+        sc.push({ c: c!, dc: huff[td], ac: huff[4 + ta] });
+      }
+      const ss = b[p + 5 + 2 * ns];
+      const se = b[p + 6 + 2 * ns];
+      const ah = b[p + 7 + 2 * ns] >> 4;
+      const al = b[p + 7 + 2 * ns] & 15;
+      if (!f.progressive) {
+        if (ss !== 0 || se !== 63 || ah !== 0 || al !== 0) fail(`sequential scan with Ss=${ss} Se=${se} Ah=${ah} Al=${al}`);
+      } else {
+        if (ss === 0 ? se !== 0 : se < ss || se > 63 || ns !== 1) fail(`progressive scan with Ss=${ss} Se=${se} for ${ns} components`);
+        if ((ah !== 0 && al !== ah - 1) || al > 13) fail(`progressive scan with Ah=${ah} Al=${al}`);
+        for (const { c } of sc) {
+          if (ss > 0 && c.coefBits[0] < 0) fail(`AC scan of component ${c.id} before its DC scan`);
+          for (let k = ss; k <= se; k++) {
+            if (ah !== Math.max(0, c.coefBits[k])) fail(`progressive scans out of order (component ${c.id}, coefficient ${k}: Ah=${ah})`);
+            c.coefBits[k] = al;
+          }
+        }
+      }
+      const dcFirst = !f.progressive || (ss === 0 && ah === 0);
+      const needAc = !f.progressive || ss > 0;
+      for (const x of sc) {
+        if ((dcFirst && ss === 0 && !x.dc) || (needAc && !x.ac)) fail(`scan uses a Huffman table that is not defined`);
+        if (dcFirst && ss === 0 && x.dc!.vals.some((v) => v > 15)) fail('bad DC Huffman table (a symbol over 15)'); // as libjpeg
+        x.c.scanned = true;
+        if (f.progressive && ss > 0 && !x.c.nz) x.c.nz = new Uint8Array(x.c.bpl * x.c.bpc * 8);
+      }
+      if (ns > 1 && sc.reduce((n, x) => n + x.c.h * x.c.v, 0) > 10) fail('sampling factors too large for an interleaved scan');
+      scans++;
+      // one block of one component; nz: the component's non-zero-coefficient bits, block index `blk`
+      let eobrun = 0;
+      const block = (k: number, blk: number) => {
+        const x = sc[k];
+        if (!f.progressive) {
+          const t = decode(x.dc!);
+          if (t > 11) fail(`DC difference of ${t} bits`);
+          receive(t);
+          for (let i = 1; i < 64; ) {
+            const rs = decode(x.ac!);
+            const s = rs & 15;
+            const r = rs >> 4;
+            if (s === 0) {
+              if (r < 15) break;
+              i += 16;
+              continue;
+            }
+            i += r;
+            if (i > 63 || s > 10) fail(`damaged block (coefficient ${i}, ${s} bits)`);
+            receive(s);
+            i++;
+          }
+          return;
+        }
+        if (ss === 0) {
+          if (ah === 0) {
+            const t = decode(x.dc!);
+            if (t > 11) fail(`DC difference of ${t} bits`);
+            receive(t);
+          } else bit();
+          return;
+        }
+        const nz = x.c.nz!;
+        const isNz = (i: number) => (nz[blk * 8 + (i >> 3)] >> (i & 7)) & 1;
+        let i = ss;
+        if (ah === 0) {
+          if (eobrun > 0) {
+            eobrun--;
+            return;
+          }
+          while (i <= se) {
+            const rs = decode(x.ac!);
+            const s = rs & 15;
+            const r = rs >> 4;
+            if (s === 0) {
+              if (r < 15) {
+                eobrun = (1 << r) - 1 + receive(r);
+                break;
+              }
+              i += 16;
+              continue;
+            }
+            i += r;
+            if (i > se || s > 10) fail(`damaged block (coefficient ${i}, ${s} bits)`);
+            receive(s);
+            nz[blk * 8 + (i >> 3)] |= 1 << (i & 7);
+            i++;
+          }
+          return;
+        }
+        if (eobrun === 0) {
+          for (; i <= se; i++) {
+            const rs = decode(x.ac!);
+            const s = rs & 15;
+            let r = rs >> 4;
+            if (s) {
+              if (s !== 1) fail(`refinement scan with a ${s}-bit value`);
+              bit();
+            } else if (r !== 15) {
+              eobrun = (1 << r) + receive(r);
+              break;
+            }
+            for (; i <= se; i++) {
+              if (isNz(i)) bit();
+              else if (r-- === 0) break;
+            }
+            if (s) {
+              if (i > se) fail('damaged refinement scan (a new coefficient past the band)');
+              nz[blk * 8 + (i >> 3)] |= 1 << (i & 7);
+            }
+          }
+        }
+        if (eobrun > 0) {
+          for (; i <= se; i++) if (isNz(i)) bit();
+          eobrun--;
+        }
+      };
+      const units = ns > 1 ? f.mcusX * f.mcusY : sc[0].c.bpl * sc[0].c.bpc;
+      begin(end);
+      for (let u = 0, rst = 0; u < units; ) {
+        if (ns > 1) {
+          const mx = u % f.mcusX;
+          const my = (u / f.mcusX) | 0;
+          for (let k = 0; k < ns; k++) for (let v = 0; v < sc[k].c.v; v++) for (let h = 0; h < sc[k].c.h; h++) block(k, (my * sc[k].c.v + v) * f.mcusX * sc[k].c.h + mx * sc[k].c.h + h);
+        } else block(0, u);
+        u++;
+        if (restart && u % restart === 0 && u < units) {
+          align();
+          if (b[pos] !== 0xff || b[pos + 1] !== 0xd0 + (rst % 8)) fail(`expected restart marker RST${rst % 8} at byte ${pos}`);
+          begin(pos + 2);
+          rst++;
+          eobrun = 0;
+        }
+      }
+      align();
+      // after the last block: padding bytes of one bits (FF 00, which jpeg-js's encoder writes when the
+      // data ends on a byte boundary) are skipped, as both decoders do; any other byte is left-over data
+      while (b[pos] === 0xff && b[pos + 1] === 0) pos += 2;
+      if (pos < b.length && b[pos] !== 0xff) fail(`bytes left over after the image data at byte ${pos}`);
+      p = pos;
+      continue;
+    }
+    // APPn, COM and the rest: skipped
+    p = end;
+  }
+  if (!frame) fail('no frame header (SOF)');
+  const f = frame!;
+  const missing = f.comps.find((c) => !c.scanned);
+  if (missing) fail(`component ${missing.id} has no image data`);
+  const ids = f.comps.map((c) => c.id).join(',');
+  const rgb = f.comps.length === 3 && !jfif && (adobe === 0 || (adobe < 0 && ids === '82,71,66'));
+  return { w: f.w, h: f.h, rgb };
+}
+
+/** The source text of the functions above, for the decode workers. */
+export const CORE_SOURCE = [checkPixels, scanJpeg, decodeCore].map(String).join('\n');

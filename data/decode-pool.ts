@@ -4,7 +4,7 @@
 
 import type { RawImage } from './functional/convert.js';
 import { checkMaxPixels, convertMode, decodeError, type ImageMode } from './codecs.js';
-import { decodeCore } from './decode-core.js';
+import { CORE_SOURCE } from './decode-core.js';
 import { nodeBuiltin } from './node-modules.js';
 
 // The worker's whole program: read a file, decode it with decodeCore (its source text, so the worker runs
@@ -15,7 +15,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const __name = (f) => f;
 const deps = { zlib: require('node:zlib'), jpeg: require(workerData.jpegPath), pngjs: require(workerData.pngPath) };
-${decodeCore.toString()}
+${CORE_SOURCE}
 parentPort.on('message', ({ id, file, maxPixels }) => {
   let bytes;
   try {
