@@ -9,7 +9,7 @@
 // `maxPixels` (default DEFAULT_MAX_PIXELS = 2^28) before anything is allocated, and a PNG is decoded only
 // once its chunk stream, CRCs and image data size are known to be good; damaged files are refused.
 
-import { decodeCore, type CoreDeps } from './decode-core.js';
+import { checkPixels, declaredSize, decodeCore, type CoreDeps } from './decode-core.js';
 import type { RawImage } from './functional/convert.js';
 import { nodeBuiltin, nodeRequire } from './node-modules.js';
 
@@ -130,12 +130,20 @@ export function encodePng(img: RawImage): Uint8Array {
 
 /**
  * Decodes an image anywhere: createImageBitmap + OffscreenCanvas where they exist (browsers, workers),
- * else decodeImage (Node).
+ * else decodeImage (Node). Both refuse an image declaring more than `maxPixels` before decoding it.
  */
 export async function decodeImageAsync(bytes: Uint8Array | Blob, options: DecodeOptions = {}): Promise<RawImage> {
   const g = globalThis as { createImageBitmap?: (b: Blob) => Promise<ImageBitmap>; OffscreenCanvas?: typeof OffscreenCanvas };
   if (typeof g.createImageBitmap === 'function' && typeof g.OffscreenCanvas === 'function') {
     const name = options.name ?? 'image';
+    const maxPixels = checkMaxPixels(options.maxPixels, 'decodeImageAsync');
+    // the browser decodes whatever it is given: check the declared size first, as decodeImage does
+    const size = declaredSize(bytes instanceof Uint8Array ? bytes : new Uint8Array(await bytes.arrayBuffer()));
+    try {
+      if (size) checkPixels(size.w, size.h, maxPixels);
+    } catch (e) {
+      throw new Error(`decodeImageAsync: ${name} ${(e as Error).message}`);
+    }
     let bitmap: ImageBitmap;
     try {
       bitmap = await g.createImageBitmap(bytes instanceof Blob ? bytes : new Blob([bytes as Uint8Array<ArrayBuffer>]));

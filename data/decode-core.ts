@@ -545,5 +545,26 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
   return { w: f.w, h: f.h, rgb };
 }
 
+/**
+ * The width and height a PNG's IHDR or a JPEG's frame header declares, or null where none is found:
+ * the size check alone, for decoders that do not go through decodeCore (the browser's).
+ */
+export function declaredSize(b: Uint8Array): { w: number; h: number } | null {
+  const u16 = (p: number) => (b[p] << 8) | b[p + 1];
+  if (b.length >= 24 && b[0] === 0x89 && b[1] === 0x50 && String.fromCharCode(b[12], b[13], b[14], b[15]) === 'IHDR') {
+    return { w: ((b[16] << 24) | (b[17] << 16) | (b[18] << 8) | b[19]) >>> 0, h: ((b[20] << 24) | (b[21] << 16) | (b[22] << 8) | b[23]) >>> 0 };
+  }
+  if (b[0] !== 0xff || b[1] !== 0xd8) return null;
+  for (let p = 2; p + 9 <= b.length; ) {
+    if (b[p] !== 0xff) return null;
+    const m = b[p + 1];
+    if (m === 0xff) p++;
+    else if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return { w: u16(p + 7), h: u16(p + 5) };
+    else if (m === 0xda || m === 0xd9) return null;
+    else p += 2 + u16(p + 2);
+  }
+  return null;
+}
+
 /** The source text of the functions above, for the decode workers. */
 export const CORE_SOURCE = [checkPixels, scanJpeg, decodeCore].map(String).join('\n');
