@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as D from '../../data/index.js';
 import { DEFAULT_MAX_PIXELS } from '../../data/codecs.js';
 
@@ -252,6 +252,25 @@ describe('the reported cases', () => {
     expect(() => D.decodeImage(jpg, { name: 'photo.jpg', maxPixels: 255 })).toThrow('decodeImage: photo.jpg declares 16x16 pixels (256), over the limit of 255 (maxPixels)');
   });
 
+  it('decodeImageAsync (the browser path, createImageBitmap) refuses the bomb before the browser decodes it', async () => {
+    const calls: unknown[] = [];
+    vi.stubGlobal('createImageBitmap', async (b: Blob) => (calls.push(b), { width: 5, height: 4 }));
+    vi.stubGlobal('OffscreenCanvas', class {
+      getContext() {
+        return { drawImage() {}, getImageData: () => ({ data: new Uint8ClampedArray(80), width: 5, height: 4 }) };
+      }
+    });
+    try {
+      await expect(D.decodeImageAsync(withSize(smallPng, 20000, 20000), { name: 'bomb.png' })).rejects.toThrow('decodeImageAsync: bomb.png declares 20000x20000 pixels (400,000,000), over the limit of 268,435,456 (maxPixels)');
+      await expect(D.decodeImageAsync(new Blob([smallPng as Uint8Array<ArrayBuffer>]), { name: 'small.png', maxPixels: 19 })).rejects.toThrow(/small.png declares 5x4 pixels \(20\), over the limit of 19/);
+      expect(calls).toEqual([]);
+      expect((await D.decodeImageAsync(smallPng)).width).toBe(5);
+      expect(calls.length).toBe(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('an ImageFolder holding the bomb: the error names the file, with DataLoader workers 0 and 2 (and maxPixels reaches the workers)', async () => {
     const root = join(dir, 'folder');
     mkdirSync(join(root, 'cat'), { recursive: true });
@@ -278,5 +297,161 @@ describe('the reported cases', () => {
         expect(skipped[0]).toMatch(new RegExp(`over the limit of ${maxPixels} \\(maxPixels\\)`));
       }
     }
+  });
+});
+
+// ---- fast-check: mutations made here, with the outcome each must have ------------------------------
+
+/** decodeImage's result on damaged bytes: the image, or the error (failing the property on anything else). */
+function outcome(bytes: Uint8Array, name: string): D.RawImage | Error {
+  const t0 = performance.now();
+  try {
+    const img = D.decodeImage(bytes, { name });
+    expect(img.data.length).toBe(img.width * img.height * 3);
+    return img;
+  } catch (e) {
+    expect(e).toBeInstanceOf(Error);
+    expect((e as Error).message).toMatch(/^decodeImage: /);
+    expect((e as Error).message).toContain(name);
+    return e as Error;
+  } finally {
+    expect(performance.now() - t0).toBeLessThan(HANG_MS);
+  }
+}
+
+/** Byte-level damage: bit flips, byte changes, a truncation, inserted or deleted bytes, each within [0, end). */
+const byteDamage = (end: number) =>
+  fc.oneof(
+    fc.array(fc.tuple(fc.nat({ max: end - 1 }), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 3 }).map((flips) => ({ kind: 'flip', apply: (b: Uint8Array) => (flips.forEach(([p, k]) => (b[p] ^= 1 << k)), b) })),
+    fc.array(fc.tuple(fc.nat({ max: end - 1 }), fc.nat({ max: 255 })), { minLength: 1, maxLength: 3 }).map((sets) => ({ kind: 'byte', apply: (b: Uint8Array) => (sets.forEach(([p, v]) => (b[p] = v)), b) })),
+    fc.nat({ max: end - 1 }).map((n) => ({ kind: 'truncate', apply: (b: Uint8Array) => b.slice(0, n) })),
+    fc.tuple(fc.nat({ max: end - 1 }), fc.uint8Array({ minLength: 1, maxLength: 16 })).map(([p, ins]) => ({ kind: 'insert', apply: (b: Uint8Array) => new Uint8Array(Buffer.concat([b.subarray(0, p), ins, b.subarray(p)])) })),
+    fc.tuple(fc.nat({ max: end - 1 }), fc.integer({ min: 1, max: 16 })).map(([p, n]) => ({ kind: 'delete', apply: (b: Uint8Array) => new Uint8Array(Buffer.concat([b.subarray(0, p), b.subarray(p + n)])) })),
+  );
+
+const samePixels = (img: D.RawImage | Error, want: D.RawImage) => {
+  expect(img).not.toBeInstanceOf(Error);
+  expect([(img as D.RawImage).width, (img as D.RawImage).height]).toEqual([want.width, want.height]);
+  expect(Buffer.from((img as D.RawImage).data).equals(Buffer.from(want.data))).toBe(true);
+};
+
+describe('fast-check: damaged copies of valid files', () => {
+  // a PNG with an ancillary chunk (tEXt) between IHDR and IDAT
+  const base = chunks(D.encodePng(image(7, 5, 3, 4)));
+  const png = assemble([base[0], { type: 'tEXt', data: new TextEncoder().encode('Comment\0fuzz') }, ...base.slice(1)]);
+  const pngPixels = D.decodeImage(png);
+
+  it('valid PNGs of any size and channel count decode exactly', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom(1, 3, 4), fc.nat(), (w, h, c, seed) => {
+        const img = image(w, h, c, seed);
+        expect(Buffer.from(D.decodeImage(D.encodePng(img), { mode: c === 1 ? 'L' : c === 3 ? 'RGB' : 'RGBA' }).data).equals(Buffer.from(img.data))).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a PNG damaged anywhere up to the end of IEND is refused (every chunk has a CRC); bytes after IEND are ignored', () => {
+    fc.assert(
+      fc.property(byteDamage(png.length), (d) => {
+        expect(outcome(d.apply(png.slice()), `damaged-${d.kind}.png`)).toBeInstanceOf(Error);
+      }),
+      { numRuns: 250 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), (tail) => samePixels(outcome(new Uint8Array(Buffer.concat([png, tail])), 'tail.png'), pngPixels)),
+      { numRuns: 30 },
+    );
+  });
+
+  it('removed, duplicated or swapped PNG chunks: refused, except where only the tEXt chunk moves or IEND repeats', () => {
+    const types = chunks(png).map((c) => c.type); // IHDR tEXt IDAT IEND
+    fc.assert(
+      fc.property(fc.constantFrom('remove', 'duplicate', 'swap'), fc.nat({ max: types.length - 1 }), (op, k) => {
+        const list = chunks(png);
+        if (op === 'remove') list.splice(k, 1);
+        else if (op === 'duplicate') list.splice(k, 0, list[k]);
+        else if (k + 1 < list.length) [list[k], list[k + 1]] = [list[k + 1], list[k]];
+        else return;
+        const got = outcome(assemble(list), `${op}-${types[k]}.png`);
+        const harmless = (op === 'remove' && types[k] === 'tEXt') || (op === 'duplicate' && (types[k] === 'tEXt' || types[k] === 'IEND')) || (op === 'swap' && types[k] === 'tEXt' && types[k + 1] === 'IDAT');
+        if (harmless) samePixels(got, pngPixels);
+        else expect(got).toBeInstanceOf(Error);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('IHDR width / height edits with the CRC fixed are refused unless the rows still add up to the data', () => {
+    const rows = (w: number, h: number) => h * (1 + 3 * w);
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 0, max: 64 }), fc.constantFrom(2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 65535, 20000)), fc.oneof(fc.integer({ min: 0, max: 64 }), fc.constantFrom(2 ** 31 - 1, 100000, 16000)), (w, h) => {
+        fc.pre(rows(w, h) !== rows(7, 5));
+        expect(outcome(withSize(png, w, h), `${w}x${h}.png`)).toBeInstanceOf(Error);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('valid JPEGs from jpeg-js (any size and quality) decode, to what jpeg-js alone returns', async () => {
+    const { default: jpeg } = await import('jpeg-js');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 33 }), fc.integer({ min: 1, max: 33 }), fc.integer({ min: 1, max: 100 }), fc.boolean(), fc.nat(), (w, h, q, noisy, seed) => {
+        const rgba = D.convertMode(noisy ? image(w, h, 3, seed) : { data: Uint8Array.from({ length: w * h * 3 }, (_, i) => ((i % (3 * w)) * 3 + ((i / (3 * w)) | 0) * 5) % 256), width: w, height: h, channels: 3 }, 'RGBA');
+        const bytes = new Uint8Array(jpeg.encode({ data: rgba.data, width: w, height: h }, q).data);
+        const ref = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
+        expect(Buffer.from(D.decodeImage(bytes).data).equals(Buffer.from(ref.data))).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('a damaged JPEG is a clean error or a well-formed image, quickly; APP payload damage and bytes after EOI change nothing', async () => {
+    const { default: jpeg } = await import('jpeg-js');
+    const rgba = D.convertMode(image(16, 16, 3, 5), 'RGBA');
+    const jpg = new Uint8Array(jpeg.encode({ data: rgba.data, width: 16, height: 16 }, 90).data);
+    const pixels = D.decodeImage(jpg);
+    fc.assert(
+      fc.property(byteDamage(jpg.length), (d) => void outcome(d.apply(jpg.slice()), `damaged-${d.kind}.jpg`)),
+      { numRuns: 250 },
+    );
+    // APP0 (JFIF) payload: bytes 6 .. 2 + its length
+    const app0End = 4 + ((jpg[4] << 8) | jpg[5]);
+    fc.assert(
+      fc.property(fc.integer({ min: 6, max: app0End - 1 }), fc.integer({ min: 1, max: 255 }), (p, x) => {
+        const b = jpg.slice();
+        b[p] ^= x;
+        samePixels(outcome(b, 'app0.jpg'), pixels);
+      }),
+      { numRuns: 30 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), (tail) => samePixels(outcome(new Uint8Array(Buffer.concat([jpg, tail])), 'tail.jpg'), pixels)),
+      { numRuns: 30 },
+    );
+  });
+
+  it('restart markers: a JPEG with DRI decodes as without; a wrong or missing RST is refused', async () => {
+    // a flat grey 16x8 JPEG from jpeg-js (standard tables, 2 MCUs of Y, Cb, Cr), its scan data replaced:
+    // each MCU is Y: DC '00' + EOB '1010', Cb and Cr: DC '00' + EOB '00' = 14 bits
+    const { default: jpeg } = await import('jpeg-js');
+    const flat = new Uint8Array(jpeg.encode({ data: new Uint8Array(16 * 8 * 4).fill(128), width: 16, height: 8 }, 90).data);
+    let sos = 2;
+    while (!(flat[sos] === 0xff && flat[sos + 1] === 0xda)) sos += 2 + ((flat[sos + 2] << 8) | flat[sos + 3]);
+    const head = flat.subarray(0, sos + 2 + ((flat[sos + 2] << 8) | flat[sos + 3]));
+    const dri = Uint8Array.of(0xff, 0xdd, 0, 4, 0, 1);
+    const file = (pre: Uint8Array, scan: number[]) => new Uint8Array(Buffer.concat([head.subarray(0, sos), pre, head.subarray(sos), Uint8Array.from(scan), Uint8Array.of(0xff, 0xd9)]));
+    // 00101000000000 00101000000000 + 1111 padding (what jpeg-js writes)
+    const plain = file(new Uint8Array(0), [0b00101000, 0b00000000, 0b10100000, 0b00001111]);
+    expect(Buffer.from(plain).equals(Buffer.from(flat))).toBe(true);
+    // with DRI 1: MCU, pad to the byte, RST0, MCU, pad
+    const mcu = [0b00101000, 0b00000011];
+    const restarted = file(dri, [...mcu, 0xff, 0xd0, ...mcu]);
+    const grey = D.decodeImage(plain);
+    expect(Array.from(new Set(grey.data))).toEqual([128]);
+    samePixels(D.decodeImage(restarted), grey);
+    expect(() => D.decodeImage(file(dri, [...mcu, 0xff, 0xd3, ...mcu]), { name: 'rst3.jpg' })).toThrow(/cannot decode rst3.jpg \(JPEG\): expected restart marker RST0/);
+    expect(() => D.decodeImage(file(dri, [...mcu, ...mcu]), { name: 'nrst.jpg' })).toThrow(/cannot decode nrst.jpg \(JPEG\): expected restart marker RST0/);
+    expect(() => D.decodeImage(file(new Uint8Array(0), [...mcu, 0xff, 0xd0, ...mcu]), { name: 'stray.jpg' })).toThrow(/cannot decode stray.jpg \(JPEG\)/);
   });
 });
