@@ -104,7 +104,7 @@ export function decodeCore(bytes: Uint8Array, maxPixels: number, deps: CoreDeps,
       const t = ihdr!.type;
       if (t === 3 && (!plte || len > plte.length / 3)) fail(plte ? `tRNS chunk with ${len} entries for ${plte.length / 3} palette colours` : 'tRNS chunk before PLTE');
       if ((t === 0 && len !== 2) || (t === 2 && len !== 6)) fail(`tRNS chunk of ${len} bytes`);
-      trns = body;
+      trns = body; // (ignored for grey+alpha and RGBA, which have alpha already, as libpng and PIL do)
       if (t === 3) keep.push(whole); // for grey / RGB it is applied below (pngjs would black out the colour)
     } else if (type === 'IDAT') {
       if (idatEnded) fail('IDAT chunks are not consecutive');
@@ -157,10 +157,9 @@ export function decodeCore(bytes: Uint8Array, maxPixels: number, deps: CoreDeps,
   stream = new Uint8Array(0);
   if (d.width !== w || d.height !== h || d.data.length !== w * h * 4) fail(`pngjs returned ${d.width}x${d.height} with ${d.data.length} samples`);
   const src = d.data;
-  const out = new Uint8Array(w * h * 4);
-  const shift = depth === 16 ? 8 : 0; // 16-bit samples: the high byte, as PIL
-  for (let i = 0; i < out.length; i++) out[i] = src[i] >> shift;
-  if (trns && type !== 3) {
+  // 16-bit samples: the high byte, as PIL reads them; 8-bit ones are pngjs's own buffer
+  const out = depth === 16 ? Uint8Array.from(src, (v) => v >> 8) : new Uint8Array(src.buffer, src.byteOffset, src.length);
+  if (trns && (type === 0 || type === 2)) {
     // grey / RGB transparency: the colour's alpha is 0, its RGB stays (PIL's convert('RGBA'))
     const scale = depth < 8 ? 255 / (2 ** depth - 1) : 1;
     const key = type === 0 ? [u16At(trns, 0), u16At(trns, 0), u16At(trns, 0)] : [u16At(trns, 0), u16At(trns, 2), u16At(trns, 4)];
