@@ -201,8 +201,35 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
   const name = (m: number) => '0xFF' + m.toString(16).toUpperCase().padStart(2, '0');
   type Huff = { maxcode: Int32Array; valptr: Int32Array; mincode: Int32Array; vals: Uint8Array; lut: Uint16Array };
   const huff: (Huff | undefined)[] = []; // class * 4 + id
-  const quant: boolean[] = [];
-  type Comp = { id: number; h: number; v: number; tq: number; bpl: number; bpc: number; coefBits: Int8Array; nz: Uint8Array | null; scanned: boolean };
+  const quant: (Uint16Array | undefined)[] = []; // zigzag order, as in the file
+  const latched: boolean[] = [];
+  // q: the quantization table a component's first scan latched (libjpeg's rule; jpeg-js takes the last
+  // one defined, so a table redefined after use is refused); coef: a progressive component's coefficients
+  type Comp = { id: number; h: number; v: number; tq: number; bpl: number; bpc: number; coefBits: Int8Array; q: Uint16Array | null; coef: Int16Array | null; scanned: boolean };
+  // zigzag index -> natural (row-major) index, and the orthonormal 1-D IDCT basis
+  const ZZ = [0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63];
+  const COS = Float64Array.from({ length: 64 }, (_, i) => (i % 8 === 0 ? Math.SQRT1_2 / 2 : 0.5) * Math.cos(((2 * (i >> 3) + 1) * (i % 8) * Math.PI) / 16));
+  const F = new Float64Array(64);
+  const T = new Float64Array(64);
+  /**
+   * A block's samples must stay within [-512, 511] around 128 (libjpeg's range-limit table wraps beyond,
+   * where jpeg-js clamps): F holds its dequantized coefficients (natural order). Cheap bound first
+   * (|DC| / 8 + the AC coefficients' L2 norm, the basis being orthonormal), the IDCT only above it.
+   */
+  const checkRange = (ac2: number, what: string) => {
+    if (Math.abs(F[0]) / 8 + Math.sqrt(ac2) <= 500) return;
+    for (let r = 0; r < 8; r++) for (let x = 0; x < 8; x++) {
+      let t = 0;
+      for (let u = 0; u < 8; u++) t += COS[x * 8 + u] * F[r * 8 + u];
+      T[r * 8 + x] = t;
+    }
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) {
+      let t = 0;
+      for (let v = 0; v < 8; v++) t += COS[y * 8 + v] * T[v * 8 + x];
+      if (Math.abs(t) > 508) fail(`${what} decodes to samples far out of range (${Math.round(t + 128)}): damaged image data or quantization table`);
+    }
+  };
+  const extend = (v: number, n: number) => (n === 0 ? 0 : v < 1 << (n - 1) ? v - (1 << n) + 1 : v);
   let frame: { w: number; h: number; progressive: boolean; comps: Comp[]; mcusX: number; mcusY: number } | null = null;
   let restart = 0;
   let jfif = false;
@@ -336,7 +363,8 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
         const tq = b[q] & 15;
         if (pq > 1 || tq > 3) fail(`quantization table precision ${pq} id ${tq}`);
         if (q + 1 + 64 * (pq + 1) > end) fail('truncated quantization table');
-        quant[tq] = true;
+        if (latched[tq]) fail(`quantization table ${tq} redefined after a scan used it`);
+        quant[tq] = Uint16Array.from({ length: 64 }, (_, k) => (pq ? u16(q + 1 + 2 * k) : b[q + 1 + k]));
         q += 1 + 64 * (pq + 1);
       }
       if (q !== end) fail('damaged quantization table segment');
@@ -368,7 +396,7 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
         if (hv >> 4 < 1 || hv >> 4 > 4 || (hv & 15) < 1 || (hv & 15) > 4) fail(`component ${c} has sampling factors ${hv >> 4}x${hv & 15}`);
         if (b[o + 2] > 3) fail(`component ${c} uses quantization table ${b[o + 2]}`);
         if (comps.some((k) => k.id === b[o])) fail(`two components with id ${b[o]}`);
-        comps.push({ id: b[o], h: hv >> 4, v: hv & 15, tq: b[o + 2], bpl: 0, bpc: 0, coefBits: new Int8Array(64).fill(-1), nz: null, scanned: false });
+        comps.push({ id: b[o], h: hv >> 4, v: hv & 15, tq: b[o + 2], bpl: 0, bpc: 0, coefBits: new Int8Array(64).fill(-1), q: null, coef: null, scanned: false });
       }
       const hmax = Math.max(...comps.map((c) => c.h));
       const vmax = Math.max(...comps.map((c) => c.v));
@@ -383,15 +411,17 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
       const f = frame!;
       const ns = b[p + 4];
       if (ns < 1 || ns > 4 || len !== 6 + 2 * ns) fail(`scan header (SOS) of ${len} bytes for ${ns} components`);
-      const sc: { c: Comp; dc: Huff | undefined; ac: Huff | undefined }[] = [];
+      const sc: { c: Comp; dc: Huff | undefined; ac: Huff | undefined; pred: number }[] = [];
       for (let k = 0; k < ns; k++) {
         const c = f.comps.find((x) => x.id === b[p + 5 + 2 * k]);
         if (!c || sc.some((x) => x.c === c)) fail(`scan component ${b[p + 5 + 2 * k]} is not a frame component (or repeats)`);
         const td = b[p + 6 + 2 * k] >> 4;
         const ta = b[p + 6 + 2 * k] & 15;
         if (td > 3 || ta > 3) fail(`scan uses Huffman tables ${td}/${ta}`);
-        if (!quant[c!.tq]) fail(`quantization table ${c!.tq} is not defined`);
-        sc.push({ c: c!, dc: huff[td], ac: huff[4 + ta] });
+        if (!c!.q && !quant[c!.tq]) fail(`quantization table ${c!.tq} is not defined`);
+        c!.q ??= quant[c!.tq]!;
+        latched[c!.tq] = true;
+        sc.push({ c: c!, dc: huff[td], ac: huff[4 + ta], pred: 0 });
       }
       const ss = b[p + 5 + 2 * ns];
       const se = b[p + 6 + 2 * ns];
@@ -416,18 +446,27 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
         if ((dcFirst && ss === 0 && !x.dc) || (needAc && !x.ac)) fail(`scan uses a Huffman table that is not defined`);
         if (dcFirst && ss === 0 && x.dc!.vals.some((v) => v > 15)) fail('bad DC Huffman table (a symbol over 15)'); // as libjpeg
         x.c.scanned = true;
-        if (f.progressive && ss > 0 && !x.c.nz) x.c.nz = new Uint8Array(x.c.bpl * x.c.bpc * 8);
+        if (f.progressive && !x.c.coef) x.c.coef = new Int16Array(x.c.bpl * x.c.bpc * 64);
       }
       if (ns > 1 && sc.reduce((n, x) => n + x.c.h * x.c.v, 0) > 10) fail('sampling factors too large for an interleaved scan');
       scans++;
-      // one block of one component; nz: the component's non-zero-coefficient bits, block index `blk`
+      // one block of scan component k; blk: its index in the component's blocks (-1: MCU padding)
       let eobrun = 0;
+      let nblock = 0;
+      const store = (c: Comp, at: number, v: number) => {
+        if (v > 32767 || v < -32768) fail(`coefficient ${v} out of the 16-bit range: damaged image data`);
+        c.coef![at] = v;
+      };
       const block = (k: number, blk: number) => {
         const x = sc[k];
         if (!f.progressive) {
           const t = decode(x.dc!);
           if (t > 11) fail(`DC difference of ${t} bits`);
-          receive(t);
+          x.pred += extend(receive(t), t);
+          const q = x.c.q!;
+          F.fill(0);
+          F[0] = x.pred * q[0];
+          let ac2 = 0;
           for (let i = 1; i < 64; ) {
             const rs = decode(x.ac!);
             const s = rs & 15;
@@ -439,21 +478,26 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
             }
             i += r;
             if (i > 63 || s > 10) fail(`damaged block (coefficient ${i}, ${s} bits)`);
-            receive(s);
+            const v = extend(receive(s), s) * q[i];
+            F[ZZ[i]] = v;
+            ac2 += v * v;
             i++;
           }
+          checkRange(ac2, `block ${nblock++} of component ${x.c.id}`);
           return;
         }
+        const c = x.c;
+        const at = blk * 64;
         if (ss === 0) {
           if (ah === 0) {
             const t = decode(x.dc!);
             if (t > 11) fail(`DC difference of ${t} bits`);
-            receive(t);
-          } else bit();
+            x.pred += extend(receive(t), t);
+            if (blk >= 0) store(c, at, x.pred * 2 ** al);
+          } else if (bit() && blk >= 0) c.coef![at] |= 1 << al;
           return;
         }
-        const nz = x.c.nz!;
-        const isNz = (i: number) => (nz[blk * 8 + (i >> 3)] >> (i & 7)) & 1;
+        const coef = c.coef!;
         let i = ss;
         if (ah === 0) {
           if (eobrun > 0) {
@@ -474,36 +518,41 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
             }
             i += r;
             if (i > se || s > 10) fail(`damaged block (coefficient ${i}, ${s} bits)`);
-            receive(s);
-            nz[blk * 8 + (i >> 3)] |= 1 << (i & 7);
+            store(c, at + i, extend(receive(s), s) * 2 ** al);
             i++;
           }
           return;
         }
+        // refinement (libjpeg's decode_mcu_AC_refine): correction bits for non-zero coefficients
+        const p1 = 1 << al;
+        const correct = (j: number) => {
+          if (bit() && (coef[j] & p1) === 0) coef[j] += coef[j] >= 0 ? p1 : -p1;
+        };
         if (eobrun === 0) {
           for (; i <= se; i++) {
             const rs = decode(x.ac!);
             const s = rs & 15;
             let r = rs >> 4;
+            let value = 0;
             if (s) {
               if (s !== 1) fail(`refinement scan with a ${s}-bit value`);
-              bit();
+              value = bit() ? p1 : -p1;
             } else if (r !== 15) {
               eobrun = (1 << r) + receive(r);
               break;
             }
             for (; i <= se; i++) {
-              if (isNz(i)) bit();
+              if (coef[at + i] !== 0) correct(at + i);
               else if (r-- === 0) break;
             }
-            if (s) {
+            if (value) {
               if (i > se) fail('damaged refinement scan (a new coefficient past the band)');
-              nz[blk * 8 + (i >> 3)] |= 1 << (i & 7);
+              coef[at + i] = value;
             }
           }
         }
         if (eobrun > 0) {
-          for (; i <= se; i++) if (isNz(i)) bit();
+          for (; i <= se; i++) if (coef[at + i] !== 0) correct(at + i);
           eobrun--;
         }
       };
@@ -513,7 +562,14 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
         if (ns > 1) {
           const mx = u % f.mcusX;
           const my = (u / f.mcusX) | 0;
-          for (let k = 0; k < ns; k++) for (let v = 0; v < sc[k].c.v; v++) for (let h = 0; h < sc[k].c.h; h++) block(k, (my * sc[k].c.v + v) * f.mcusX * sc[k].c.h + mx * sc[k].c.h + h);
+          for (let k = 0; k < ns; k++) {
+            const c = sc[k].c;
+            for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) {
+              const row = my * c.v + v;
+              const col = mx * c.h + h;
+              block(k, row < c.bpc && col < c.bpl ? row * c.bpl + col : -1);
+            }
+          }
         } else block(0, u);
         u++;
         if (restart && u % restart === 0 && u < units) {
@@ -522,6 +578,7 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
           begin(pos + 2);
           rst++;
           eobrun = 0;
+          for (const x of sc) x.pred = 0;
         }
       }
       align();
@@ -539,6 +596,18 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
   const f = frame!;
   const missing = f.comps.find((c) => !c.scanned);
   if (missing) fail(`component ${missing.id} has no image data`);
+  for (const c of f.comps) {
+    if (!c.coef) continue; // progressive: each block's final coefficients, range-checked as above
+    for (let n = 0; n < c.bpl * c.bpc; n++) {
+      let ac2 = 0;
+      for (let k = 0; k < 64; k++) {
+        const v = c.coef[n * 64 + k] * c.q![k];
+        F[ZZ[k]] = v;
+        if (k) ac2 += v * v;
+      }
+      checkRange(ac2, `block ${n} of component ${c.id}`);
+    }
+  }
   const ids = f.comps.map((c) => c.id).join(',');
   const rgb = f.comps.length === 3 && !jfif && (adobe === 0 || (adobe < 0 && ids === '82,71,66'));
   return { w: f.w, h: f.h, rgb };
