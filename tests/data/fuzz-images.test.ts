@@ -32,7 +32,8 @@ interface Case {
   sha: string;
   pil: { error: string } | { w: number; h: number; rgb?: string; pixels?: number; stride?: number };
 }
-const lines = readFileSync(new URL('../fixtures/data/image-fuzz.json', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+// IMAGE_FUZZ=<file>: another set made by make_image_fuzz.py SEED COUNT <file> (to explore; CI uses the committed one)
+const lines = readFileSync(process.env.IMAGE_FUZZ ?? new URL('../fixtures/data/image-fuzz.json', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 const sources: Record<string, Uint8Array> = Object.fromEntries(Object.entries(lines[0].sources as Record<string, string>).map(([n, b]) => [n, Buffer.from(b, 'base64')]));
 const pilPixels = (lines[1].pixels as string[]).map((b) => Buffer.from(b, 'base64'));
 const cases: Case[] = lines.slice(2);
