@@ -189,7 +189,8 @@ export function checkPixels(w: number, h: number, maxPixels: number): void {
  * entropy-coded data, Huffman symbol by symbol. jpeg-js and libjpeg agree on good data, but each repairs
  * damaged data its own way (a coefficient index past 63, a marker or the end of the file inside a
  * scan, bytes left over after one, a wrong restart marker, a progression out of order): those are refused
- * here, as are 12-bit, lossless, arithmetic-coded, DNL and CMYK/4-component files (jpeg-js has none).
+ * here, as are 12-bit, lossless, arithmetic-coded and DNL files (jpeg-js has none). CMYK / YCCK (4
+ * components, Adobe marker) use jpeg-js's CMYK -> RGB (within 1 level of PIL's on a PIL-written file).
  * Returns the frame size (checked against maxPixels as soon as the frame header is read) and whether the
  * samples are RGB rather than YCbCr (libjpeg's rule: Adobe transform 0, or component ids R, G, B).
  */
@@ -386,7 +387,7 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
       const nf = b[p + 9];
       if (b[p + 4] !== 8) fail(`${b[p + 4]}-bit samples (only 8-bit JPEG is supported)`);
       if (w === 0 || h === 0) fail(`frame header declares ${w}x${h} pixels`);
-      if (nf !== 1 && nf !== 3) fail(`${nf} colour components (only grey and YCbCr/RGB JPEGs are supported)`);
+      if (nf !== 1 && nf !== 3 && nf !== 4) fail(`${nf} colour components (grey, YCbCr/RGB and CMYK/YCCK JPEGs are supported)`);
       if (len !== 8 + 3 * nf) fail(`frame header (SOF) of ${len} bytes for ${nf} components`);
       checkPixels(w, h, maxPixels);
       const comps: Comp[] = [];
