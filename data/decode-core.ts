@@ -584,7 +584,9 @@ export function scanJpeg(b: Uint8Array, maxPixels: number): { w: number; h: numb
       }
       align();
       // after the last block: padding bytes of one bits (FF 00, which jpeg-js's encoder writes when the
-      // data ends on a byte boundary) are skipped, as both decoders do; any other byte is left-over data
+      // data ends on a byte boundary) are skipped, as both decoders do; any other byte is left-over data,
+      // refused although libjpeg only warns ("extraneous bytes before marker"): a frame header edited to
+      // other sampling factors leaves data over, and then jpeg-js and libjpeg disagree (the fuzz set)
       while (b[pos] === 0xff && b[pos + 1] === 0) pos += 2;
       if (pos < b.length && b[pos] !== 0xff) fail(`bytes left over after the image data at byte ${pos}`);
       p = pos;
