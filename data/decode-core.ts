@@ -7,8 +7,9 @@
 // before any decoder allocates. Strict PNG: every chunk's CRC (ancillary ones too, where libpng would
 // only warn), IHDR fields, chunk order, at least one IDAT, IEND, and image data that inflates to exactly
 // the size IHDR implies, with nothing after the zlib stream: then pngjs decodes a stream known to be good.
-// Bytes after IEND are ignored (as libpng and PIL do). JPEG: the pre-scan reads the segments up to the
-// first scan; jpeg-js (not tolerant, with its own pixel and memory limits set from maxPixels) does the rest.
+// Bytes after IEND are ignored (as libpng and PIL do). JPEG: scanJpeg checks the size at the frame
+// header, then walks every segment and the entropy-coded data (see there) before jpeg-js (not tolerant,
+// with its own pixel and memory limits set from maxPixels) decodes the file.
 
 /** Decoded pixels: 8-bit, interleaved, 3 (RGB) or 4 (RGBA) channels. */
 export interface CoreImage {
@@ -42,7 +43,7 @@ export function decodeCore(bytes: Uint8Array, maxPixels: number, deps: CoreDeps,
 
   if (format === 'jpeg') {
     const frame = scanJpeg(bytes, maxPixels);
-    // Memory jpeg-js may ask for: coefficients (4 bytes per sample, <= 3 components), lines and output.
+    // Memory jpeg-js may ask for: coefficients (4 bytes per sample, <= 4 components), lines and output.
     const maxMemoryUsageInMB = Math.ceil((maxPixels * 24) / 2 ** 20) + 16;
     const d = deps.jpeg.decode(bytes, {
       useTArray: true,
@@ -188,7 +189,8 @@ export function checkPixels(w: number, h: number, maxPixels: number): void {
  * without complaint: the marker segments (tables, frame, scans, restart markers, EOI) and the
  * entropy-coded data, Huffman symbol by symbol. jpeg-js and libjpeg agree on good data, but each repairs
  * damaged data its own way (a coefficient index past 63, a marker or the end of the file inside a
- * scan, bytes left over after one, a wrong restart marker, a progression out of order): those are refused
+ * scan, bytes left over after one, a wrong restart marker, a progression out of order, IDCT output out
+ * of the range libjpeg clamps correctly, a quantization table redefined after use): those are refused
  * here, as are 12-bit, lossless, arithmetic-coded and DNL files (jpeg-js has none). CMYK / YCCK (4
  * components, Adobe marker) use jpeg-js's CMYK -> RGB (within 1 level of PIL's on a PIL-written file).
  * Returns the frame size (checked against maxPixels as soon as the frame header is read) and whether the
