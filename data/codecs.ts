@@ -5,9 +5,19 @@
 // `workers`). jpeg-js repeats chroma samples where libjpeg interpolates them, so 4:2:0 JPEGs differ from
 // PIL's pixels by a few levels at colour edges (4:4:4 ones only by IDCT rounding, <= 3 levels).
 // In a browser, decodeImageAsync uses createImageBitmap + OffscreenCanvas. Every failure names the file.
+// Decoding is bounded and strict (decode-core.ts): the size a header declares is checked against
+// `maxPixels` (default DEFAULT_MAX_PIXELS = 2^28) before anything is allocated, and a PNG is decoded only
+// once its chunk stream, CRCs and image data size are known to be good; damaged files are refused.
 
+import { checkPixels, declaredSize, decodeCore, type CoreDeps } from './decode-core.js';
 import type { RawImage } from './functional/convert.js';
-import { nodeRequire } from './node-modules.js';
+import { nodeBuiltin, nodeRequire } from './node-modules.js';
+
+/**
+ * The default limit on an image's declared width x height: 2^28 = 268,435,456 pixels (16384 x 16384;
+ * 1 GiB as RGBA, 3 GiB as a float32 RGB tensor). PIL refuses more than 2 x 89,478,485 by default.
+ */
+export const DEFAULT_MAX_PIXELS = 2 ** 28;
 
 /** PIL's modes: 'RGB' (alpha dropped, grey repeated), 'L' (grey by ITU-R 601-2 luma), 'RGBA'. */
 export type ImageMode = 'RGB' | 'L' | 'RGBA';
@@ -16,6 +26,20 @@ export interface DecodeOptions {
   mode?: ImageMode;
   /** the file's name, for error messages */
   name?: string;
+  /** refuse images whose header declares more pixels than this (default DEFAULT_MAX_PIXELS = 2^28) */
+  maxPixels?: number;
+}
+
+/** Checks a maxPixels option (undefined: the default). */
+export function checkMaxPixels(maxPixels: number | undefined, op: string): number {
+  if (maxPixels === undefined) return DEFAULT_MAX_PIXELS;
+  if (typeof maxPixels !== 'number' || !(maxPixels >= 1)) throw new RangeError(`${op}: maxPixels must be a number >= 1, got ${maxPixels}`);
+  return maxPixels;
+}
+
+/** The error decodeImage throws for a decodeCore failure (also used for the decode workers' replies). */
+export function decodeError(name: string, format: string, message: string, limit: boolean): Error {
+  return new Error(limit ? `decodeImage: ${name} ${message}` : `decodeImage: cannot decode ${name} (${format.toUpperCase()}): ${message}`);
 }
 
 type Format = 'png' | 'jpeg';
@@ -26,13 +50,9 @@ export function sniffFormat(bytes: Uint8Array): Format | null {
   return null;
 }
 
-interface JpegJs {
-  decode(data: Uint8Array, opts: { useTArray: true; formatAsRGBA: boolean; tolerantDecoding: boolean; maxMemoryUsageInMB: number }): { width: number; height: number; data: Uint8Array };
-}
 interface PngJs {
   PNG: {
     sync: {
-      read(data: Uint8Array): { width: number; height: number; data: Uint8Array };
       write(png: { width: number; height: number; data: Uint8Array }, opts: { colorType: number; inputColorType: number; inputHasAlpha: boolean }): Uint8Array;
     };
     new (opts: { width: number; height: number }): { width: number; height: number; data: Uint8Array };
@@ -63,30 +83,35 @@ export function convertMode(img: RawImage, mode: ImageMode): RawImage {
   return { data: out, width: img.width, height: img.height, channels: want };
 }
 
-/** Decodes PNG or JPEG bytes (Node). Throws `decodeImage: cannot decode <name>: <reason>` for anything else or a damaged file. */
+/**
+ * Decodes PNG or JPEG bytes (Node). Throws `decodeImage: cannot decode <name> (<format>): <reason>` for
+ * anything else or a damaged file, and `decodeImage: <name> declares WxH pixels (...), over the limit of
+ * ... (maxPixels)` before allocating anything for an image over `maxPixels`.
+ */
 export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): RawImage {
   const name = options.name ?? 'image bytes';
   const mode = options.mode ?? 'RGB';
+  const maxPixels = checkMaxPixels(options.maxPixels, 'decodeImage');
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`decodeImage: expected the bytes of ${name} as a Uint8Array, got ${typeof bytes}`);
   const format = sniffFormat(bytes);
   if (!format) throw new Error(`decodeImage: cannot decode ${name}: not a PNG or JPEG file (first bytes ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ') || 'none: empty file'})`);
   let raw: RawImage;
   try {
-    if (format === 'jpeg') {
-      const jpeg = nodeRequire<JpegJs>('jpeg-js', 'decodeImage');
-      // not tolerant: a truncated JPEG is an error, as in PIL, instead of a silently grey bottom half
-      const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxMemoryUsageInMB: 1024 });
-      raw = { data: d.data, width: d.width, height: d.height, channels: 3 };
-    } else {
-      const { PNG } = nodeRequire<PngJs>('pngjs', 'decodeImage');
-      const d = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)); // pngjs reads through Buffer methods
-      raw = { data: new Uint8Array(d.data.buffer, d.data.byteOffset, d.data.length), width: d.width, height: d.height, channels: 4 };
-    }
-    if (!(raw.width > 0 && raw.height > 0) || raw.data.length !== raw.width * raw.height * raw.channels!) throw new Error(`decoder returned ${raw.width}x${raw.height} with ${raw.data.length} bytes`);
+    raw = decodeCore(bytes, maxPixels, coreDeps(), format);
   } catch (e) {
-    throw new Error(`decodeImage: cannot decode ${name} (${format.toUpperCase()}): ${(e as Error)?.message ?? e}`);
+    const limit = (e as { limit?: unknown })?.limit === true;
+    throw decodeError(name, format, e instanceof Error ? e.message : `decoder threw ${String(e)}`, limit);
   }
   return convertMode(raw, mode);
+}
+
+let deps: CoreDeps | null = null;
+function coreDeps(): CoreDeps {
+  return (deps ??= {
+    zlib: nodeBuiltin<CoreDeps['zlib']>('node:zlib', 'decodeImage'),
+    pngjs: nodeRequire<CoreDeps['pngjs']>('pngjs', 'decodeImage'),
+    jpeg: nodeRequire<CoreDeps['jpeg']>('jpeg-js', 'decodeImage'),
+  });
 }
 
 /** Encodes pixels (1, 3 or 4 channels) as an 8-bit PNG (Node). */
@@ -105,12 +130,20 @@ export function encodePng(img: RawImage): Uint8Array {
 
 /**
  * Decodes an image anywhere: createImageBitmap + OffscreenCanvas where they exist (browsers, workers),
- * else decodeImage (Node).
+ * else decodeImage (Node). Both refuse an image declaring more than `maxPixels` before decoding it.
  */
 export async function decodeImageAsync(bytes: Uint8Array | Blob, options: DecodeOptions = {}): Promise<RawImage> {
   const g = globalThis as { createImageBitmap?: (b: Blob) => Promise<ImageBitmap>; OffscreenCanvas?: typeof OffscreenCanvas };
   if (typeof g.createImageBitmap === 'function' && typeof g.OffscreenCanvas === 'function') {
     const name = options.name ?? 'image';
+    const maxPixels = checkMaxPixels(options.maxPixels, 'decodeImageAsync');
+    // the browser decodes whatever it is given: check the declared size first, as decodeImage does
+    const size = declaredSize(bytes instanceof Uint8Array ? bytes : new Uint8Array(await bytes.arrayBuffer()));
+    try {
+      if (size) checkPixels(size.w, size.h, maxPixels);
+    } catch (e) {
+      throw new Error(`decodeImageAsync: ${name} ${(e as Error).message}`);
+    }
     let bitmap: ImageBitmap;
     try {
       bitmap = await g.createImageBitmap(bytes instanceof Blob ? bytes : new Blob([bytes as Uint8Array<ArrayBuffer>]));

@@ -3,31 +3,38 @@
 // the main thread and run in sample order, so random augmentation is still replayable for a seed.
 
 import type { RawImage } from './functional/convert.js';
-import { convertMode, type ImageMode } from './codecs.js';
+import { checkMaxPixels, convertMode, decodeError, type ImageMode } from './codecs.js';
+import { CORE_SOURCE } from './decode-core.js';
 import { nodeBuiltin } from './node-modules.js';
 
-// The worker's whole program: read a file, decode it with the same packages as decodeImage, send the
-// pixels back (transferring the buffer, not copying it) or the error message.
+// The worker's whole program: read a file, decode it with decodeCore (its source text, so the worker runs
+// exactly the checks decodeImage runs) and the same packages, send the pixels back (transferring the
+// buffer, not copying it) or the error message. `__name` is a no-op for bundlers that keep function names.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const jpeg = require(workerData.jpegPath);
-const { PNG } = require(workerData.pngPath);
-parentPort.on('message', ({ id, file }) => {
+const __name = (f) => f;
+const deps = { zlib: require('node:zlib'), jpeg: require(workerData.jpegPath), pngjs: require(workerData.pngPath) };
+${CORE_SOURCE}
+parentPort.on('message', ({ id, file, maxPixels }) => {
+  let bytes;
   try {
-    const bytes = fs.readFileSync(file);
-    let out;
-    if (bytes.length < 3 || !((bytes[0] === 0x89 && bytes[1] === 0x50) || (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff))) throw new Error('not a PNG or JPEG file');
-    if (bytes[0] === 0x89 && bytes[1] === 0x50) {
-      const d = PNG.sync.read(bytes);
-      out = { data: new Uint8Array(d.data), width: d.width, height: d.height, channels: 4 };
-    } else {
-      const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxMemoryUsageInMB: 1024 });
-      out = { data: d.data, width: d.width, height: d.height, channels: 3 };
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    parentPort.postMessage({ id, error: String(e && e.message || e), read: true });
+    return;
+  }
+  try {
+    const png = bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+    const jpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+    if (!png && !jpeg) {
+      parentPort.postMessage({ id, error: 'not a PNG or JPEG file' });
+      return;
     }
+    const out = decodeCore(bytes, maxPixels, deps, png ? 'png' : 'jpeg');
     parentPort.postMessage({ id, ...out }, [out.data.buffer]);
   } catch (e) {
-    parentPort.postMessage({ id, error: String(e && e.message || e), read: e && e.code !== undefined });
+    parentPort.postMessage({ id, error: e instanceof Error ? e.message : 'decoder threw ' + String(e), format: bytes[0] === 0x89 ? 'png' : 'jpeg', limit: !!(e && e.limit) });
   }
 });
 `;
@@ -48,18 +55,23 @@ interface Reply {
   channels?: number;
   error?: string;
   read?: boolean;
+  format?: string;
+  limit?: boolean;
 }
 
 export class DecodePool {
   readonly size: number;
   #workers: WorkerLike[] = [];
   #pending = new Map<number, { resolve: (r: RawImage) => void; reject: (e: Error) => void; file: string; mode: ImageMode }>();
+  readonly maxPixels: number;
   #nextId = 0;
   #next = 0;
 
-  constructor(size: number) {
+  /** `maxPixels`: the limit decodeImage's option of that name sets (default DEFAULT_MAX_PIXELS), per file unless decodeFile says otherwise */
+  constructor(size: number, options: { maxPixels?: number } = {}) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`DecodePool: size must be a positive integer, got ${size}`);
     this.size = size;
+    this.maxPixels = checkMaxPixels(options.maxPixels, 'DecodePool');
     const { Worker } = nodeBuiltin<{ Worker: new (src: string, opts: { eval: true; workerData: unknown }) => WorkerLike }>('node:worker_threads', 'DataLoader workers');
     const { createRequire } = nodeBuiltin<{ createRequire(url: string): { resolve(id: string): string } }>('node:module', 'DataLoader workers');
     const resolve = createRequire(import.meta.url).resolve;
@@ -81,18 +93,18 @@ export class DecodePool {
     if (!p) return;
     this.#pending.delete(msg.id);
     if (msg.error !== undefined) {
-      p.reject(new Error(msg.read ? `cannot read ${p.file}: ${msg.error}` : `decodeImage: cannot decode ${p.file}: ${msg.error}`));
+      p.reject(msg.read ? new Error(`cannot read ${p.file}: ${msg.error}`) : msg.format ? decodeError(p.file, msg.format, msg.error, msg.limit === true) : new Error(`decodeImage: cannot decode ${p.file}: ${msg.error}`));
       return;
     }
     p.resolve(convertMode({ data: msg.data!, width: msg.width!, height: msg.height!, channels: msg.channels }, p.mode));
   }
 
-  /** Reads and decodes a PNG or JPEG file on the next worker. */
-  decodeFile(file: string, mode: ImageMode = 'RGB'): Promise<RawImage> {
+  /** Reads and decodes a PNG or JPEG file on the next worker (errors as decodeImage's, naming the file). */
+  decodeFile(file: string, mode: ImageMode = 'RGB', maxPixels: number = this.maxPixels): Promise<RawImage> {
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;
       this.#pending.set(id, { resolve, reject, file, mode });
-      this.#workers[this.#next++ % this.size].postMessage({ id, file });
+      this.#workers[this.#next++ % this.size].postMessage({ id, file, maxPixels: checkMaxPixels(maxPixels, 'DecodePool.decodeFile') });
     });
   }
 

@@ -18,9 +18,9 @@ function readBytes(file: string, op: string): Uint8Array {
   }
 }
 
-/** A PNG or JPEG file as a CHW float tensor in [0, 1]. */
-export function readImage(file: string, options: { mode?: ImageMode } = {}): Tensor {
-  return toTensor(decodeImage(readBytes(file, 'readImage'), { name: file, mode: options.mode }));
+/** A PNG or JPEG file as a CHW float tensor in [0, 1]; `maxPixels` as decodeImage's (default 2^28). */
+export function readImage(file: string, options: { mode?: ImageMode; maxPixels?: number } = {}): Tensor {
+  return toTensor(decodeImage(readBytes(file, 'readImage'), { name: file, mode: options.mode, maxPixels: options.maxPixels }));
 }
 
 /** Writes a CHW image tensor in [0, 1] (or pixels) as a PNG file. */

@@ -3,7 +3,7 @@
 // folder of <id>.jpg, as the dog-breed lab). Files are read and decoded when a sample is asked for.
 
 import type { Tensor } from '../engine/index.js';
-import { decodeImage, type ImageMode } from './codecs.js';
+import { checkMaxPixels, decodeImage, type ImageMode } from './codecs.js';
 import { asFunction, checkIndex, Dataset } from './dataset.js';
 import { toTensor, type RawImage } from './functional/convert.js';
 import { fs, path } from './node-modules.js';
@@ -17,6 +17,8 @@ export interface ImageFileOptions {
   transform?: ((img: Tensor) => Tensor) | { apply(img: Tensor): Tensor };
   /** 'RGB' (default), 'L' or 'RGBA' */
   mode?: ImageMode;
+  /** refuse images whose header declares more pixels (default DEFAULT_MAX_PIXELS = 2^28); also on decode workers */
+  maxPixels?: number;
 }
 
 /** A dataset of (file, class index) pairs whose images are decoded on demand. */
@@ -26,6 +28,7 @@ export abstract class ImageFileDataset extends Dataset<Tensor, number> {
   abstract readonly classes: readonly string[];
   #transform: ((img: Tensor) => Tensor) | null;
   #mode: ImageMode;
+  #maxPixels: number;
   /** images decoded ahead on worker threads by prepare(), waiting for get() */
   #ready = new Map<number, { image?: RawImage; error?: Error }>();
 
@@ -33,6 +36,7 @@ export abstract class ImageFileDataset extends Dataset<Tensor, number> {
     super();
     this.#transform = options.transform ? asFunction<Tensor, Tensor>(options.transform) : null;
     this.#mode = options.mode ?? 'RGB';
+    this.#maxPixels = checkMaxPixels(options.maxPixels, this.constructor.name);
   }
 
   /** name → index */
@@ -59,7 +63,7 @@ export abstract class ImageFileDataset extends Dataset<Tensor, number> {
     } catch (e) {
       throw new Error(`${this.constructor.name}: cannot read ${file}: ${(e as Error).message}`);
     }
-    return toTensor(decodeImage(bytes, { name: file, mode: this.#mode }));
+    return toTensor(decodeImage(bytes, { name: file, mode: this.#mode, maxPixels: this.#maxPixels }));
   }
 
   /**
@@ -70,7 +74,7 @@ export abstract class ImageFileDataset extends Dataset<Tensor, number> {
     if (!pool) return; // without workers, get() decodes on this thread
     const [file] = this.samples[checkIndex(index, this.samples.length, `${this.constructor.name}.prepare`)];
     try {
-      this.#ready.set(index, { image: await pool.decodeFile(file, this.#mode) });
+      this.#ready.set(index, { image: await pool.decodeFile(file, this.#mode, this.#maxPixels) });
     } catch (e) {
       const msg = (e as Error).message;
       this.#ready.set(index, { error: new Error(msg.startsWith('cannot read') ? `${this.constructor.name}: ${msg}` : msg) });

@@ -9,7 +9,7 @@ export { computeStats, computeStatsSync, StatsAccumulator, type ChannelStats } f
 export * as transforms from './transforms/index.js';
 export * as functional from './functional/index.js';
 export { toTensor, toPixels, type RawImage } from './functional/convert.js';
-export { decodeImage, decodeImageAsync, encodePng, convertMode, sniffFormat, type ImageMode, type DecodeOptions } from './codecs.js';
+export { decodeImage, decodeImageAsync, encodePng, convertMode, sniffFormat, DEFAULT_MAX_PIXELS, type ImageMode, type DecodeOptions } from './codecs.js';
 export { MNIST, loadMNIST, mnistFromIdx } from './mnist.js';
 export { CIFAR10, CIFAR10_CLASSES, parseCifar10, encodeCifar10 } from './formats/cifar.js';
 export { parseIdx, encodeIdx, type IdxArray, type IdxOptions } from './formats/idx.js';

@@ -10,6 +10,8 @@ import { toTensor, type RawImage } from './functional/convert.js';
 export interface UrlImageOptions {
   transform?: ((img: Tensor) => Tensor) | { apply(img: Tensor): Tensor };
   mode?: ImageMode;
+  /** refuse images whose header declares more pixels (default 2^28, as decodeImage) */
+  maxPixels?: number;
   /** class names, in label order (default: the string labels given, sorted) */
   classes?: readonly string[];
   /** how to get a URL's bytes (default: fetch) */
@@ -51,7 +53,7 @@ export class UrlImageDataset extends Dataset<Tensor, number> {
     const [url] = this.samples[checkIndex(index, this.samples.length, 'UrlImageDataset.prepare')];
     try {
       const bytes = await (this.options.fetchBytes ?? fetchBytes)(url);
-      this.#ready.set(index, { image: await decodeImageAsync(bytes, { name: url, mode: this.options.mode }) });
+      this.#ready.set(index, { image: await decodeImageAsync(bytes, { name: url, mode: this.options.mode, maxPixels: this.options.maxPixels }) });
     } catch (e) {
       const msg = (e as Error).message;
       this.#ready.set(index, { error: new Error(msg.startsWith('decodeImage') ? msg : `UrlImageDataset: cannot load ${url}: ${msg}`) });
