@@ -43,6 +43,7 @@ interface WorkerLike {
   postMessage(msg: unknown): void;
   on(event: 'message', fn: (msg: Reply) => void): void;
   on(event: 'error', fn: (e: Error) => void): void;
+  ref(): void;
   unref(): void;
   terminate(): Promise<number>;
 }
@@ -82,16 +83,26 @@ export class DecodePool {
       w.on('error', (e) => {
         for (const p of this.#pending.values()) p.reject(new Error(`DataLoader worker failed: ${e.message}`));
         this.#pending.clear();
+        this.#keepAlive(false);
       });
-      w.unref(); // idle workers never keep the process alive
+      w.unref(); // idle workers never keep the process alive; busy ones do (#keepAlive)
       this.#workers.push(w);
     }
+  }
+
+  /**
+   * While files are being decoded the workers keep Node alive: a loop awaiting them has nothing else
+   * that would (Node would exit with code 13, "unsettled top-level await"); idle, they let it exit.
+   */
+  #keepAlive(busy: boolean): void {
+    for (const w of this.#workers) busy ? w.ref() : w.unref();
   }
 
   #settle(msg: Reply): void {
     const p = this.#pending.get(msg.id);
     if (!p) return;
     this.#pending.delete(msg.id);
+    if (this.#pending.size === 0) this.#keepAlive(false);
     if (msg.error !== undefined) {
       p.reject(msg.read ? new Error(`cannot read ${p.file}: ${msg.error}`) : msg.format ? decodeError(p.file, msg.format, msg.error, msg.limit === true) : new Error(`decodeImage: cannot decode ${p.file}: ${msg.error}`));
       return;
@@ -101,10 +112,12 @@ export class DecodePool {
 
   /** Reads and decodes a PNG or JPEG file on the next worker (errors as decodeImage's, naming the file). */
   decodeFile(file: string, mode: ImageMode = 'RGB', maxPixels: number = this.maxPixels): Promise<RawImage> {
+    const limit = checkMaxPixels(maxPixels, 'DecodePool.decodeFile');
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;
+      if (this.#pending.size === 0) this.#keepAlive(true);
       this.#pending.set(id, { resolve, reject, file, mode });
-      this.#workers[this.#next++ % this.size].postMessage({ id, file, maxPixels: checkMaxPixels(maxPixels, 'DecodePool.decodeFile') });
+      this.#workers[this.#next++ % this.size].postMessage({ id, file, maxPixels: limit });
     });
   }
 
