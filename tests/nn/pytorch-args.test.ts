@@ -158,7 +158,7 @@ describe('nn losses', () => {
   });
 
   it("the deprecated sizeAverage/reduce keep their places in the order, and are refused when given", () => {
-    expect(() => new nn.CrossEntropyLoss(null, true)).toThrow(/CrossEntropyLoss: sizeAverage is deprecated/);
+    expect(() => new nn.CrossEntropyLoss(null, true as never)).toThrow(/CrossEntropyLoss: sizeAverage is deprecated/);
     expect(() => new nn.MSELoss({ reduce: false } as never)).toThrow(/MSELoss: reduce is deprecated/);
     expect(() => new nn.MSELoss({ reduction: 'avg' as never })).toThrow(/MSELoss: reduction must be/);
   });
@@ -310,8 +310,8 @@ describe('positional arguments: too many, or of the wrong type', () => {
     [() => new nn.Linear(3, 4, true, { bias: false }), /^Linear: got bias twice, as argument 3 and in the options/],
     [() => new nn.Linear(3, 4, { generator: 1 as never, bias: 2 as never }), /^Linear: bias must be a boolean/],
     [() => new nn.MaxPool2d(2, 2, 0, 1, true), /^MaxPool2d: returnIndices true is not supported/],
-    [() => new nn.AvgPool2d(2, 2, 0, false, true, 3), /^AvgPool2d: divisorOverride 3 is not supported/],
-    [() => new nn.Softmax(), /^Softmax: dim is required/],
+    [() => new nn.AvgPool2d(2, 2, 0, false, true, 3 as never), /^AvgPool2d: divisorOverride 3 is not supported/],
+    [() => new (nn.Softmax as new (...a: unknown[]) => unknown)(), /^Softmax: dim is required/],
   ];
   for (const [make, message] of cases) it(String(message), () => expect(make).toThrow(message));
 });
