@@ -6,6 +6,7 @@ export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, 
 export { Generator, defaultGenerator, manualSeed } from './random.js';
 export { registerBackend, setBackend, getBackend, listBackends, kernels } from './backend.js';
 export { kernelNames, type Kernels, type GemmParams, type Conv2dParams, type Pool2dParams, type ChannelParams } from './kernels.js';
+export { parseArgs, checkOptions, nearestName, unknownOptionError, isOptionsObject, type ArgKind, type PositionalSpec, type PyArgs, type Prefixes } from './options.js';
 export { broadcastShapes, formatShape, setMaxTensorElements, getMaxTensorElements, SizeLimitError } from './shape.js';
 
 export { add, sub, mul, div, pow, neg, exp, log, sqrt, abs, relu, leakyRelu, tanh, sigmoid, softplus, gelu, erf, clamp, maximum, minimum, eq, ne, gt, ge, lt, le } from './ops/elementwise.js';

@@ -4,15 +4,15 @@ export { Module, type ForwardHook, type ForwardPreHook, type HookHandle, type St
 export { Parameter } from './parameter.js';
 export * as init from './init.js';
 
-export { Linear, LazyLinear, type LinearOptions, type LazyLinearOptions } from './layers/linear.js';
-export { Conv2d, type Conv2dOptions } from './layers/conv.js';
-export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, type MaxPool2dOptions, type AvgPool2dOptions, type AdaptivePoolOptions } from './layers/pooling.js';
-export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './layers/normalization.js';
-export { Dropout, Dropout2d, type DropoutOptions } from './layers/dropout.js';
+export { Linear, LazyLinear, type LinearOptions, type LazyLinearOptions, type LinearArgs } from './layers/linear.js';
+export { Conv2d, type Conv2dOptions, type Conv2dArgs, type Conv2dPaddingMode } from './layers/conv.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, type MaxPool2dOptions, type AvgPool2dOptions, type AdaptivePoolOptions, type MaxPool2dArgs, type AvgPool2dArgs } from './layers/pooling.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions, type BatchNormArgs } from './layers/normalization.js';
+export { Dropout, Dropout2d, type DropoutOptions, type DropoutArgs } from './layers/dropout.js';
 export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from './layers/activation.js';
 export { Flatten, Identity } from './layers/basic.js';
 export { Sequential, ModuleList } from './layers/container.js';
-export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type CrossEntropyLossOptions } from './loss.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type CrossEntropyLossOptions, type NLLLossOptions, type BCEWithLogitsLossOptions } from './loss.js';
 
 export { CNN, type CNNOptions, type ConvParams } from './models/cnn.js';
 export { ResidualBlock, ResidualBottleneckBlock, ResNet, type ResidualBlockOptions, type ResidualBottleneckBlockOptions, type ResNetOptions } from './models/residual.js';

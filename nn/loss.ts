@@ -1,6 +1,6 @@
 // Loss modules: torch.nn's classes over the engine's functional losses.
 
-import { Tensor, crossEntropy, nll, mse, binaryCrossEntropyWithLogits, type Reduction, type Target } from '../engine/index.js';
+import { Tensor, crossEntropy, nll, mse, binaryCrossEntropyWithLogits, parseArgs, type PositionalSpec, type PyArgs, type Reduction, type Target } from '../engine/index.js';
 import { Module } from './module.js';
 
 export interface CrossEntropyLossOptions {
@@ -10,13 +10,37 @@ export interface CrossEntropyLossOptions {
   labelSmoothing?: number;
 }
 
+/**
+ * PyTorch's positional orders keep the deprecated size_average and reduce in their places, so that
+ * (weight, None, ignore_index) means what it does in PyTorch; given (not null), they are an error.
+ */
+function lossOptions<T>(loss: string, args: readonly unknown[], spec: PositionalSpec): T {
+  const o = parseArgs(loss, args, spec) as Record<string, unknown>;
+  for (const k of ['sizeAverage', 'reduce']) {
+    if (o[k] !== undefined && o[k] !== null) throw new TypeError(`${loss}: ${k} is deprecated in PyTorch and not supported; use reduction: 'mean' | 'sum' | 'none'`);
+    delete o[k];
+  }
+  if (o.reduction !== undefined && !['mean', 'sum', 'none'].includes(o.reduction as string)) {
+    throw new RangeError(`${loss}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(o.reduction)}`);
+  }
+  return o as T;
+}
+
+type Deprecated = null | undefined;
+
 export class CrossEntropyLoss extends Module {
   declare weight: Tensor | null;
   readonly ignoreIndex: number;
   readonly reduction: Reduction;
   readonly labelSmoothing: number;
-  constructor(options: CrossEntropyLossOptions = {}) {
+  /** `(weight?, sizeAverage?, ignoreIndex?, reduce?, reduction?, labelSmoothing?)` as PyTorch, or an options object. */
+  constructor(
+    ...args: PyArgs<[], [weight: Tensor | null | undefined, sizeAverage: Deprecated, ignoreIndex: number | undefined, reduce: Deprecated, reduction: Reduction | undefined, labelSmoothing: number | undefined], CrossEntropyLossOptions>
+  ) {
     super();
+    const options = lossOptions<CrossEntropyLossOptions>('CrossEntropyLoss', args, {
+      weight: 'tensor|null', sizeAverage: 'null|boolean', ignoreIndex: 'integer', reduce: 'null|boolean', reduction: 'string', labelSmoothing: 'number',
+    });
     // the class weights are a buffer in PyTorch (saved with the state dict)
     this.registerBuffer('weight', options.weight ?? null);
     this.ignoreIndex = options.ignoreIndex ?? -100;
@@ -28,12 +52,26 @@ export class CrossEntropyLoss extends Module {
   }
 }
 
+export interface NLLLossOptions {
+  weight?: Tensor | null;
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+export interface BCEWithLogitsLossOptions {
+  weight?: Tensor | null;
+  posWeight?: Tensor | null;
+  reduction?: Reduction;
+}
+
 export class NLLLoss extends Module {
   declare weight: Tensor | null;
   readonly ignoreIndex: number;
   readonly reduction: Reduction;
-  constructor(options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: Reduction } = {}) {
+  /** `(weight?, sizeAverage?, ignoreIndex?, reduce?, reduction?)` as PyTorch, or an options object. */
+  constructor(...args: PyArgs<[], [weight: Tensor | null | undefined, sizeAverage: Deprecated, ignoreIndex: number | undefined, reduce: Deprecated, reduction: Reduction | undefined], NLLLossOptions>) {
     super();
+    const options = lossOptions<NLLLossOptions>('NLLLoss', args, { weight: 'tensor|null', sizeAverage: 'null|boolean', ignoreIndex: 'integer', reduce: 'null|boolean', reduction: 'string' });
     this.registerBuffer('weight', options.weight ?? null);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.reduction = options.reduction ?? 'mean';
@@ -45,8 +83,10 @@ export class NLLLoss extends Module {
 
 export class MSELoss extends Module {
   readonly reduction: Reduction;
-  constructor(options: { reduction?: Reduction } = {}) {
+  /** `(sizeAverage?, reduce?, reduction?)` as PyTorch, or `({ reduction })`. */
+  constructor(...args: PyArgs<[], [sizeAverage: Deprecated, reduce: Deprecated, reduction: Reduction | undefined], { reduction?: Reduction }>) {
     super();
+    const options = lossOptions<{ reduction?: Reduction }>('MSELoss', args, { sizeAverage: 'null|boolean', reduce: 'null|boolean', reduction: 'string' });
     this.reduction = options.reduction ?? 'mean';
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -58,8 +98,14 @@ export class BCEWithLogitsLoss extends Module {
   declare weight: Tensor | null;
   declare pos_weight: Tensor | null;
   readonly reduction: Reduction;
-  constructor(options: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {}) {
+  /** `(weight?, sizeAverage?, reduce?, reduction?, posWeight?)` as PyTorch, or an options object. */
+  constructor(
+    ...args: PyArgs<[], [weight: Tensor | null | undefined, sizeAverage: Deprecated, reduce: Deprecated, reduction: Reduction | undefined, posWeight: Tensor | null | undefined], BCEWithLogitsLossOptions>
+  ) {
     super();
+    const options = lossOptions<BCEWithLogitsLossOptions>('BCEWithLogitsLoss', args, {
+      weight: 'tensor|null', sizeAverage: 'null|boolean', reduce: 'null|boolean', reduction: 'string', posWeight: 'tensor|null',
+    });
     this.registerBuffer('weight', options.weight ?? null);
     this.registerBuffer('pos_weight', options.posWeight ?? null);
     this.reduction = options.reduction ?? 'mean';

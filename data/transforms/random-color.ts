@@ -1,6 +1,6 @@
 // Random colour augmentation and erasing, with torchvision's parameter distributions.
 
-import { Tensor } from '../../engine/index.js';
+import { Tensor, parseArgs, type PyArgs } from '../../engine/index.js';
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, erase, rgbToGrayscale } from '../functional/color.js';
 import { imageDims, roundHalfEven } from '../functional/image.js';
 import { permutation } from '../sampling.js';
@@ -22,12 +22,25 @@ export class ColorJitter implements Transform {
   readonly saturation: [number, number] | null;
   readonly hue: [number, number] | null;
 
-  constructor(readonly options: ColorJitterOptions = {}) {
-    const factor = (v: number | readonly [number, number] | undefined, name: string) => (v === undefined ? null : rangeOf(v, 'ColorJitter', name, 1, 0));
-    this.brightness = factor(options.brightness, 'brightness');
-    this.contrast = factor(options.contrast, 'contrast');
-    this.saturation = factor(options.saturation, 'saturation');
-    this.hue = options.hue === undefined ? null : rangeOf(options.hue, 'ColorJitter', 'hue');
+  readonly options: ColorJitterOptions;
+
+  /** `(brightness?, contrast?, saturation?, hue?)` as torchvision, or `({ brightness, … })`. */
+  constructor(
+    ...args: PyArgs<[], [brightness: ColorJitterOptions['brightness'], contrast: ColorJitterOptions['contrast'], saturation: ColorJitterOptions['saturation'], hue: ColorJitterOptions['hue']], ColorJitterOptions>
+  ) {
+    const options = (this.options = parseArgs('ColorJitter', args, { brightness: 'number|array', contrast: 'number|array', saturation: 'number|array', hue: 'number|array' }, [
+      'generator',
+    ]) as ColorJitterOptions);
+    // torchvision's _check_input: a range that is just the centre (0, or [1, 1]; hue 0 or [0, 0]) is None, no change and no draw
+    const range = (v: number | readonly [number, number] | undefined, name: string, center: number, floor: number) => {
+      if (v === undefined) return null;
+      const r = rangeOf(v, 'ColorJitter', name, center, floor);
+      return r[0] === center && r[1] === center ? null : r;
+    };
+    this.brightness = range(options.brightness, 'brightness', 1, 0);
+    this.contrast = range(options.contrast, 'contrast', 1, 0);
+    this.saturation = range(options.saturation, 'saturation', 1, 0);
+    this.hue = range(options.hue, 'hue', 0, -Infinity);
     if (this.hue && (this.hue[0] < -0.5 || this.hue[1] > 0.5)) throw new RangeError(`ColorJitter: hue must lie in [-0.5, 0.5], got ${JSON.stringify(options.hue)}`);
   }
 
@@ -48,8 +61,12 @@ export class ColorJitter implements Transform {
 export class RandomGrayscale implements Transform {
   readonly p: number;
 
-  constructor(readonly options: { p?: number } & RandomOptions = {}) {
-    this.p = checkProbability(options.p ?? 0.1, 'RandomGrayscale');
+  readonly options: { p?: number } & RandomOptions;
+
+  /** `(p?)` as torchvision, or `({ p, generator })`. */
+  constructor(...args: PyArgs<[], [p: number | undefined], { p?: number } & RandomOptions>) {
+    this.options = parseArgs('RandomGrayscale', args, { p: 'number' }, ['generator']) as { p?: number } & RandomOptions;
+    this.p = checkProbability(this.options.p ?? 0.1, 'RandomGrayscale');
   }
 
   apply(img: Tensor): Tensor {
@@ -66,18 +83,33 @@ export interface RandomErasingOptions extends RandomOptions {
   ratio?: readonly [number, number];
   /** fill: a number, one per channel, or 'random' (standard normal noise) */
   value?: number | readonly number[] | 'random';
+  /** accepted for torchvision's signature; a new tensor is returned either way */
+  inplace?: boolean;
 }
 
 /** Erases a random box (Zhong et al.), on a tensor image, as torchvision's RandomErasing. */
 export class RandomErasing implements Transform {
   readonly p: number;
 
-  constructor(readonly options: RandomErasingOptions = {}) {
+  readonly options: RandomErasingOptions;
+
+  /** `(p?, scale?, ratio?, value?, inplace?)` as torchvision, or `({ p, scale, … })`. */
+  constructor(
+    ...args: PyArgs<
+      [],
+      [p: number | undefined, scale: readonly [number, number] | undefined, ratio: readonly [number, number] | undefined, value: RandomErasingOptions['value'], inplace: boolean | undefined],
+      RandomErasingOptions
+    >
+  ) {
+    const options = (this.options = parseArgs('RandomErasing', args, { p: 'number', scale: 'array', ratio: 'array', value: 'number|array|string', inplace: 'boolean' }, [
+      'generator',
+    ]) as RandomErasingOptions);
     this.p = checkProbability(options.p ?? 0.5, 'RandomErasing');
     const [s0, s1] = options.scale ?? [0.02, 0.33];
     const [r0, r1] = options.ratio ?? [0.3, 3.3];
     if (!(s0 >= 0 && s0 <= s1 && s1 <= 1)) throw new RangeError(`RandomErasing: scale must be [min, max] within [0, 1], got ${JSON.stringify(options.scale)}`);
     if (!(r0 > 0 && r0 <= r1)) throw new RangeError(`RandomErasing: ratio must be [min, max] with 0 < min <= max, got ${JSON.stringify(options.ratio)}`);
+    if (typeof options.value === 'string' && options.value !== 'random') throw new RangeError(`RandomErasing: value as a string must be 'random', got ${JSON.stringify(options.value)}`);
   }
 
   apply(img: Tensor): Tensor {

@@ -1,14 +1,16 @@
 // Flatten and Identity.
 
-import { Tensor, flatten, formatShape } from '../../engine/index.js';
+import { Tensor, flatten, formatShape, parseArgs, type PyArgs } from '../../engine/index.js';
 import { Module } from '../module.js';
 import { checkTensor } from './util.js';
 
 export class Flatten extends Module {
   readonly startDim: number;
   readonly endDim: number;
-  constructor(options: { startDim?: number; endDim?: number } = {}) {
+  /** `(startDim?, endDim?)` as PyTorch, or `({ startDim, endDim })`. */
+  constructor(...args: PyArgs<[], [startDim: number | undefined, endDim: number | undefined], { startDim?: number; endDim?: number }>) {
     super();
+    const options = parseArgs('Flatten', args, { startDim: 'integer', endDim: 'integer' }) as { startDim?: number; endDim?: number };
     this.startDim = options.startDim ?? 1;
     this.endDim = options.endDim ?? -1;
   }
@@ -30,6 +32,7 @@ export class Flatten extends Module {
   }
 }
 
+/** Ignores any constructor arguments, as PyTorch's ("argument-insensitive"). */
 export class Identity extends Module {
   forward(x: Tensor): Tensor {
     return x;

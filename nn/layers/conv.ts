@@ -1,6 +1,6 @@
 // Conv2d: PyTorch's layer over tg.conv2d, with its default init and print.
 
-import { Tensor, conv2d, formatShape, type Generator } from '../../engine/index.js';
+import { Tensor, conv2d, pad, formatShape, parseArgs, type Generator, type PyArgs } from '../../engine/index.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { resetLinearLike } from '../init.js';
@@ -16,8 +16,27 @@ export interface Conv2dOptions {
   dilation?: Pair;
   groups?: number;
   bias?: boolean;
+  /** what the padding holds: 'zeros' (default), or the input mirrored ('reflect'), its edge repeated ('replicate'), or wrapped around ('circular') */
+  paddingMode?: Conv2dPaddingMode;
   generator?: Generator;
 }
+
+export type Conv2dPaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+/** PyTorch's positional order: in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode. */
+const conv2dArgs = {
+  inChannels: 'integer', outChannels: 'integer', kernelSize: 'integer|array', stride: 'integer|array', padding: 'integer|array|string',
+  dilation: 'integer|array', groups: 'integer', bias: 'boolean', paddingMode: 'string',
+} as const;
+
+/** Conv2d's arguments: `(options)`, or PyTorch's positional order with the rest in a trailing options object. */
+export type Conv2dArgs =
+  | [options: Conv2dOptions]
+  | PyArgs<
+      [inChannels: number, outChannels: number, kernelSize: Pair],
+      [stride: Pair | undefined, padding: Pair | 'same' | 'valid' | undefined, dilation: Pair | undefined, groups: number | undefined, bias: boolean | undefined, paddingMode: Conv2dPaddingMode | undefined],
+      Partial<Conv2dOptions>
+    >;
 
 export class Conv2d extends Module {
   readonly inChannels: number;
@@ -27,13 +46,15 @@ export class Conv2d extends Module {
   readonly padding: [number, number] | 'same' | 'valid';
   readonly dilation: [number, number];
   readonly groups: number;
+  readonly paddingMode: Conv2dPaddingMode;
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(options: Conv2dOptions) {
+  constructor(...args: Conv2dArgs) {
     super();
     const name = 'Conv2d';
-    this.inChannels = checkPositiveInt(name, 'inChannels', options?.inChannels);
+    const options = parseArgs(name, args, conv2dArgs, ['generator']) as unknown as Conv2dOptions;
+    this.inChannels = checkPositiveInt(name, 'inChannels', options.inChannels);
     this.outChannels = checkPositiveInt(name, 'outChannels', options.outChannels);
     this.kernelSize = pair(options.kernelSize, 'kernelSize', name);
     this.stride = pair(options.stride ?? 1, 'stride', name);
@@ -41,6 +62,11 @@ export class Conv2d extends Module {
     this.padding = padding === 'same' || padding === 'valid' ? padding : pair(padding, 'padding', name);
     this.dilation = pair(options.dilation ?? 1, 'dilation', name);
     this.groups = checkPositiveInt(name, 'groups', options.groups ?? 1);
+    this.paddingMode = options.paddingMode ?? 'zeros';
+    if (!['zeros', 'reflect', 'replicate', 'circular'].includes(this.paddingMode)) {
+      throw new RangeError(`${name}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(options.paddingMode)}`);
+    }
+    if (options.bias !== undefined && typeof options.bias !== 'boolean') throw new TypeError(`${name}: bias must be a boolean, got ${JSON.stringify(options.bias)}`);
     if (this.kernelSize.includes(0) || this.stride.includes(0) || this.dilation.includes(0)) {
       throw new RangeError(`${name}: kernelSize, stride and dilation must be positive, got ${JSON.stringify(options)}`);
     }
@@ -62,7 +88,23 @@ export class Conv2d extends Module {
     if (c !== this.inChannels) {
       throw new RangeError(`${this.toString()}: expected input [N, ${this.inChannels}, H, W] or [${this.inChannels}, H, W], got ${formatShape(x.shape)}`);
     }
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    const opts = { stride: this.stride, dilation: this.dilation, groups: this.groups };
+    if (this.paddingMode === 'zeros' || this.padding === 'valid') return conv2d(x, this.weight, this.bias, { ...opts, padding: this.padding });
+    // as PyTorch: pad with the mode first (left/right, then top/bottom), then convolve without padding
+    return conv2d(pad(x, this.reversedPadding(), { mode: this.paddingMode }), this.weight, this.bias, { ...opts, padding: 0 });
+  }
+
+  /** [left, right, top, bottom]: F.pad's order; 'same' splits d·(k − 1) with the extra one after. */
+  private reversedPadding(): number[] {
+    if (this.padding === 'same') {
+      const split = (i: 0 | 1) => {
+        const total = this.dilation[i] * (this.kernelSize[i] - 1);
+        return [Math.floor(total / 2), total - Math.floor(total / 2)];
+      };
+      return [...split(1), ...split(0)];
+    }
+    const [ph, pw] = this.padding as [number, number];
+    return [pw, pw, ph, ph];
   }
 
   /** [N, C, H, W] → [N, outChannels, H', W'] by the conv output-size formula. */
@@ -84,6 +126,7 @@ export class Conv2d extends Module {
     if (this.dilation.some((d) => d !== 1)) s += `, dilation=${py(this.dilation)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (this.bias === null) s += ', bias=False';
+    if (this.paddingMode !== 'zeros') s += `, padding_mode=${this.paddingMode}`;
     return s;
   }
 }

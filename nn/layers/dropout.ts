@@ -1,25 +1,39 @@
 // Dropout (per element) and Dropout2d (whole channels), active only in training mode.
 
-import { Tensor, dropout, mul, formatShape, defaultGenerator, type Generator } from '../../engine/index.js';
+import { Tensor, dropout, mul, formatShape, defaultGenerator, parseArgs, type Generator, type PyArgs } from '../../engine/index.js';
 import { Module } from '../module.js';
 import { checkTensor, py } from './util.js';
 
 export interface DropoutOptions {
   p?: number;
+  /** accepted for PyTorch's signature; the result is the same either way (a new tensor is returned) */
+  inplace?: boolean;
   generator?: Generator;
 }
+
+/** `(options)`, or PyTorch's `(p?, inplace?)` with a trailing options object. */
+export type DropoutArgs = PyArgs<[], [p: number | undefined, inplace: boolean | undefined], DropoutOptions>;
 
 function checkP(layer: string, p: number): number {
   if (!(typeof p === 'number' && p >= 0 && p <= 1)) throw new RangeError(`${layer}: p must be a probability in [0, 1], got ${p}`);
   return p;
 }
 
+function dropoutOptions(layer: string, args: readonly unknown[]): DropoutOptions {
+  const o = parseArgs(layer, args, { p: 'number', inplace: 'boolean' }, ['generator']) as DropoutOptions;
+  checkP(layer, o.p ?? 0.5);
+  return o;
+}
+
 export class Dropout extends Module {
   readonly p: number;
   readonly #generator?: Generator;
-  constructor(options: DropoutOptions = {}) {
+  readonly inplace: boolean;
+  constructor(...args: DropoutArgs) {
     super();
-    this.p = checkP('Dropout', options.p ?? 0.5);
+    const options = dropoutOptions('Dropout', args);
+    this.p = options.p ?? 0.5;
+    this.inplace = options.inplace ?? false;
     this.#generator = options.generator;
   }
   forward(x: Tensor): Tensor {
@@ -29,7 +43,7 @@ export class Dropout extends Module {
     return [...input];
   }
   override extraRepr(): string {
-    return `p=${py(this.p)}, inplace=False`;
+    return `p=${py(this.p)}, inplace=${py(this.inplace)}`;
   }
 }
 
@@ -37,9 +51,12 @@ export class Dropout extends Module {
 export class Dropout2d extends Module {
   readonly p: number;
   readonly #generator?: Generator;
-  constructor(options: DropoutOptions = {}) {
+  readonly inplace: boolean;
+  constructor(...args: DropoutArgs) {
     super();
-    this.p = checkP('Dropout2d', options.p ?? 0.5);
+    const options = dropoutOptions('Dropout2d', args);
+    this.p = options.p ?? 0.5;
+    this.inplace = options.inplace ?? false;
     this.#generator = options.generator;
   }
   forward(x: Tensor): Tensor {
@@ -57,6 +74,6 @@ export class Dropout2d extends Module {
     return [...input];
   }
   override extraRepr(): string {
-    return `p=${py(this.p)}, inplace=False`;
+    return `p=${py(this.p)}, inplace=${py(this.inplace)}`;
   }
 }

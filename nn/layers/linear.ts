@@ -1,6 +1,6 @@
 // Linear (y = x·Wᵀ + b) and LazyLinear, which learns its input size at the first forward.
 
-import { Tensor, linear, formatShape, type Generator } from '../../engine/index.js';
+import { Tensor, linear, formatShape, parseArgs, type Generator, type PyArgs } from '../../engine/index.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { resetLinearLike } from '../init.js';
@@ -14,18 +14,27 @@ export interface LinearOptions {
   generator?: Generator;
 }
 
+/** `(options)`, or PyTorch's `(inFeatures, outFeatures, bias?)` with the rest in a trailing options object. */
+export type LinearArgs = [options: LinearOptions] | PyArgs<[inFeatures: number, outFeatures: number], [bias: boolean | undefined], Partial<LinearOptions>>;
+
+function checkBias(layer: string, bias: unknown): boolean {
+  if (bias !== undefined && typeof bias !== 'boolean') throw new TypeError(`${layer}: bias must be a boolean, got ${JSON.stringify(bias)}`);
+  return bias !== false;
+}
+
 export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(options: LinearOptions) {
+  constructor(...args: LinearArgs) {
     super();
-    this.inFeatures = checkPositiveInt('Linear', 'inFeatures', options?.inFeatures);
+    const options = parseArgs('Linear', args, { inFeatures: 'integer', outFeatures: 'integer', bias: 'boolean' }, ['generator']) as unknown as LinearOptions;
+    this.inFeatures = checkPositiveInt('Linear', 'inFeatures', options.inFeatures);
     this.outFeatures = checkPositiveInt('Linear', 'outFeatures', options.outFeatures);
     this.weight = new Parameter(new Float32Array(this.outFeatures * this.inFeatures), [this.outFeatures, this.inFeatures]);
-    this.bias = options.bias === false ? null : new Parameter(new Float32Array(this.outFeatures), [this.outFeatures]);
+    this.bias = !checkBias('Linear', options.bias) ? null : new Parameter(new Float32Array(this.outFeatures), [this.outFeatures]);
     this.resetParameters(options.generator);
   }
 
@@ -72,10 +81,11 @@ export class LazyLinear extends Module {
   readonly #withBias: boolean;
   readonly #generator?: Generator;
 
-  constructor(options: LazyLinearOptions) {
+  constructor(...args: [options: LazyLinearOptions] | PyArgs<[outFeatures: number], [bias: boolean | undefined], Partial<LazyLinearOptions>>) {
     super();
-    this.outFeatures = checkPositiveInt('LazyLinear', 'outFeatures', options?.outFeatures);
-    this.#withBias = options.bias !== false;
+    const options = parseArgs('LazyLinear', args, { outFeatures: 'integer', bias: 'boolean' }, ['generator']) as unknown as LazyLinearOptions;
+    this.outFeatures = checkPositiveInt('LazyLinear', 'outFeatures', options.outFeatures);
+    this.#withBias = checkBias('LazyLinear', options.bias);
     this.#generator = options.generator;
   }
 

@@ -2,7 +2,7 @@
 // running estimates toward the batch's mean and unbiased variance by `momentum`; evaluation normalises
 // with the running estimates. The arithmetic and its gradient are the engine's batchNorm op.
 
-import { Tensor, formatShape, batchNorm } from '../../engine/index.js';
+import { Tensor, formatShape, batchNorm, parseArgs, type PyArgs } from '../../engine/index.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { checkPositiveInt, checkTensor, py, pyFloat } from './util.js';
@@ -16,6 +16,11 @@ export interface BatchNormOptions {
   trackRunningStats?: boolean;
 }
 
+/** `(options)`, or PyTorch's `(numFeatures, eps?, momentum?, affine?, trackRunningStats?)` with a trailing options object. */
+export type BatchNormArgs =
+  | [options: BatchNormOptions]
+  | PyArgs<[numFeatures: number], [eps: number | undefined, momentum: number | null | undefined, affine: boolean | undefined, trackRunningStats: boolean | undefined], Partial<BatchNormOptions>>;
+
 abstract class BatchNorm extends Module {
   readonly numFeatures: number;
   readonly eps: number;
@@ -28,10 +33,11 @@ abstract class BatchNorm extends Module {
   declare running_var: Tensor | null;
   declare num_batches_tracked: Tensor | null;
 
-  constructor(options: BatchNormOptions) {
+  constructor(...args: BatchNormArgs) {
     super();
     const name = new.target.name;
-    this.numFeatures = checkPositiveInt(name, 'numFeatures', options?.numFeatures);
+    const options = parseArgs(name, args, { numFeatures: 'integer', eps: 'number', momentum: 'number|null', affine: 'boolean', trackRunningStats: 'boolean' }) as unknown as BatchNormOptions;
+    this.numFeatures = checkPositiveInt(name, 'numFeatures', options.numFeatures);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     this.affine = options.affine ?? true;

@@ -1,6 +1,6 @@
 // Pooling layers over the engine's pooling ops, printing and sizing like PyTorch's.
 
-import { Tensor, maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, poolOutputSize, formatShape, type OutputSize } from '../../engine/index.js';
+import { Tensor, maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, poolOutputSize, formatShape, parseArgs, type OutputSize, type PyArgs } from '../../engine/index.js';
 import { Module } from '../module.js';
 import { checkTensor, pair, py, type Pair } from './util.js';
 
@@ -17,6 +17,17 @@ export interface MaxPool2dOptions {
   padding?: Pair;
   dilation?: Pair;
   ceilMode?: boolean;
+  /** PyTorch's return_indices: only false (the indices are not returned) */
+  returnIndices?: boolean;
+}
+
+/** PyTorch's order: kernel_size, stride, padding, dilation, return_indices, ceil_mode. */
+export type MaxPool2dArgs =
+  | [options: MaxPool2dOptions]
+  | PyArgs<[kernelSize: Pair], [stride: Pair | null | undefined, padding: Pair | undefined, dilation: Pair | undefined, returnIndices: boolean | undefined, ceilMode: boolean | undefined], Partial<MaxPool2dOptions>>;
+
+function unsupported(layer: string, name: string, v: unknown, allowed: unknown[]): void {
+  if (v !== undefined && !allowed.includes(v)) throw new RangeError(`${layer}: ${name} ${JSON.stringify(v)} is not supported (only ${allowed.map((a) => JSON.stringify(a)).join(' or ')})`);
 }
 
 export class MaxPool2d extends Module {
@@ -26,9 +37,13 @@ export class MaxPool2d extends Module {
   readonly dilation: Pair;
   readonly ceilMode: boolean;
 
-  constructor(options: MaxPool2dOptions) {
+  constructor(...args: MaxPool2dArgs) {
     super();
-    if (options?.kernelSize === undefined) throw new TypeError('MaxPool2d: kernelSize is required');
+    const options = parseArgs('MaxPool2d', args, {
+      kernelSize: 'integer|array', stride: 'integer|array|null', padding: 'integer|array', dilation: 'integer|array', returnIndices: 'boolean', ceilMode: 'boolean',
+    }) as unknown as MaxPool2dOptions;
+    if (options.kernelSize === undefined) throw new TypeError('MaxPool2d: kernelSize is required');
+    unsupported('MaxPool2d', 'returnIndices', options.returnIndices, [false]);
     pair(options.kernelSize, 'kernelSize', 'MaxPool2d');
     this.kernelSize = options.kernelSize;
     this.stride = options.stride ?? options.kernelSize;
@@ -56,7 +71,14 @@ export interface AvgPool2dOptions {
   padding?: Pair;
   ceilMode?: boolean;
   countIncludePad?: boolean;
+  /** PyTorch's divisor_override: only null (divide by the window's count) */
+  divisorOverride?: null;
 }
+
+/** PyTorch's order: kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override. */
+export type AvgPool2dArgs =
+  | [options: AvgPool2dOptions]
+  | PyArgs<[kernelSize: Pair], [stride: Pair | null | undefined, padding: Pair | undefined, ceilMode: boolean | undefined, countIncludePad: boolean | undefined, divisorOverride: null | undefined], Partial<AvgPool2dOptions>>;
 
 export class AvgPool2d extends Module {
   readonly kernelSize: Pair;
@@ -65,9 +87,13 @@ export class AvgPool2d extends Module {
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
 
-  constructor(options: AvgPool2dOptions) {
+  constructor(...args: AvgPool2dArgs) {
     super();
-    if (options?.kernelSize === undefined) throw new TypeError('AvgPool2d: kernelSize is required');
+    const options = parseArgs('AvgPool2d', args, {
+      kernelSize: 'integer|array', stride: 'integer|array|null', padding: 'integer|array', ceilMode: 'boolean', countIncludePad: 'boolean', divisorOverride: 'null|integer',
+    }) as unknown as AvgPool2dOptions;
+    if (options.kernelSize === undefined) throw new TypeError('AvgPool2d: kernelSize is required');
+    unsupported('AvgPool2d', 'divisorOverride', options.divisorOverride, [null]);
     pair(options.kernelSize, 'kernelSize', 'AvgPool2d');
     this.kernelSize = options.kernelSize;
     this.stride = options.stride ?? options.kernelSize;
@@ -103,15 +129,21 @@ function poolShape(input: readonly number[], k: Pair, s: Pair, p: Pair, d: Pair,
 export interface AdaptivePoolOptions {
   /** a number (square), or [height, width] where null keeps the input's size */
   outputSize: OutputSize;
+  /** PyTorch's return_indices (AdaptiveMaxPool2d): only false */
+  returnIndices?: boolean;
 }
 
 abstract class AdaptivePool extends Module {
   readonly outputSize: OutputSize;
 
-  constructor(options: AdaptivePoolOptions | OutputSize) {
+  constructor(args: readonly unknown[], withIndices: boolean) {
     super();
-    const size = typeof options === 'number' || Array.isArray(options) ? (options as OutputSize) : (options as AdaptivePoolOptions)?.outputSize;
-    if (size === undefined) throw new TypeError(`${new.target.name}: outputSize is required`);
+    const name = new.target.name;
+    const spec: Record<string, string> = withIndices ? { outputSize: 'integer|array', returnIndices: 'boolean' } : { outputSize: 'integer|array' };
+    const options = parseArgs(name, args, spec) as unknown as AdaptivePoolOptions;
+    const size = options.outputSize;
+    if (size === undefined) throw new TypeError(`${name}: outputSize is required`);
+    unsupported(name, 'returnIndices', options.returnIndices, [false]);
     this.outputSize = size;
   }
 
@@ -126,12 +158,20 @@ abstract class AdaptivePool extends Module {
 }
 
 export class AdaptiveAvgPool2d extends AdaptivePool {
+  /** `(outputSize)` as PyTorch, or `({ outputSize })` */
+  constructor(...args: [outputSize: OutputSize] | [options: Omit<AdaptivePoolOptions, 'returnIndices'>]) {
+    super(args, false);
+  }
   forward(x: Tensor): Tensor {
     return adaptiveAvgPool2d(checkPoolInput(this, x), this.outputSize);
   }
 }
 
 export class AdaptiveMaxPool2d extends AdaptivePool {
+  /** `(outputSize, returnIndices?)` as PyTorch, or `({ outputSize })` */
+  constructor(...args: [options: AdaptivePoolOptions] | PyArgs<[outputSize: OutputSize], [returnIndices: boolean | undefined], { returnIndices?: boolean }>) {
+    super(args, true);
+  }
   forward(x: Tensor): Tensor {
     return adaptiveMaxPool2d(checkPoolInput(this, x), this.outputSize);
   }

@@ -1,7 +1,7 @@
 // Adam and AdamW. Adam adds weight decay to the gradient (L2); AdamW shrinks the weights directly
 // (decoupled weight decay), so the decay is not rescaled by the adaptive denominator.
 
-import type { Tensor } from '../../engine/index.js';
+import { parseArgs, type PyArgs, type Tensor } from '../../engine/index.js';
 import { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer.js';
 
 export interface AdamOptions {
@@ -21,6 +21,13 @@ function checked(name: string, o: Required<AdamOptions>): Record<string, number 
   if (!(o.weightDecay >= 0)) throw new RangeError(`${name}: weightDecay must be >= 0, got ${o.weightDecay}`);
   // betas are kept as two numbers so that a group's hyperparameters stay flat
   return { lr: o.lr, beta1, beta2, eps: o.eps, weightDecay: o.weightDecay, amsgrad: o.amsgrad, maximize: o.maximize };
+}
+
+/** `(params, lr?, betas?, eps?, weightDecay?, amsgrad?)` as torch.optim.Adam/AdamW, the rest (maximize) in a trailing options object. */
+export type AdamArgs = PyArgs<[], [lr: number | undefined, betas: [number, number] | undefined, eps: number | undefined, weightDecay: number | undefined, amsgrad: boolean | undefined], AdamOptions>;
+
+function adamOptions(name: string, args: readonly unknown[]): AdamOptions {
+  return parseArgs(name, args, { lr: 'number', betas: 'array', eps: 'number', weightDecay: 'number', amsgrad: 'boolean' }, ['maximize']) as AdamOptions;
 }
 
 abstract class AdamBase extends Optimizer {
@@ -56,14 +63,14 @@ abstract class AdamBase extends Optimizer {
 
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, options: AdamOptions = {}) {
-    super(params, checked('Adam', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...options }));
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, ...args: AdamArgs) {
+    super(params, checked('Adam', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...adamOptions('Adam', args) }));
   }
 }
 
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, options: AdamOptions = {}) {
-    super(params, checked('AdamW', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...options }));
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, ...args: AdamArgs) {
+    super(params, checked('AdamW', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...adamOptions('AdamW', args) }));
   }
 }

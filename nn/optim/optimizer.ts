@@ -2,7 +2,7 @@
 // and a state dict shaped like PyTorch's ({ state: {index: {...}}, paramGroups: [{..., params: [index]}] }).
 // Updates write into each parameter's Float32Array in place, so modules keep pointing at them.
 
-import { Tensor, noGrad } from '../../engine/index.js';
+import { Tensor, noGrad, unknownOptionError } from '../../engine/index.js';
 
 export type Hyper = Record<string, number | boolean>;
 
@@ -56,7 +56,10 @@ export abstract class Optimizer {
         [group.beta1, group.beta2] = v as [number, number]; // Adam's pair, kept flat
         continue;
       }
-      if (!(k in this.defaults)) throw new RangeError(`${name}: unknown option '${k}' in a parameter group (known: ${Object.keys(this.defaults).join(', ')})`);
+      if (!(k in this.defaults)) {
+        const known = Object.keys(this.defaults).flatMap((d) => (d === 'beta1' ? ['betas'] : d === 'beta2' ? [] : [d]));
+        throw unknownOptionError(`${name}: parameter group`, k, known);
+      }
       group[k] = v as number | boolean;
     }
     this.paramGroups.push(group);

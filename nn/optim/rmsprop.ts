@@ -1,6 +1,6 @@
 // RMSprop: divide the gradient by a running root-mean-square of recent gradients.
 
-import type { Tensor } from '../../engine/index.js';
+import { parseArgs, type PyArgs, type Tensor } from '../../engine/index.js';
 import { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer.js';
 
 export interface RMSpropOptions {
@@ -14,8 +14,12 @@ export interface RMSpropOptions {
   maximize?: boolean;
 }
 
+export type RMSpropArgs = PyArgs<[], [lr: number | undefined, alpha: number | undefined, eps: number | undefined, weightDecay: number | undefined, momentum: number | undefined, centered: boolean | undefined], RMSpropOptions>;
+
 export class RMSprop extends Optimizer {
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, options: RMSpropOptions = {}) {
+  /** `(params, lr?, alpha?, eps?, weightDecay?, momentum?, centered?)` as torch.optim.RMSprop, the rest (maximize) in a trailing options object. */
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, ...args: RMSpropArgs) {
+    const options = parseArgs('RMSprop', args, { lr: 'number', alpha: 'number', eps: 'number', weightDecay: 'number', momentum: 'number', centered: 'boolean' }, ['maximize']) as RMSpropOptions;
     const o = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...options };
     if (!(o.lr >= 0)) throw new RangeError(`RMSprop: lr must be >= 0, got ${o.lr}`);
     if (!(o.alpha >= 0)) throw new RangeError(`RMSprop: alpha must be >= 0, got ${o.alpha}`);

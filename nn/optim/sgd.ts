@@ -1,6 +1,6 @@
 // SGD with momentum, dampening, Nesterov momentum and L2 weight decay, step for step as torch.optim.SGD.
 
-import type { Tensor } from '../../engine/index.js';
+import { parseArgs, type PyArgs, type Tensor } from '../../engine/index.js';
 import { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer.js';
 
 export interface SGDOptions {
@@ -12,8 +12,12 @@ export interface SGDOptions {
   maximize?: boolean;
 }
 
+export type SGDArgs = PyArgs<[], [lr: number | undefined, momentum: number | undefined, dampening: number | undefined, weightDecay: number | undefined, nesterov: boolean | undefined], SGDOptions>;
+
 export class SGD extends Optimizer {
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, options: SGDOptions = {}) {
+  /** `(params, lr?, momentum?, dampening?, weightDecay?, nesterov?)` as torch.optim.SGD, the rest (maximize) in a trailing options object. */
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec>, ...args: SGDArgs) {
+    const options = parseArgs('SGD', args, { lr: 'number', momentum: 'number', dampening: 'number', weightDecay: 'number', nesterov: 'boolean' }, ['maximize']) as SGDOptions;
     const o = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...options };
     if (!(o.lr >= 0)) throw new RangeError(`SGD: lr must be >= 0, got ${o.lr}`);
     if (!(o.momentum >= 0)) throw new RangeError(`SGD: momentum must be >= 0, got ${o.momentum}`);
