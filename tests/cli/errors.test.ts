@@ -1,9 +1,10 @@
 // Bad input gets one line on stderr naming the problem, and exit code 2: never a stack trace.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tg from '../../index.js';
+import { withSize } from '../helpers/png.js';
 import { expectUsageError, requireBuild, run, tempDir } from './helpers.js';
 
 const QUICK = ['--epochs', '1', '--max-batches', '1', '--batch-size', '4', '--max-val', '4'];
@@ -87,6 +88,19 @@ describe('bad option values and datasets: one line, exit code 2', () => {
     expectUsageError(run(['train', '--seed', '1e20']), /--seed expects an integer below 2\^53, got 100000000000000000000/);
     expectUsageError(run(['train', '--augment=']), /--augment needs a value, got an empty string/);
     expectUsageError(run(['train', '--lr', 'Infinity']), /--lr expects a decimal number/);
+  });
+
+  it('a folder holding a PNG that declares 20000x20000 pixels (a decompression bomb)', () => {
+    const root = join(tempDir(), 'folder');
+    for (const cls of ['cat', 'dog']) {
+      mkdirSync(join(root, cls), { recursive: true });
+      for (let i = 0; i < 3; i++) png(join(root, cls, `${i}.png`), i / 4);
+    }
+    writeFileSync(join(root, 'dog', 'bomb.png'), withSize(readFileSync(join(root, 'dog', '0.png')), 20000, 20000));
+    expectUsageError(
+      run(['train', '--dataset', `folder:${root}`, '--val-split', '0.5', '--image-size', '8', '--model', 'mlp', '--epochs', '1', '--batch-size', '8']),
+      /dog\/bomb\.png declares 20000x20000 pixels \(400,000,000\), over the limit of 268,435,456 \(maxPixels\)/,
+    );
   });
 
   it('a batch too big for the wasm heap', () => {

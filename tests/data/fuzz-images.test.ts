@@ -16,6 +16,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as D from '../../data/index.js';
+import { assemble, chunks, withSize } from '../helpers/png.js';
 import { DEFAULT_MAX_PIXELS } from '../../data/codecs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'typegrad-fuzz-images-'));
@@ -138,43 +139,6 @@ describe('the PIL-checked fuzz set (tests/fixtures/data/image-fuzz.json)', () =>
 
 // ---- PNG helpers: chunks with their CRC fixed --------------------------------------------------------
 
-interface Chunk {
-  type: string;
-  data: Uint8Array;
-}
-function chunks(png: Uint8Array): Chunk[] {
-  const out: Chunk[] = [];
-  const view = new DataView(png.buffer, png.byteOffset, png.length);
-  for (let p = 8; p + 12 <= png.length; ) {
-    const n = view.getUint32(p);
-    out.push({ type: Buffer.from(png.subarray(p + 4, p + 8)).toString('latin1'), data: png.slice(p + 8, p + 8 + n) });
-    p += 12 + n;
-  }
-  return out;
-}
-/** A PNG from chunks, every CRC computed (zlib's crc32). */
-function assemble(list: Chunk[]): Uint8Array {
-  const parts: Uint8Array[] = [Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)];
-  for (const { type, data } of list) {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-    parts.push(head, data, crc);
-  }
-  return new Uint8Array(Buffer.concat(parts));
-}
-/** The PNG with IHDR's width and height replaced, CRC fixed. */
-function withSize(png: Uint8Array, width: number, height: number): Uint8Array {
-  return assemble(chunks(png).map((c) => {
-    if (c.type !== 'IHDR') return c;
-    const data = c.data.slice();
-    new DataView(data.buffer).setUint32(0, width);
-    new DataView(data.buffer).setUint32(4, height);
-    return { type: c.type, data };
-  }));
-}
 function image(w: number, h: number, c: number, seed = 3): D.RawImage {
   return { data: Uint8Array.from({ length: w * h * c }, (_, i) => (i * 37 + seed * 11 + ((i * i) % 7)) % 256), width: w, height: h, channels: c };
 }
