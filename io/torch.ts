@@ -160,7 +160,8 @@ export function torchFormat(bytes: Uint8Array): 'zip' | 'legacy' | null {
 
 /** Reads a torch.save file (either format) into tensors and plain values, running none of its code. */
 export function loadTorch(bytes: Uint8Array | ArrayBuffer): TorchValue {
-  const buf = bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : null;
+  // a plain view even of a Node Buffer, whose slice() would share memory instead of copying
+  const buf = bytes instanceof Uint8Array ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : null;
   if (!buf) throw new TypeError('loadTorch: expected a Uint8Array or ArrayBuffer');
   const fail: Fail = (why) => {
     throw new RangeError(`loadTorch: not a valid torch.save file (${buf.length} bytes): ${why}`);
@@ -287,12 +288,13 @@ function setOwn(record: Record<string, TorchValue>, key: string, value: TorchVal
 class Converter {
   private readonly done = new Map<object, TorchValue>();
   private readonly open = new Set<object>();
+  private readonly stored: number;
   private budget: number;
 
-  constructor(private readonly storages: Map<string, StorageRef>, private readonly fail: Fail) {
-    let elements = 0;
-    for (const s of storages.values()) elements += s.numel;
-    this.budget = Math.max(2 ** 24, 4 * elements);
+  constructor(storages: Map<string, StorageRef>, private readonly fail: Fail) {
+    this.stored = 0;
+    for (const s of storages.values()) this.stored += s.numel;
+    this.budget = Math.max(2 ** 24, 4 * this.stored);
   }
 
   value(v: unknown, depth: number, path: string): TorchValue {
@@ -330,13 +332,18 @@ class Converter {
     const n = checkedSize(size, 'loadTorch');
     this.budget -= n;
     if (this.budget < 0) {
-      throw new SizeLimitError(`loadTorch: the tensors hold more than 4 times the ${[...this.storages.values()].reduce((a, x) => a + x.numel, 0)} elements of the file's storages (one storage rebuilt many times, or expanded with stride 0?)`);
+      const limit = Math.max(2 ** 24, 4 * this.stored);
+      throw new SizeLimitError(`loadTorch: the tensors would hold over ${limit} values, the limit for a file whose storages hold ${this.stored} (4 times that, at least 2^24): one storage rebuilt many times, or expanded with stride 0?`);
     }
     const read = reader(s, where);
-    const out = new Float32Array(n);
     const rank = size.length;
     let contiguous = true;
     for (let d = rank - 1, step = 1; d >= 0; step *= size[d], d--) if (size[d] !== 1 && stride[d] !== step) contiguous = false;
+    if (contiguous && s.type.dtype === 'float32' && LITTLE_ENDIAN_HOST) {
+      // the common case, several times faster than element by element: one aligned copy that backs the tensor
+      return new Tensor(new Float32Array(s.data!.slice(4 * offset, 4 * (offset + n)).buffer), size, t.requiresGrad);
+    }
+    const out = new Float32Array(n);
     if (contiguous) {
       for (let i = 0; i < n; i++) out[i] = read(offset + i);
     } else if (n > 0) {
@@ -358,6 +365,7 @@ class Converter {
 }
 
 const scratch = new DataView(new ArrayBuffer(4));
+const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** Element i of a storage as a float32 value; integers must be exact in float32 (or it throws). */
 function reader(s: StorageRef, where: string): (i: number) => number {
