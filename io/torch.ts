@@ -175,7 +175,15 @@ export function loadTorch(bytes: Uint8Array | ArrayBuffer): TorchValue {
 
 function torchHooks(storages: Map<string, StorageRef>, legacy: boolean, found: (s: StorageRef, bad: Fail) => void): UnpickleHooks {
   return {
-    global: (module, name, at) => GLOBALS.get(`${module}.${name}`) ?? refuse(module, name, at),
+    global(module, name, at) {
+      const known = GLOBALS.get(`${module}.${name}`);
+      if (known) return known;
+      // a dtype typegrad has no float32 form for (complex, quantized) is not an attack: say so
+      if (module === 'torch' && /^\w+Storage$/.test(name)) {
+        throw new RangeError(`loadTorch: the storage type torch.${name} (${at}) is not supported; typegrad reads ${Object.keys(STORAGES).join(', ')}`);
+      }
+      return refuse(module, name, at);
+    },
     call(fn, args, bad) {
       if (fn instanceof Callable) return fn.fn(args, bad);
       return bad(`${describe(fn)} cannot be called${fn instanceof StorageType ? ' (a storage type only names a dtype in a persistent id)' : ''}`);

@@ -228,6 +228,7 @@ describe('loadTorch: the restricted unpickler', () => {
       [[...global('torch', 'load')], /refusing the global 'torch\.load'/],
       [[...global('torch._utils', '_rebuild_from_type_v2')], /refusing the global 'torch\._utils\._rebuild_from_type_v2'/],
     ];
+    expect(() => loadTorch(legacy(global('torch', 'ComplexFloatStorage')))).toThrow(/^loadTorch: the storage type torch\.ComplexFloatStorage \(the object pickle, byte 2\) is not supported; typegrad reads FloatStorage, /);
     for (const [object, message] of refusals) {
       const e = thrown(() => loadTorch(legacy(object)));
       expect(e?.message).toMatch(message);
