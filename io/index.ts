@@ -1,4 +1,5 @@
 // tg.io: file formats (browser-safe). Node's file save/load live in io/node.ts.
 
 export { saveSafetensors, loadSafetensors, readSafetensors, type SafetensorsFile, type SafetensorsOptions } from './safetensors.js';
+export { loadTorch, torchFormat, TORCH_GLOBALS, type TorchValue } from './torch.js';
 export { save, load, writeFileAtomic, removeStaleTempFiles } from './node.js';

@@ -1,15 +1,16 @@
-// Saving and loading state dicts as safetensors files, in Node, and the package's one atomic file
-// writer. The file system is reached through process.getBuiltinModule (Node >= 20.16) rather than a
-// static `import 'node:fs'`, so the package entry can re-export these and still load in a browser
-// (where calling them throws a clear error).
+// Saving state dicts as safetensors files and loading safetensors or torch.save files, in Node, and
+// the package's one atomic file writer. The file system is reached through process.getBuiltinModule
+// (Node >= 20.16) rather than a static `import 'node:fs'`, so the package entry can re-export these
+// and still load in a browser (where calling them throws a clear error).
 //
 // writeFileAtomic writes a temp file beside the target, flushes it to disk, then renames it over the
 // target: rename is atomic on POSIX file systems, so a reader (or a run resumed after kill -9) sees the
 // old file or the new one, never a part of either. A temp file left by a killed writer is named
 // `.<file>.<pid>.<n>.tmp`; removeStaleTempFiles deletes those whose process is gone.
 
-import type { Tensor } from '../engine/index.js';
+import { SizeLimitError, type Tensor } from '../engine/index.js';
 import { saveSafetensors, loadSafetensors, type SafetensorsOptions } from './safetensors.js';
+import { loadTorch, torchFormat } from './torch.js';
 
 interface Fs {
   openSync(path: string, flags: string): number;
@@ -115,8 +116,13 @@ export function save(stateDict: Record<string, Tensor>, path: string, options: S
   writeFileAtomic(path, saveSafetensors(stateDict, options));
 }
 
-/** Reads a safetensors file into float32 tensors by name (throws naming the file if it is corrupt). */
-export function load(path: string): Record<string, Tensor> {
+/**
+ * Reads a weights file, telling the format by its first bytes: a torch.save file (.pt/.pth, zip or legacy)
+ * gives what it holds (see loadTorch), anything else is read as safetensors. Throws naming the file if
+ * it is corrupt. `T` is what you expect the file to hold, unchecked (a state dict by default); take
+ * `load<TorchValue>(path)` and narrow it where a .pt file may hold something else.
+ */
+export function load<T = Record<string, Tensor>>(path: string): T {
   const fs = nodeModule<Fs>('node:fs', 'load');
   let bytes: Uint8Array;
   try {
@@ -124,8 +130,17 @@ export function load(path: string): Record<string, Tensor> {
   } catch (e) {
     throw new Error(`load: cannot read '${path}': ${(e as Error).message}`);
   }
+  if (torchFormat(bytes)) {
+    try {
+      return loadTorch(bytes) as T;
+    } catch (e) {
+      // the same class (a refused global is an Error, a malformed file a RangeError), naming the file
+      const E = e instanceof SizeLimitError ? SizeLimitError : e instanceof RangeError ? RangeError : e instanceof TypeError ? TypeError : Error;
+      throw new E((e as Error).message.replace(/^loadTorch/, `load('${path}')`));
+    }
+  }
   try {
-    return loadSafetensors(bytes);
+    return loadSafetensors(bytes) as T;
   } catch (e) {
     throw new RangeError((e as Error).message.replace(/^loadSafetensors/, `load('${path}')`));
   }
