@@ -10,20 +10,13 @@
 // Alignment of the data is written (the header is padded with spaces) but not required when reading.
 
 import { Tensor } from '../engine/index.js';
+import { bfloat16ToFloat, exactInFloat32, halfToFloat, setOwn } from './dtypes.js';
 import { checkedSize } from '../engine/shape.js';
 
 const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 
 /** Header size limit (as the reference implementation's): a larger N means a corrupt file. */
 const MAX_HEADER = 100_000_000;
-
-/**
- * Sets `record[key]` as an own property: a tensor named `__proto__` must become an entry, not the
- * record's prototype (plain assignment would swallow it), so that loadStateDict reports it as unexpected.
- */
-function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 export interface SafetensorsOptions {
   /** string key/values stored in the header's __metadata__ */
@@ -160,16 +153,10 @@ export function loadSafetensors(bytes: Uint8Array | ArrayBuffer): Record<string,
   return readSafetensors(bytes).tensors;
 }
 
-/**
- * Integers wider than float32's 24-bit significand must be exact in it: typegrad's tensors are float32,
- * and a step count or an index that silently became its neighbour is worse than an error.
- */
-function exactInFloat32(value: number | bigint, name: string, dtype: string, index: number): number {
-  const v = Number(value);
-  if (Math.abs(v) <= 2 ** 24) return v;
-  if (Math.fround(v) !== v || (typeof value === 'bigint' && BigInt(v) !== value)) {
-    throw new RangeError(`loadSafetensors: '${name}' (${dtype}) holds ${value} at index ${index}, which float32 cannot hold exactly (integers are exact up to 2^24); typegrad's tensors are float32`);
-  }
+/** An integer stored in the file, as float32 holds it; an error where it cannot hold it exactly. */
+function exact(value: number | bigint, name: string, dtype: string, index: number): number {
+  const v = exactInFloat32(value);
+  if (v === null) throw new RangeError(`loadSafetensors: '${name}' (${dtype}) holds ${value} at index ${index}, which float32 cannot hold exactly (integers are exact up to 2^24); typegrad's tensors are float32`);
   return v;
 }
 
@@ -186,14 +173,13 @@ function decode(view: DataView, at: number, count: number, dtype: string, name: 
       for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(at + 2 * i, true));
       break;
     case 'BF16':
-      // bfloat16 is the top half of a float32
-      for (let i = 0; i < count; i++) out[i] = bitsToFloat(view.getUint16(at + 2 * i, true) << 16);
+      for (let i = 0; i < count; i++) out[i] = bfloat16ToFloat(view.getUint16(at + 2 * i, true));
       break;
     case 'I64':
-      for (let i = 0; i < count; i++) out[i] = exactInFloat32(view.getBigInt64(at + 8 * i, true), name, dtype, i);
+      for (let i = 0; i < count; i++) out[i] = exact(view.getBigInt64(at + 8 * i, true), name, dtype, i);
       break;
     case 'I32':
-      for (let i = 0; i < count; i++) out[i] = exactInFloat32(view.getInt32(at + 4 * i, true), name, dtype, i);
+      for (let i = 0; i < count; i++) out[i] = exact(view.getInt32(at + 4 * i, true), name, dtype, i);
       break;
     case 'I16':
       for (let i = 0; i < count; i++) out[i] = view.getInt16(at + 2 * i, true);
@@ -205,21 +191,4 @@ function decode(view: DataView, at: number, count: number, dtype: string, name: 
       for (let i = 0; i < count; i++) out[i] = view.getUint8(at + i);
   }
   return out;
-}
-
-const scratch = new DataView(new ArrayBuffer(4));
-
-function bitsToFloat(bits: number): number {
-  scratch.setUint32(0, bits >>> 0);
-  return scratch.getFloat32(0);
-}
-
-/** IEEE half precision bits to a number (subnormals, infinities and NaN included). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }

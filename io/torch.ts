@@ -18,6 +18,7 @@ import { Tensor } from '../engine/index.js';
 import { checkedSize, formatShape, SizeLimitError } from '../engine/shape.js';
 import { PyDict, PyGlobal, PyTuple, describe, unpickle, type Fail, type UnpickleHooks } from './pickle.js';
 import { readStoredZip } from './zip.js';
+import { bfloat16ToFloat, exactInFloat32, halfToFloat, setOwn } from './dtypes.js';
 
 export type TorchValue = Tensor | null | boolean | number | bigint | string | Uint8Array | TorchValue[] | { [key: string]: TorchValue };
 
@@ -287,11 +288,6 @@ function readLegacy(buf: Uint8Array, storages: Map<string, StorageRef>, fail: Fa
   return value;
 }
 
-/** Sets `record[key]` as an own property, so that a key named `__proto__` is an entry, not the prototype. */
-function setOwn(record: Record<string, TorchValue>, key: string, value: TorchValue): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 /** Turns the pickle's values into TorchValues: tensors decoded, each object once (shared stays shared). */
 class Converter {
   private readonly done = new Map<object, TorchValue>();
@@ -372,7 +368,6 @@ class Converter {
   }
 }
 
-const scratch = new DataView(new ArrayBuffer(4));
 const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** Element i of a storage as a float32 value; integers must be exact in float32 (or it throws). */
@@ -380,19 +375,15 @@ function reader(s: StorageRef, where: string): (i: number) => number {
   const data = s.data!;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const exact = (v: number | bigint, i: number): number => {
-    const x = Number(v);
-    if (Math.abs(x) <= 2 ** 24 || (Math.fround(x) === x && (typeof v !== 'bigint' || BigInt(x) === v))) return x;
+    const x = exactInFloat32(v);
+    if (x !== null) return x;
     throw new RangeError(`loadTorch: ${where} (${s.type.dtype}) holds ${v} at storage element ${i}, which float32 cannot hold exactly (integers are exact up to 2^24); typegrad's tensors are float32`);
   };
   switch (s.type.dtype) {
     case 'float32': return (i) => view.getFloat32(4 * i, true);
     case 'float64': return (i) => view.getFloat64(8 * i, true);
     case 'float16': return (i) => halfToFloat(view.getUint16(2 * i, true));
-    case 'bfloat16': return (i) => {
-      // bfloat16 is the top half of a float32
-      scratch.setUint32(0, view.getUint16(2 * i, true) << 16);
-      return scratch.getFloat32(0);
-    };
+    case 'bfloat16': return (i) => bfloat16ToFloat(view.getUint16(2 * i, true));
     case 'int64': return (i) => exact(view.getBigInt64(8 * i, true), i);
     case 'int32': return (i) => exact(view.getInt32(4 * i, true), i);
     case 'int16': return (i) => view.getInt16(2 * i, true);
@@ -403,14 +394,4 @@ function reader(s: StorageRef, where: string): (i: number) => number {
       return data[i];
     };
   }
-}
-
-/** IEEE half precision bits to a number (subnormals, infinities and NaN included). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
