@@ -2,7 +2,7 @@
 
 export { Tensor, type DeviceStorage, type NestedArray, type TensorLike } from './tensor.js';
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, type TensorOptions, type RandomOptions } from './creation.js';
-export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, record, type BackwardFn, type GradNode } from './autograd.js';
+export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, record, type BackwardFn, type BackwardOptions, type GradNode } from './autograd.js';
 export { Generator, defaultGenerator, manualSeed } from './random.js';
 export { registerBackend, setBackend, getBackend, listBackends, kernels } from './backend.js';
 export { kernelNames, type Kernels, type GemmParams, type Conv2dParams, type Pool2dParams, type ChannelParams } from './kernels.js';
