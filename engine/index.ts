@@ -9,7 +9,7 @@ export { kernelNames, type Kernels, type GemmParams, type Conv2dParams, type Poo
 export { broadcastShapes, formatShape, setMaxTensorElements, getMaxTensorElements, SizeLimitError } from './shape.js';
 
 export { add, sub, mul, div, pow, neg, exp, log, sqrt, abs, relu, leakyRelu, tanh, sigmoid, softplus, gelu, erf, clamp, maximum, minimum, eq, ne, gt, ge, lt, le } from './ops/elementwise.js';
-export { sum, mean, max, min, variance as var, argmax, argmin } from './ops/reduce.js';
+export { sum, mean, max, min, maxWithIndices, minWithIndices, variance as var, argmax, argmin, type ValuesAndIndices } from './ops/reduce.js';
 export { reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, index, cat, stack } from './ops/movement.js';
 export { matmul, linear } from './ops/matmul.js';
 export { softmax, logSoftmax } from './ops/softmax.js';

@@ -200,6 +200,10 @@ export class Tensor {
   mean(dims?: number | number[], keepdim = false): Tensor { return reduce.mean(this, dims, keepdim); }
   max(dims?: number | number[], keepdim = false): Tensor { return reduce.max(this, dims, keepdim); }
   min(dims?: number | number[], keepdim = false): Tensor { return reduce.min(this, dims, keepdim); }
+  /** torch.max(x, dim): `const { values, indices } = x.maxWithIndices(1)`; the gradient goes to the selected index. */
+  maxWithIndices(dim: number, keepdim = false): reduce.ValuesAndIndices { return reduce.maxWithIndices(this, dim, keepdim); }
+  /** torch.min(x, dim), as maxWithIndices. */
+  minWithIndices(dim: number, keepdim = false): reduce.ValuesAndIndices { return reduce.minWithIndices(this, dim, keepdim); }
   var(dims?: number | number[], keepdim = false, correction = 1): Tensor { return reduce.variance(this, dims, keepdim, correction); }
   std(dims?: number | number[], keepdim = false, correction = 1): Tensor { return reduce.variance(this, dims, keepdim, correction).sqrt(); }
   argmax(dim?: number, keepdim = false): Tensor { return reduce.argmax(this, dim, keepdim); }
