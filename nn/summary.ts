@@ -70,7 +70,8 @@ function traceByForward(model: Module, inputShape: number[]): { rows: SummaryRow
 
 /**
  * The model's layers with output shapes and parameter counts. `inputShape` is one sample's [C, H, W]
- * (a batch of 1 is assumed) or a full [N, C, H, W].
+ * (a batch of 1 is assumed) or a full [N, C, H, W]. It costs one forward pass of that batch: VGG16 at
+ * 224x224 takes about a second on the WASM backend, minutes on the plain-JS one.
  */
 export function summary(model: Module, inputShape: readonly number[]): SummaryResult {
   if (!(model instanceof Module)) throw new TypeError('summary: expected an nn.Module');
