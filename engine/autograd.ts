@@ -5,6 +5,13 @@
 // for that one op). `backward` walks that graph from the loss back to the leaves in reverse
 // topological order, summing the gradients that meet at a tensor, and leaves the totals in the
 // leaves' `.grad`, adding to what is already there, as PyTorch does.
+//
+// Like PyTorch, a backward frees the graph it ran through: each node drops its closure (and with it
+// the values it saved for the gradient) once it has run, unless backward was given retainGraph.
+// A second backward that reaches a freed node throws, before touching any gradient. PyTorch throws
+// only at nodes that saved tensors (`x.sum()` or `x + 1` may be backpropagated twice there, while
+// `x * 2`, `x.exp()` or `x.relu()` may not); typegrad's closures do not say what they saved, so here
+// every op's node counts as freed: a graph of leaves alone can still be backpropagated again.
 
 import { formatShape, sameShape } from './shape.js';
 import type { Tensor } from './tensor.js';
@@ -15,7 +22,14 @@ export type BackwardFn = (gradOutput: Tensor) => ReadonlyArray<Tensor | null | u
 export interface GradNode {
   readonly op: string;
   readonly inputs: ReadonlyArray<Tensor | null | undefined>;
-  readonly backward: BackwardFn;
+  /** null once a backward without retainGraph has run through this node (the graph is freed) */
+  backward: BackwardFn | null;
+}
+
+/** The options of tensor.backward, PyTorch's keyword arguments. */
+export interface BackwardOptions {
+  /** keep the graph so that it can be backpropagated through again (retain_graph; default false) */
+  retainGraph?: boolean;
 }
 
 let gradEnabled = true;
@@ -101,7 +115,23 @@ function reverseTopologicalOrder(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
-export function backward(root: Tensor, gradient: Tensor | undefined, makeOnes: (like: Tensor) => Tensor): void {
+/**
+ * backward(root, gradient?, options?) or backward(root, options): a plain object where the
+ * gradient would be is taken as the options, so `loss.backward({ retainGraph: true })` reads like
+ * PyTorch's `loss.backward(retain_graph=True)`.
+ */
+export function backward(
+  root: Tensor,
+  gradientOrOptions: Tensor | BackwardOptions | undefined,
+  options: BackwardOptions | undefined,
+  makeOnes: (like: Tensor) => Tensor,
+): void {
+  let gradient = gradientOrOptions as Tensor | undefined;
+  if (options === undefined && isPlainObject(gradientOrOptions) && !('shape' in gradientOrOptions)) {
+    options = gradientOrOptions as BackwardOptions;
+    gradient = undefined;
+  }
+  const retainGraph = checkOptions(options);
   if (!root.requiresGrad) {
     throw new RangeError(
       'backward: this tensor does not require grad and has no grad graph (create inputs with { requiresGrad: true }, and do not call backward inside noGrad)',
@@ -120,16 +150,27 @@ export function backward(root: Tensor, gradient: Tensor | undefined, makeOnes: (
     throw new RangeError(`backward: grad has shape ${formatShape(gradient.shape)} but the tensor has shape ${formatShape(root.shape)}`);
   }
 
+  const order = reverseTopologicalOrder(root);
+  const freed = order.find((t) => t.gradNode !== null && t.gradNode.backward === null);
+  if (freed) {
+    throw new Error(
+      `backward: trying to backward through the graph a second time: ${freed.gradNode!.op} (output ${formatShape(freed.shape)}) and the ops before it ` +
+        'were freed by a previous backward, which released what they saved for their gradients. Pass { retainGraph: true } to that backward ' +
+        "to backward through the graph again (PyTorch's retain_graph=True), or run the forward pass again.",
+    );
+  }
+
   const grads = new Map<Tensor, Tensor>([[root, gradient]]);
   noGrad(() => {
-    for (const tensor of reverseTopologicalOrder(root)) {
+    for (const tensor of order) {
       const g = grads.get(tensor);
       grads.delete(tensor); // free intermediate gradients as soon as they are used
       if (g === undefined) continue;
       const node = tensor.gradNode;
       if (node === null || tensor.retainsGrad) accumulateIntoLeaf(tensor, g);
       if (node === null) continue;
-      const inputGrads = node.backward(g);
+      const inputGrads = node.backward!(g);
+      if (!retainGraph) node.backward = null; // free the closure and what it saved, as PyTorch frees saved tensors
       node.inputs.forEach((input, i) => {
         const gi = inputGrads[i];
         if (!input?.requiresGrad || gi == null) return;
@@ -142,6 +183,23 @@ export function backward(root: Tensor, gradient: Tensor | undefined, makeOnes: (
       });
     }
   });
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkOptions(options: BackwardOptions | undefined): boolean {
+  if (options === undefined) return false;
+  if (!isPlainObject(options)) throw new TypeError(`backward: options must be an object like { retainGraph: true }, got ${typeof options}`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'retainGraph') throw new TypeError(`backward: unknown option '${key}' (the options are: retainGraph)`);
+  }
+  const { retainGraph = false } = options;
+  if (typeof retainGraph !== 'boolean') throw new TypeError(`backward: retainGraph must be true or false, got ${String(retainGraph)}`);
+  return retainGraph;
 }
 
 /** Leaves (and tensors that called retainGrad) keep their total gradient in `.grad`. */

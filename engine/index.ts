@@ -2,7 +2,7 @@
 
 export { Tensor, type DeviceStorage, type NestedArray, type TensorLike } from './tensor.js';
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, type TensorOptions, type RandomOptions } from './creation.js';
-export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, record, type BackwardFn, type GradNode } from './autograd.js';
+export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, record, type BackwardFn, type BackwardOptions, type GradNode } from './autograd.js';
 export { Generator, defaultGenerator, manualSeed } from './random.js';
 export { registerBackend, setBackend, getBackend, listBackends, kernels } from './backend.js';
 export { kernelNames, type Kernels, type GemmParams, type Conv2dParams, type Pool2dParams, type ChannelParams } from './kernels.js';
@@ -10,7 +10,7 @@ export { parseArgs, checkOptions, nearestName, unknownOptionError, isOptionsObje
 export { broadcastShapes, formatShape, setMaxTensorElements, getMaxTensorElements, SizeLimitError } from './shape.js';
 
 export { add, sub, mul, div, pow, neg, exp, log, sqrt, abs, relu, leakyRelu, tanh, sigmoid, softplus, gelu, erf, clamp, maximum, minimum, eq, ne, gt, ge, lt, le } from './ops/elementwise.js';
-export { sum, mean, max, min, variance as var, argmax, argmin } from './ops/reduce.js';
+export { sum, mean, max, min, maxWithIndices, minWithIndices, variance as var, argmax, argmin, type ValuesAndIndices } from './ops/reduce.js';
 export { reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, index, cat, stack } from './ops/movement.js';
 export { matmul, linear } from './ops/matmul.js';
 export { softmax, logSoftmax } from './ops/softmax.js';

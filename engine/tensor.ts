@@ -1,7 +1,7 @@
 // The Tensor: a contiguous row-major float32 buffer, a shape, and the autograd bookkeeping.
 // Its methods are thin spellings of the ops in engine/ops/, where each op and its gradient live.
 
-import { backward as runBackward, type GradNode } from './autograd.js';
+import { backward as runBackward, type BackwardOptions, type GradNode } from './autograd.js';
 import { formatShape, sizeOf } from './shape.js';
 import * as elementwise from './ops/elementwise.js';
 import * as reduce from './ops/reduce.js';
@@ -123,9 +123,17 @@ export class Tensor {
 
   // ---- autograd ----
 
-  /** Gradients of this tensor with respect to every leaf that requires grad, added to their `.grad`. */
-  backward(gradient?: Tensor): void {
-    runBackward(this, gradient, (like) => new Tensor(new Float32Array(like.size).fill(1), like.shape));
+  /**
+   * Gradients of this tensor with respect to every leaf that requires grad, added to their `.grad`.
+   * `gradient` is needed unless this tensor has one element (a loss). As in PyTorch, the graph is
+   * freed on the way and a second backward through it throws, unless this one is given
+   * `{ retainGraph: true }`: `loss.backward({ retainGraph: true })` or `y.backward(grad, { retainGraph: true })`,
+   * PyTorch's `backward(gradient=None, retain_graph=None)`.
+   */
+  backward(options?: BackwardOptions): void;
+  backward(gradient: Tensor | undefined, options?: BackwardOptions): void;
+  backward(gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void {
+    runBackward(this, gradient, options, (like) => new Tensor(new Float32Array(like.size).fill(1), like.shape));
   }
 
   /** The same values, cut off from the graph. Shares storage, like PyTorch's detach(). */
@@ -192,6 +200,10 @@ export class Tensor {
   mean(dims?: number | number[], keepdim = false): Tensor { return reduce.mean(this, dims, keepdim); }
   max(dims?: number | number[], keepdim = false): Tensor { return reduce.max(this, dims, keepdim); }
   min(dims?: number | number[], keepdim = false): Tensor { return reduce.min(this, dims, keepdim); }
+  /** torch.max(x, dim): `const { values, indices } = x.maxWithIndices(1)`; the gradient goes to the selected index. */
+  maxWithIndices(dim: number, keepdim = false): reduce.ValuesAndIndices { return reduce.maxWithIndices(this, dim, keepdim); }
+  /** torch.min(x, dim), as maxWithIndices. */
+  minWithIndices(dim: number, keepdim = false): reduce.ValuesAndIndices { return reduce.minWithIndices(this, dim, keepdim); }
   var(dims?: number | number[], keepdim = false, correction = 1): Tensor { return reduce.variance(this, dims, keepdim, correction); }
   std(dims?: number | number[], keepdim = false, correction = 1): Tensor { return reduce.variance(this, dims, keepdim, correction).sqrt(); }
   argmax(dim?: number, keepdim = false): Tensor { return reduce.argmax(this, dim, keepdim); }

@@ -1,11 +1,11 @@
 // summary(model, inputShape): a torchsummary-style table of layers, output shapes and parameter counts.
-// Shapes come from each layer's shape arithmetic (outputShape), so even VGG16 at 224x224 is summarised
-// instantly; a custom module without it is run once on zeros with forward hooks instead.
+// Like torchsummary, it runs the model once (on zeros, in eval mode, without a graph) with forward hooks
+// on its layers, so the shapes are the ones the forward pass really makes, whatever the model's forward
+// does between its layers, and a layer that does not fit what reaches it is an error naming that layer.
 
 import { zeros, noGrad, formatShape, Tensor } from '../engine/index.js';
 import { Module } from './module.js';
 import { Sequential } from './layers/container.js';
-import { Linear } from './layers/linear.js';
 
 export interface SummaryRow {
   /** dotted name in the model ('features.0') */
@@ -29,51 +29,49 @@ export interface SummaryResult {
 
 const own = (m: Module) => [...m.namedParameters()].filter(([k]) => !k.includes('.')).reduce((n, [, p]) => n + p.size, 0);
 
-type ShapeFn = { outputShape?: (s: readonly number[]) => number[] };
+const shapeOf = (v: unknown): string => (v instanceof Tensor ? formatShape(v.shape) : Array.isArray(v) ? `[${v.map(shapeOf).join(', ')}]` : typeof v);
 
-/** Follows the data through a module by its children's order; shortcuts take the block's input. */
-function trace(m: Module, name: string, shape: number[], rows: SummaryRow[]): number[] {
-  const kids = [...m.namedChildren()];
-  if (kids.length === 0 && m instanceof Sequential) return shape; // an empty Sequential (identity shortcut): no row
-  if (kids.length === 0) {
-    const f = (m as ShapeFn).outputShape;
-    if (typeof f !== 'function') throw new TypeError(`${m.constructor.name} has no outputShape`);
-    // a Linear after conv features sees them flattened, as the models' forward does
-    if (m instanceof Linear && shape.length > 2 && shape.slice(1).reduce((a, b) => a * b, 1) === m.inFeatures) shape = [shape[0], m.inFeatures];
-    const out = f.call(m, shape);
-    rows.push({ name, type: m.constructor.name, outputShape: out, params: own(m) });
-    return out;
-  }
-  const input = shape;
-  for (const [k, c] of kids) {
-    const childName = name ? `${name}.${k}` : k;
-    if (!(m instanceof Sequential) && (k === 'shortcutPath' || k === 'downsample')) trace(c, childName, input, rows);
-    else shape = trace(c, childName, shape, rows);
-  }
-  const f = (m as ShapeFn).outputShape;
-  return typeof f === 'function' ? f.call(m, input) : shape;
-}
-
-/** Runs the model once on zeros, recording every leaf's output shape with forward hooks. */
+/**
+ * Runs the model once on zeros. Every layer (a module without children) adds a row when its forward
+ * returns, so the rows come in the order the layers ran. Every module pushes itself on a stack when its
+ * forward starts and pops when it returns: when a forward throws, the top of the stack is the
+ * innermost module that was running, and the error names it.
+ */
 function traceByForward(model: Module, inputShape: number[]): { rows: SummaryRow[]; out: number[] } {
   const rows: SummaryRow[] = [];
-  const handles = [...model.namedModules()]
-    .filter(([, m]) => [...m.children()].length === 0)
-    .map(([name, m]) => m.registerForwardHook((mod, _in, output) => void rows.push({ name, type: mod.constructor.name, outputShape: output instanceof Tensor ? [...output.shape] : [], params: own(mod) })));
-  const wasTraining = model.training;
+  const running: Array<{ name: string; module: Module; input: unknown[] }> = [];
+  const handles = [...model.namedModules()].flatMap(([name, m]) => {
+    const leaf = [...m.children()].length === 0 && !(m instanceof Sequential); // an empty Sequential (identity shortcut) gets no row
+    return [
+      m.registerForwardPreHook((module, input) => void running.push({ name, module, input })),
+      m.registerForwardHook((module, _input, output) => {
+        running.pop();
+        if (leaf) rows.push({ name, type: module.constructor.name, outputShape: output instanceof Tensor ? [...output.shape] : [], params: own(module) });
+      }),
+    ];
+  });
+  const modes = [...model.modules()].map((m) => [m, m.training] as const); // restored one by one: a frozen BatchNorm may be in eval on its own
   model.eval();
   try {
-    const out = noGrad(() => model.forward(zeros(inputShape))) as Tensor;
+    const out = noGrad(() => model.forward(zeros(inputShape)));
+    if (!(out instanceof Tensor)) throw new TypeError(`summary: the model's forward returned ${shapeOf(out)}, not a Tensor`);
     return { rows, out: [...out.shape] };
+  } catch (e) {
+    const where = running.at(-1);
+    if (!where || !(e instanceof Error) || e.message.startsWith('summary:')) throw e;
+    const layer = where.name === '' ? `the model (${where.module.constructor.name})` : `layer ${where.name} (${where.module.constructor.name})`;
+    const Kind = e instanceof RangeError ? RangeError : e instanceof TypeError ? TypeError : Error;
+    throw new Kind(`summary: ${layer} does not fit its input ${where.input.map(shapeOf).join(', ')}: ${e.message}`, { cause: e });
   } finally {
     handles.forEach((h) => h.remove());
-    model.train(wasTraining);
+    for (const [m, training] of modes) m.training = training;
   }
 }
 
 /**
  * The model's layers with output shapes and parameter counts. `inputShape` is one sample's [C, H, W]
- * (a batch of 1 is assumed) or a full [N, C, H, W].
+ * (a batch of 1 is assumed) or a full [N, C, H, W]. It costs one forward pass of that batch: VGG16 at
+ * 224x224 takes about a second on the WASM backend, minutes on the plain-JS one.
  */
 export function summary(model: Module, inputShape: readonly number[]): SummaryResult {
   if (!(model instanceof Module)) throw new TypeError('summary: expected an nn.Module');
@@ -81,13 +79,7 @@ export function summary(model: Module, inputShape: readonly number[]): SummaryRe
     throw new RangeError(`summary: inputShape must be a list of positive integers, got ${JSON.stringify(inputShape)}`);
   }
   const shape = inputShape.length === 3 ? [1, ...inputShape] : [...inputShape];
-  let rows: SummaryRow[] = [];
-  let out: number[];
-  try {
-    out = trace(model, '', shape, rows);
-  } catch {
-    ({ rows, out } = traceByForward(model, shape));
-  }
+  const { rows, out } = traceByForward(model, shape);
   const params = model.parameters();
   const totalParams = params.reduce((n, p) => n + p.size, 0);
   const trainableParams = params.filter((p) => p.requiresGrad).reduce((n, p) => n + p.size, 0);

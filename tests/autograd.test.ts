@@ -18,7 +18,7 @@ describe('accumulation and fan-out', () => {
   test('gradients accumulate across two backward calls', () => {
     const x = tg.tensor([1, 2, 3], { requiresGrad: true });
     const y = x.mul(x).sum(); // dy/dx = 2x
-    y.backward();
+    y.backward({ retainGraph: true }); // a second backward through the same graph needs it, as in PyTorch
     expect(values(x.grad)).toEqual([2, 4, 6]);
     y.backward();
     expect(values(x.grad)).toEqual([4, 8, 12]);
@@ -90,7 +90,9 @@ describe('leaf gradients do not alias', () => {
     const b = tg.tensor([[1, 2], [3, 4]], { requiresGrad: true });
     const z = a.reshape(2, 2).add(b);
     const g = tg.tensor([[1, 2], [3, 4]]);
-    z.backward(g);
+    // torch would allow the second backward without retain_graph (add and reshape save nothing);
+    // typegrad frees every op's node (see autograd.ts)
+    z.backward(g, { retainGraph: true });
     a.grad!.data.fill(0);
     expect(values(b.grad)).toEqual([1, 2, 3, 4]);
     expect(values(g)).toEqual([1, 2, 3, 4]);
@@ -218,7 +220,7 @@ describe('retainGrad', () => {
     const x = tg.tensor([1], { requiresGrad: true });
     const h = x.mul(2).retainGrad();
     const y = h.mul(5).sum();
-    y.backward();
+    y.backward({ retainGraph: true });
     y.backward();
     expect(values(h.grad)).toEqual([10]);
     expect(values(x.grad)).toEqual([20]);

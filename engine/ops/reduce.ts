@@ -50,7 +50,10 @@ export function mean(x: Tensor, dims?: number | readonly number[], keepdim = fal
   return record(new Tensor(out, r.shape), 'mean', [x], (g) => [mul(spread(g, r, x.shape), 1 / r.count)]);
 }
 
-/** Largest value over dims. The gradient is shared evenly by ties, like PyTorch's amax. */
+/**
+ * Largest value over dims. The gradient is shared evenly by ties, like PyTorch's amax; for
+ * torch.max(x, dim)'s values and indices (the gradient to the selected index) see maxWithIndices.
+ */
 export function max(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
   return extreme('max', x, dims, keepdim, (a, b) => a > b);
 }
@@ -112,27 +115,72 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
 
 function argExtreme(op: string, x: Tensor, dim: number | undefined, keepdim: boolean, better: (a: number, b: number) => boolean): Tensor {
   if (x.size === 0) throw new RangeError(`${op}: cannot reduce an empty tensor (shape ${formatShape(x.shape)})`);
-  const src = x.data;
   if (dim === undefined) {
+    const src = x.data;
     let best = 0;
     for (let i = 1; i < src.length; i++) if (isBetter(src[i], src[best], better)) best = i;
     return new Tensor(Float32Array.of(best), keepdim ? x.shape.map(() => 1) : []);
   }
+  return alongDim(op, x, dim, keepdim, better).indices;
+}
+
+/** What torch.max(x, dim) returns: the values and the index of each along `dim`. */
+export interface ValuesAndIndices {
+  values: Tensor;
+  /** float32 positions along the dim (exact below 2^24), as argmax gives; they carry no gradient */
+  indices: Tensor;
+}
+
+/**
+ * torch.max(x, dim): the largest value along `dim` and its index. At ties the first index wins and a
+ * NaN wins over numbers (the first NaN), as PyTorch does on the CPU. Unlike max(dims) (amax), which
+ * shares the gradient among ties, the gradient of the values goes to the selected index only:
+ *   dx[..., indices[j], ...] = dvalues[j], 0 elsewhere
+ */
+export function maxWithIndices(x: Tensor, dim: number, keepdim = false): ValuesAndIndices {
+  return withIndices('maxWithIndices', x, dim, keepdim, (a, b) => a > b);
+}
+
+/** torch.min(x, dim): the smallest value along `dim` and its index, as maxWithIndices. */
+export function minWithIndices(x: Tensor, dim: number, keepdim = false): ValuesAndIndices {
+  return withIndices('minWithIndices', x, dim, keepdim, (a, b) => a < b);
+}
+
+function withIndices(op: string, x: Tensor, dim: number, keepdim: boolean, better: (a: number, b: number) => boolean): ValuesAndIndices {
+  if (typeof dim !== 'number') throw new TypeError(`${op}: dim must be a number (one dim), got ${Array.isArray(dim) ? 'a list' : typeof dim}`);
+  const { indices, positions, shape } = alongDim(op, x, dim, keepdim, better);
+  const src = x.data;
+  const values = new Tensor(Float32Array.from(positions, (p) => src[p]), shape);
+  const recorded = record(values, op, [x], (g) => {
+    const gd = g.data;
+    const gx = new Float32Array(src.length);
+    for (let j = 0; j < positions.length; j++) gx[positions[j]] = gd[j]; // positions are distinct: one per slice
+    return [new Tensor(gx, x.shape)];
+  });
+  return { values: recorded, indices };
+}
+
+/** Per 1-D slice along `dim`: the flat position in x of its extreme, and that position's index along dim. */
+function alongDim(op: string, x: Tensor, dim: number, keepdim: boolean, better: (a: number, b: number) => boolean) {
   const d = normDim(dim, Math.max(x.ndim, 1), op, x.shape);
   const length = x.shape[d] ?? 1;
+  if (length === 0) throw new RangeError(`${op}: cannot reduce over dim ${dim} of size 0 (shape ${formatShape(x.shape)})`);
   const inner = sizeOf(x.shape.slice(d + 1));
   const outer = sizeOf(x.shape.slice(0, d));
-  const out = new Float32Array(outer * inner);
+  const src = x.data;
+  const positions = new Int32Array(outer * inner);
+  const indices = new Float32Array(outer * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * length * inner + j;
       let best = 0;
       for (let k = 1; k < length; k++) if (isBetter(src[base + k * inner], src[base + best * inner], better)) best = k;
-      out[o * inner + j] = best;
+      positions[o * inner + j] = base + best * inner;
+      indices[o * inner + j] = best;
     }
   }
   const shape = keepdim ? x.shape.map((s, i) => (i === d ? 1 : s)) : x.shape.filter((_, i) => i !== d);
-  return new Tensor(out, shape);
+  return { positions, indices: new Tensor(indices, shape), shape };
 }
 
 function isBetter(v: number, best: number, better: (a: number, b: number) => boolean): boolean {

@@ -2,6 +2,12 @@
 
 import { describe, expect, it } from 'vitest';
 import * as nn from '../../nn/index.js';
+import { setBackend } from '../../engine/index.js';
+import { wasmSimdSupported } from '../../kernels-wasm/index.js';
+
+// summary runs the model: VGG16 at 224x224 takes about a second on the WASM backend (the package's
+// default wherever WebAssembly SIMD runs) and minutes on the plain-JS reference kernels
+if (wasmSimdSupported()) await setBackend('wasm');
 
 /** The dog-breed lab's transfer model: VGG16's features (frozen) + global pooling + a 512-512-512-120 head. */
 function labModel(): nn.Sequential {
@@ -36,7 +42,7 @@ describe('summary', () => {
     expect(s.rows.reduce((n, r) => n + r.params, 0)).toBe(s.totalParams);
   });
 
-  it('falls back to a forward pass with hooks for custom modules', () => {
+  it('runs custom modules too (their forward decides the flatten)', () => {
     class Custom extends nn.Module {
       fc = new nn.Linear({ inFeatures: 4, outFeatures: 2 });
       forward(x: import('../../engine/index.js').Tensor) {
