@@ -1,6 +1,6 @@
 // Property-based gradient checks: every differentiable op, on random shapes, values and options drawn
 // by fast-check, must give the same gradient by backpropagation as by central finite differences
-// (tests/helpers/gradcheck.ts). The runs are seed-stable (FC_SEED=<n> or FC_SEED=random overrides the seed, FC_RUNS the
+// (tests/helpers/gradcheck.ts). The runs are seed-stable: the seed is set once in tests/helpers/fast-check-seed.ts (FC_SEED=<n> or FC_SEED=random overrides it, FC_RUNS the
 // number of runs, to explore further).
 //
 // Non-smooth ops (abs, relu, clamp, maximum, max, maxPool2d, …) are checked away from their kinks
@@ -28,12 +28,11 @@ try {
   console.warn(`gradients.test.ts: the 'wasm' backend is not checked (${(e as Error).message})`);
 }
 
-const SEED = process.env.FC_SEED === 'random' ? Date.now() : Number(process.env.FC_SEED ?? 20_240_917);
 const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : undefined;
 
 /** fc.assert with the fixed seed; `numRuns` per property (FC_RUNS overrides every one). */
 function check<T>(arb: fc.Arbitrary<T>, body: (value: T) => void, numRuns = 30): void {
-  fc.assert(fc.property(arb, (v) => { body(v); }), { seed: SEED, numRuns: RUNS ?? numRuns });
+  fc.assert(fc.property(arb, (v) => { body(v); }), { numRuns: RUNS ?? numRuns });
 }
 
 /** assertGradcheck with the op's name and options in the report. */

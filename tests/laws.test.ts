@@ -1,7 +1,8 @@
 // Shape laws, checked with fast-check on random shapes and hyper-parameters: broadcasting follows
 // PyTorch's rule (and is symmetric), conv and pooling output sizes follow the documented formula,
 // and the movement ops invert each other (reshape, permute, transpose, squeeze/unsqueeze,
-// cat/slice, stack/index, expand/sum). The runs are seed-stable (FC_SEED / FC_RUNS override).
+// cat/slice, stack/index, expand/sum). The runs are seed-stable: the seed is set once, in
+// tests/helpers/fast-check-seed.ts (FC_SEED=<n> or FC_SEED=random overrides it, FC_RUNS the number of runs).
 
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
@@ -9,11 +10,10 @@ import * as tg from '../engine/index.js';
 
 type Shape = number[];
 
-const SEED = Number(process.env.FC_SEED ?? 20_240_917);
 const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : undefined;
 
 function check<T>(arb: fc.Arbitrary<T>, body: (value: T) => void, numRuns = 100): void {
-  fc.assert(fc.property(arb, (v) => { body(v); }), { seed: SEED, numRuns: RUNS ?? numRuns });
+  fc.assert(fc.property(arb, (v) => { body(v); }), { numRuns: RUNS ?? numRuns });
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
