@@ -30,8 +30,7 @@ function nearbyint(v: number): number {
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-// The sampling is planned once per output row (which input pixels, with which weights) and then run over
-// each channel's row: the plan is shared by the channels and the inner loops are plain array reads.
+// Each output pixel finds its input pixels (and bilinear weights) once and applies them to every channel.
 function warp(img: Tensor, op: string, map: RowMap, options: WarpOptions, defaultInterp: Interpolation): Tensor {
   const interp = options.interpolation ?? defaultInterp;
   const fillMode = options.fillMode ?? 'constant';
@@ -51,7 +50,6 @@ function warp(img: Tensor, op: string, map: RowMap, options: WarpOptions, defaul
     const ix = new Float64Array(w);
     const iy = new Float64Array(w);
     if (interp === 'nearest') {
-      const tap = new Int32Array(w); // the input pixel each output pixel copies, −1 outside the image
       for (let y = 0; y < h; y++) {
         map(y, ix, iy);
         for (let x = 0; x < w; x++) {
@@ -59,14 +57,13 @@ function warp(img: Tensor, op: string, map: RowMap, options: WarpOptions, defaul
           const ny = nearbyint(iy[x]);
           const fx = nx >= 0 && nx < w ? nx : foldIndex(nx, w, fold);
           const fy = ny >= 0 && ny < h ? ny : foldIndex(ny, h, fold);
-          tap[x] = fx >= 0 && fy >= 0 ? fy * w + fx : -1;
-        }
-        for (let k = 0; k < c; k++) {
-          const base = k * plane;
-          const row = base + y * w;
-          const outside = fills[k];
-          // + 0 as the weighted sum this is (0 + 1 · v) turns −0 into 0
-          for (let x = 0; x < w; x++) out[row + x] = tap[x] >= 0 ? src[base + tap[x]] + 0 : outside;
+          const o = y * w + x;
+          if (fx >= 0 && fy >= 0) {
+            // + 0 as the weighted sum this is (0 + 1 · v) turns −0 into 0
+            for (let k = 0, q = fy * w + fx; k < c; k++, q += plane) out[k * plane + o] = src[q] + 0;
+          } else {
+            for (let k = 0; k < c; k++) out[k * plane + o] = fills[k];
+          }
         }
       }
     } else {
@@ -252,13 +249,14 @@ export function perspective(img: Tensor, startPoints: readonly Point[], endPoint
   // the float32 products of each column's x with the coefficients, once (each row's y ones per row)
   const px = Float64Array.from({ length: w }, (_, x) => linspaceAt(0.5, w + 0.5 - 1, w, x));
   const [pxD, pxX, pxY] = [px.map((v) => f32(v * co[6])), px.map((v) => f32(v * t[0])), px.map((v) => f32(v * t[3]))];
+  const [t2, t5] = [t[2], t[5]];
   return warp(img, 'perspective', (y, ix, iy) => {
     const py = linspaceAt(0.5, h + 0.5 - 1, h, y);
     const [pyD, pyX, pyY] = [f32(py * co[7]), f32(py * t[1]), f32(py * t[4])];
     for (let x = 0; x < w; x++) {
       const den = f32(f32(pxD[x] + pyD) + 1);
-      const gx = f32(f32(f32(f32(pxX[x] + pyX) + t[2]) / den) - 1);
-      const gy = f32(f32(f32(f32(pxY[x] + pyY) + t[5]) / den) - 1);
+      const gx = f32(f32(f32(f32(pxX[x] + pyX) + t2) / den) - 1);
+      const gy = f32(f32(f32(f32(pxY[x] + pyY) + t5) / den) - 1);
       ix[x] = f32(f32(f32(gx + 1) * w - 1) / 2);
       iy[x] = f32(f32(f32(gy + 1) * h - 1) / 2);
     }
