@@ -71,7 +71,7 @@ export async function studentBench(options: { quick?: boolean; only?: string[] }
   const rows: Array<Array<string | number>> = [];
   for (const [op, shape] of cases) {
     const x = model(op) ? image('1x1x1') : image(shape);
-    const rounds = model(op) ? (options.quick ? 2 : 3) : options.quick ? 5 : 11;
+    const rounds = model(op) ? (options.quick ? 2 : 5) : options.quick ? 5 : 11;
     const reps = model(op) ? 1 : 5;
     const ours: number[] = [];
     const theirs: number[][] = torch.map(() => []);
