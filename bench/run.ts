@@ -1,7 +1,7 @@
 // npm run bench: typegrad's js and wasm backends side by side with tfjs-wasm and PyTorch (when a
 // python3 with torch is found), in one run on one machine, printing figures and ratios.
 //   --quick           fewer rounds
-//   --only=gemm,cnn   a subset of: gemm, conv, cnn
+//   --only=gemm,cnn   a subset of: gemm, conv, cnn, student (vgg16()/resnet18() construction and augmentations vs torchvision: student.ts)
 // Every figure is the best of N rounds after warm-up; the median is printed too, to show the noise.
 
 import { execFileSync } from 'node:child_process';
@@ -13,10 +13,11 @@ import { createWasmKernels } from '../kernels-wasm/index.js';
 import { cnnBatch, typegradCnn } from './cnn.js';
 import { convnetjsCnn } from './convnetjs.js';
 import { randomValues, ratio, repsFor, table, time, timeInterleaved, format } from './common.js';
+import { studentBench } from './student.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['gemm', 'conv', 'cnn'];
+const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['gemm', 'conv', 'cnn', 'student'];
 const rounds = quick ? 3 : 7;
 
 type Peer = { gemmGflops: Record<string, number>; cnnImagesPerSecond: number; version: string };
@@ -150,6 +151,10 @@ if (only.includes('cnn')) {
     `targets (issue 3): >= 300 img/s on 1 thread (now ${format(w.best)}), >= 550 on 2 (now ${format(w2.best)}, ${ratio(w2.best, w.best)} of 1 thread, target 1.7x), ` +
       `>= 0.7x / 0.8x PyTorch at 1 / 2 threads (now ${ratio(w.best, torch1?.cnnImagesPerSecond)} / ${ratio(w2.best, torch2?.cnnImagesPerSecond)}), >= 2.5x tfjs-wasm (now ${ratio(w.best, tf.best)}), >= 60x ConvNetJS (now ${ratio(w.best, cn.best)})`,
   );
+}
+if (only.includes('student')) {
+  console.log('');
+  await studentBench({ quick });
 }
 wasm.dispose();
 wasm2.dispose();

@@ -39,15 +39,13 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 
 export function uniform(t: Tensor, low = 0, high = 1, options: InitOptions = {}): Tensor {
   const g = options.generator ?? defaultGenerator;
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) d[i] = low + (high - low) * g.uniform();
+  g.fillUniform(t.data, low, high);
   return t;
 }
 
 export function normal(t: Tensor, mean = 0, std = 1, options: InitOptions = {}): Tensor {
   const g = options.generator ?? defaultGenerator;
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) d[i] = mean + std * g.normal();
+  g.fillNormal(t.data, mean, std);
   return t;
 }
 

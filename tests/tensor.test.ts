@@ -336,6 +336,61 @@ describe('random numbers', () => {
     expect(values(tg.randint(0, 1, [20]))).toEqual(new Array(20).fill(0));
     expect(tg.randint(0, 10, [2, 3]).shape).toEqual([2, 3]);
   });
+
+  test('fillUniform (init uses it) gives the numbers of uniform() called one by one', () => {
+    // lengths around the 4096-draw chunk
+    for (const n of [0, 1, 7, 4095, 4096, 4097, 8193]) {
+      const a = new tg.Generator(n);
+      const b = new tg.Generator(n);
+      const u = b.fillUniform(new Float32Array(n), -0.3, 0.7);
+      expect(Array.from(u)).toEqual(Array.from({ length: n }, () => Math.fround(-0.3 + (0.7 - -0.3) * a.uniform())));
+      expect(b.getState()).toEqual(a.getState());
+    }
+  });
+
+  test('fillNormal (the ziggurat init uses) is normal: moments, bins against the CDF, tails; same seed, same numbers', () => {
+    const n = 1 << 20;
+    const x = new tg.Generator(14).fillNormal(new Float32Array(n));
+    expect(Array.from(new tg.Generator(14).fillNormal(new Float32Array(n)).subarray(0, 5000))).toEqual(Array.from(x.subarray(0, 5000)));
+    let mean = 0;
+    for (const v of x) mean += v / n;
+    let m2 = 0;
+    let m3 = 0;
+    let m4 = 0;
+    for (const v of x) {
+      const d = v - mean;
+      m2 += d * d / n;
+      m3 += d * d * d / n;
+      m4 += d * d * d * d / n;
+    }
+    const sd = Math.sqrt(m2);
+    expect(Math.abs(mean)).toBeLessThan(0.005); // sd of the mean: 0.001
+    expect(Math.abs(sd - 1)).toBeLessThan(0.004); // sd 0.0007
+    expect(Math.abs(m3 / sd ** 3)).toBeLessThan(0.015); // sd 0.0024
+    expect(Math.abs(m4 / sd ** 4 - 3)).toBeLessThan(0.03); // sd 0.005
+    // the share below each edge against the normal CDF (Φ at 0, ±0.5, ±1, ... ±3.5): a wrong layer or
+    // wedge would show as a step here
+    const phi = [0.5, 0.691462, 0.841345, 0.933193, 0.977250, 0.993790, 0.998650, 0.999767];
+    for (let k = 0; k < phi.length; k++) {
+      const e = k * 0.5;
+      let below = 0;
+      let above = 0;
+      for (const v of x) {
+        if (v < e) below++;
+        if (v < -e) above++;
+      }
+      const tol = 5 * Math.sqrt(phi[k] * (1 - phi[k]) / n) + 1e-6;
+      expect(Math.abs(below / n - phi[k])).toBeLessThan(tol);
+      expect(Math.abs(above / n - (1 - phi[k]))).toBeLessThan(tol);
+    }
+    // the tail beyond R = 3.44 (layer 0's slow path) is reached: P(|z| > 3.6) = 3.2e-4
+    let far = 0;
+    for (const v of x) if (Math.abs(v) > 3.6) far++;
+    expect(Math.abs(far / n - 3.18e-4)).toBeLessThan(5 * Math.sqrt(3.18e-4 / n));
+    expect(x.every(Number.isFinite)).toBe(true);
+    const scaled = new tg.Generator(14).fillNormal(new Float32Array(8), 3, 0.5);
+    scaled.forEach((v, i) => expect(v).toBeCloseTo(3 + 0.5 * x[i], 6)); // the same z, shifted and scaled
+  });
 });
 
 describe('comparisons', () => {

@@ -31,13 +31,25 @@ export function rgbToGrayscale(img: Tensor, numOutputChannels: 1 | 3 = 1): Tenso
   });
 }
 
-/** ratio · img + (1 − ratio) · other, clamped to [0, 1] (torchvision's _blend); other(k, p) gives the degenerate image. */
-function blend(src: Float32Array, c: number, plane: number, ratio: number, other: (k: number, p: number) => number): Float32Array {
+/**
+ * ratio · img + (1 − ratio) · other, clamped to [0, 1] (torchvision's _blend), in float32 steps. The
+ * degenerate image is a constant (`other` a number) or grey per pixel (`other` the luma plane).
+ */
+function blend(src: Float32Array, c: number, plane: number, ratio: number, other: number | Float32Array): Float32Array {
   const out = new Float32Array(src.length);
-  for (let k = 0; k < c; k++) {
-    for (let p = 0; p < plane; p++) {
-      const v = f32(f32(ratio * src[k * plane + p]) + f32((1 - ratio) * other(k, p)));
-      out[k * plane + p] = v < 0 ? 0 : v > 1 ? 1 : v;
+  if (typeof other === 'number') {
+    const rest = f32((1 - ratio) * other); // the same for every pixel
+    for (let i = 0; i < src.length; i++) {
+      const v = f32(f32(ratio * src[i]) + rest);
+      out[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+    return out;
+  }
+  for (let p = 0; p < plane; p++) {
+    const rest = f32((1 - ratio) * other[p]); // shared by the pixel's channels
+    for (let i = p; i < c * plane; i += plane) {
+      const v = f32(f32(ratio * src[i]) + rest);
+      out[i] = v < 0 ? 0 : v > 1 ? 1 : v;
     }
   }
   return out;
@@ -50,7 +62,7 @@ function checkFactor(factor: number, op: string): void {
 /** 0 gives black, 1 the original, 2 twice as bright. */
 export function adjustBrightness(img: Tensor, factor: number): Tensor {
   checkFactor(factor, 'adjustBrightness');
-  return eachImage(img, 'adjustBrightness', (src, { c, h, w }) => ({ data: blend(src, c, h * w, factor, () => 0), c, h, w }));
+  return eachImage(img, 'adjustBrightness', (src, { c, h, w }) => ({ data: blend(src, c, h * w, factor, 0), c, h, w }));
 }
 
 /** 0 gives a solid grey at the image's mean luma, 1 the original. */
@@ -63,7 +75,7 @@ export function adjustContrast(img: Tensor, factor: number): Tensor {
     let sum = 0;
     for (let p = 0; p < plane; p++) sum += g[p];
     const mean = f32(sum / plane);
-    return { data: blend(src, c, plane, factor, () => mean), c, h, w };
+    return { data: blend(src, c, plane, factor, mean), c, h, w };
   });
 }
 
@@ -74,7 +86,7 @@ export function adjustSaturation(img: Tensor, factor: number): Tensor {
     if (c === 1) return { data: src.slice(), c, h, w };
     requireRgb(c, 'adjustSaturation');
     const g = luma(src, h * w);
-    return { data: blend(src, c, h * w, factor, (_, p) => g[p]), c, h, w };
+    return { data: blend(src, c, h * w, factor, g), c, h, w };
   });
 }
 
@@ -87,7 +99,9 @@ export function adjustHue(img: Tensor, factor: number): Tensor {
     const plane = h * w;
     const out = new Float32Array(src.length);
     for (let p = 0; p < plane; p++) {
-      const [r, g, b] = [src[p], src[plane + p], src[2 * plane + p]];
+      const r = src[p];
+      const g = src[plane + p];
+      const b = src[2 * plane + p];
       const maxc = Math.max(r, g, b);
       const minc = Math.min(r, g, b);
       const eq = maxc === minc;
@@ -101,9 +115,12 @@ export function adjustHue(img: Tensor, factor: number): Tensor {
       if (maxc === r) hue = f32(bc - gc);
       else if (maxc === g) hue = f32(f32(2 + rc) - bc);
       else hue = f32(f32(4 + gc) - rc);
-      hue = f32(f32(hue / 6) + 1) % 1; // fmod
-      hue = f32(hue + factor);
-      hue = f32(((hue % 1) + 1) % 1); // Python-style remainder: always in [0, 1)
+      // torchvision's fmod(hue / 6 + 1, 1), then the shift and a Python-style remainder into [0, 1).
+      // x − floor(x) (x ≥ 0 here) and x − trunc(x) are JS's x % 1 exactly, without its slow fmod call
+      hue = f32(f32(hue / 6) + 1);
+      hue = f32(f32(hue - Math.floor(hue)) + factor);
+      hue -= Math.trunc(hue);
+      hue = f32(hue + 1 - Math.floor(hue + 1));
       // HSV back to RGB
       const i6 = Math.floor(f32(hue * 6));
       const f = f32(f32(hue * 6) - i6);
@@ -111,14 +128,15 @@ export function adjustHue(img: Tensor, factor: number): Tensor {
       const pp = cl(f32(v * f32(1 - s)));
       const q = cl(f32(v * f32(1 - f32(s * f))));
       const t = cl(f32(v * f32(1 - f32(s * f32(1 - f)))));
+      const sector = i6 >= 0 && i6 < 6 ? i6 : ((i6 % 6) + 6) % 6; // 6 when hue · 6 rounds up to it
       let rr: number, gg: number, bb: number;
-      switch (((i6 % 6) + 6) % 6) {
-        case 0: [rr, gg, bb] = [v, t, pp]; break;
-        case 1: [rr, gg, bb] = [q, v, pp]; break;
-        case 2: [rr, gg, bb] = [pp, v, t]; break;
-        case 3: [rr, gg, bb] = [pp, q, v]; break;
-        case 4: [rr, gg, bb] = [t, pp, v]; break;
-        default: [rr, gg, bb] = [v, pp, q];
+      switch (sector) {
+        case 0: rr = v; gg = t; bb = pp; break;
+        case 1: rr = q; gg = v; bb = pp; break;
+        case 2: rr = pp; gg = v; bb = t; break;
+        case 3: rr = pp; gg = q; bb = v; break;
+        case 4: rr = t; gg = pp; bb = v; break;
+        default: rr = v; gg = pp; bb = q;
       }
       out[p] = rr;
       out[plane + p] = gg;

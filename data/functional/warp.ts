@@ -21,16 +21,17 @@ export interface WarpOptions {
   fillMode?: FillMode;
 }
 
-/** Maps an output pixel (x, y) to input pixel coordinates (ix, iy); writes into `out`. */
-type SourceMap = (x: number, y: number, out: Float64Array) => void;
+/** Where row y of the output samples the input: fills ix[x], iy[x] with input pixel coordinates. */
+type RowMap = (y: number, ix: Float64Array, iy: Float64Array) => void;
 
 /** Nearest-neighbour rounding of grid_sample: std::nearbyint, halves to even. */
 function nearbyint(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  const r = Math.round(v); // halves up
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function warp(img: Tensor, op: string, map: SourceMap, options: WarpOptions, defaultInterp: Interpolation): Tensor {
+// Each output pixel finds its input pixels (and bilinear weights) once and applies them to every channel.
+function warp(img: Tensor, op: string, map: RowMap, options: WarpOptions, defaultInterp: Interpolation): Tensor {
   const interp = options.interpolation ?? defaultInterp;
   const fillMode = options.fillMode ?? 'constant';
   if (interp !== 'nearest' && interp !== 'bilinear') throw new RangeError(`${op}: interpolation must be 'nearest' or 'bilinear', got '${interp}'`);
@@ -38,59 +39,81 @@ function warp(img: Tensor, op: string, map: SourceMap, options: WarpOptions, def
   // Keras's reflect (scipy 'reflect': d c b a | a b c d) is the edge-repeating mirror
   const fold = fillMode === 'reflect' ? 'symmetric' : fillMode;
   return eachImage(img, op, (src, { c, h, w }) => {
-    const fill = options.fill === undefined ? null : perChannel(options.fill, c, op, 'fill');
+    const given = options.fill === undefined ? null : perChannel(options.fill, c, op, 'fill');
+    // torchvision's mask blending with the fill colour; the other fill modes never sample outside
+    const fill = given !== null && fillMode === 'constant' ? given : null;
+    // as float64s: a plain array's 0 is a small integer, and mixing it with pixel values in one
+    // expression made V8 box every pixel value
+    const fills = Float64Array.from(fill ?? Array(c).fill(0));
     const out = new Float32Array(c * h * w);
     const plane = h * w;
-    const pt = new Float64Array(2);
-    const taps = new Int32Array(4);
-    const weights = new Float64Array(4);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        map(x, y, pt);
-        const ix = pt[0];
-        const iy = pt[1];
-        let nTaps = 0;
-        let mask = 0; // how much of the sample came from inside the image (torchvision's ones channel)
-        if (interp === 'nearest') {
-          const nx = nearbyint(ix);
-          const ny = nearbyint(iy);
+    const ix = new Float64Array(w);
+    const iy = new Float64Array(w);
+    if (interp === 'nearest') {
+      for (let y = 0; y < h; y++) {
+        map(y, ix, iy);
+        for (let x = 0; x < w; x++) {
+          const nx = nearbyint(ix[x]);
+          const ny = nearbyint(iy[x]);
           const fx = nx >= 0 && nx < w ? nx : foldIndex(nx, w, fold);
           const fy = ny >= 0 && ny < h ? ny : foldIndex(ny, h, fold);
+          const o = y * w + x;
           if (fx >= 0 && fy >= 0) {
-            taps[0] = fy * w + fx;
-            weights[0] = 1;
-            nTaps = 1;
-            mask = 1;
-          }
-        } else {
-          const x0 = Math.floor(ix);
-          const y0 = Math.floor(iy);
-          const ax = f32(ix - x0);
-          const ay = f32(iy - y0);
-          for (let t = 0; t < 4; t++) {
-            const dx = t & 1;
-            const dy = t >> 1;
-            const wt = f32((dx ? ax : 1 - ax) * (dy ? ay : 1 - ay));
-            const xi = x0 + dx;
-            const yi = y0 + dy;
-            const fx = xi >= 0 && xi < w ? xi : foldIndex(xi, w, fold);
-            const fy = yi >= 0 && yi < h ? yi : foldIndex(yi, h, fold);
-            if (fx < 0 || fy < 0 || wt === 0) continue;
-            taps[nTaps] = fy * w + fx;
-            weights[nTaps++] = wt;
-            mask += wt;
+            // + 0 as the weighted sum this is (0 + 1 · v) turns −0 into 0
+            for (let k = 0, q = fy * w + fx; k < c; k++, q += plane) out[k * plane + o] = src[q] + 0;
+          } else {
+            for (let k = 0; k < c; k++) out[k * plane + o] = fills[k];
           }
         }
-        const o = y * w + x;
-        for (let k = 0; k < c; k++) {
-          const base = k * plane;
-          let v = 0;
-          for (let t = 0; t < nTaps; t++) v += src[base + taps[t]] * weights[t];
-          if (fill !== null && fillMode === 'constant') {
-            if (interp === 'nearest') v = mask < 0.5 ? fill[k] : v;
-            else v = v * mask + (1 - mask) * fill[k];
+      }
+    } else {
+      const blend = fill !== null;
+      const taps = new Int32Array(4); // a pixel near the border: its neighbours, −1 where outside or weightless
+      const weights = new Float64Array(4);
+      for (let y = 0; y < h; y++) {
+        map(y, ix, iy);
+        for (let x = 0; x < w; x++) {
+          const o = y * w + x;
+          const x0 = Math.floor(ix[x]);
+          const y0 = Math.floor(iy[x]);
+          const ax = f32(ix[x] - x0);
+          const ay = f32(iy[x] - y0);
+          const w00 = f32((1 - ax) * (1 - ay));
+          const w01 = f32(ax * (1 - ay));
+          const w10 = f32((1 - ax) * ay);
+          const w11 = f32(ax * ay);
+          if (x0 >= 0 && x0 < w - 1 && y0 >= 0 && y0 < h - 1 && w00 !== 0 && w01 !== 0 && w10 !== 0 && w11 !== 0) {
+            // inside the image with four nonzero weights: nearly every pixel. The sums run in float64
+            // from 0 in tap order, then one float32 store, as for the border pixels below
+            const mask = 0 + w00 + w01 + w10 + w11;
+            for (let k = 0, q = y0 * w + x0; k < c; k++, q += plane) {
+              let v = 0 + src[q] * w00 + src[q + 1] * w01 + src[q + w] * w10 + src[q + w + 1] * w11;
+              if (blend) v = v * mask + (1 - mask) * fills[k];
+              out[k * plane + o] = v;
+            }
+            continue;
           }
-          out[base + o] = v;
+          weights[0] = w00;
+          weights[1] = w01;
+          weights[2] = w10;
+          weights[3] = w11;
+          let mask = 0; // how much of the sample came from inside the image (torchvision's ones channel)
+          for (let t = 0; t < 4; t++) {
+            const xi = x0 + (t & 1);
+            const yi = y0 + (t >> 1);
+            const fx = xi >= 0 && xi < w ? xi : foldIndex(xi, w, fold);
+            const fy = yi >= 0 && yi < h ? yi : foldIndex(yi, h, fold);
+            const sampled = fx >= 0 && fy >= 0 && weights[t] !== 0;
+            taps[t] = sampled ? fy * w + fx : -1;
+            if (sampled) mask += weights[t];
+          }
+          for (let k = 0; k < c; k++) {
+            const base = k * plane;
+            let v = 0;
+            for (let t = 0; t < 4; t++) if (taps[t] >= 0) v += src[base + taps[t]] * weights[t];
+            if (blend) v = v * mask + (1 - mask) * fills[k];
+            out[base + o] = v;
+          }
         }
       }
     }
@@ -131,11 +154,15 @@ function affineWarp(img: Tensor, op: string, m: number[], options: WarpOptions):
   // the products of each grid coordinate with theta, once per row / column (float32 like the bmm)
   const [x0, x1] = [xs.map((v) => v * t[0]), xs.map((v) => v * t[3])];
   const [y0, y1] = [ys.map((v) => v * t[1]), ys.map((v) => v * t[4])];
-  return warp(img, op, (x, y, out) => {
-    const gx = f32(f32(x0[x] + y0[y]) + t[2]);
-    const gy = f32(f32(x1[x] + y1[y]) + t[5]);
-    out[0] = f32(f32(f32(gx + 1) * w - 1) / 2);
-    out[1] = f32(f32(f32(gy + 1) * h - 1) / 2);
+  const [t2, t5] = [t[2], t[5]];
+  return warp(img, op, (y, ix, iy) => {
+    const [y0y, y1y] = [y0[y], y1[y]];
+    for (let x = 0; x < w; x++) {
+      const gx = f32(f32(x0[x] + y0y) + t2);
+      const gy = f32(f32(x1[x] + y1y) + t5);
+      ix[x] = f32(f32(f32(gx + 1) * w - 1) / 2);
+      iy[x] = f32(f32(f32(gy + 1) * h - 1) / 2);
+    }
   }, options, 'nearest');
 }
 
@@ -219,13 +246,19 @@ export function perspective(img: Tensor, startPoints: readonly Point[], endPoint
   const { h, w } = imageDims(img, 'perspective');
   const co = perspectiveCoeffs(startPoints, endPoints).map(f32);
   const t = [f32(co[0] / f32(0.5 * w)), f32(co[1] / f32(0.5 * w)), f32(co[2] / f32(0.5 * w)), f32(co[3] / f32(0.5 * h)), f32(co[4] / f32(0.5 * h)), f32(co[5] / f32(0.5 * h))];
-  return warp(img, 'perspective', (x, y, out) => {
-    const px = linspaceAt(0.5, w + 0.5 - 1, w, x);
+  // the float32 products of each column's x with the coefficients, once (each row's y ones per row)
+  const px = Float64Array.from({ length: w }, (_, x) => linspaceAt(0.5, w + 0.5 - 1, w, x));
+  const [pxD, pxX, pxY] = [px.map((v) => f32(v * co[6])), px.map((v) => f32(v * t[0])), px.map((v) => f32(v * t[3]))];
+  const [t2, t5] = [t[2], t[5]];
+  return warp(img, 'perspective', (y, ix, iy) => {
     const py = linspaceAt(0.5, h + 0.5 - 1, h, y);
-    const den = f32(f32(f32(px * co[6]) + f32(py * co[7])) + 1);
-    const gx = f32(f32(f32(f32(f32(px * t[0]) + f32(py * t[1])) + t[2]) / den) - 1);
-    const gy = f32(f32(f32(f32(f32(px * t[3]) + f32(py * t[4])) + t[5]) / den) - 1);
-    out[0] = f32(f32(f32(gx + 1) * w - 1) / 2);
-    out[1] = f32(f32(f32(gy + 1) * h - 1) / 2);
+    const [pyD, pyX, pyY] = [f32(py * co[7]), f32(py * t[1]), f32(py * t[4])];
+    for (let x = 0; x < w; x++) {
+      const den = f32(f32(pxD[x] + pyD) + 1);
+      const gx = f32(f32(f32(f32(pxX[x] + pyX) + t2) / den) - 1);
+      const gy = f32(f32(f32(f32(pxY[x] + pyY) + t5) / den) - 1);
+      ix[x] = f32(f32(f32(gx + 1) * w - 1) / 2);
+      iy[x] = f32(f32(f32(gy + 1) * h - 1) / 2);
+    }
   }, options, 'bilinear');
 }
