@@ -11,17 +11,17 @@
 import { checkOptions, defaultGenerator, Tensor } from '../engine/index.js';
 import { withSeed } from '../engine/random.js';
 import { defaultCollate, type Collate } from './collate.js';
-import type { DecodePool } from './decode-pool.js';
+import { DecodePool } from './decode-pool.js';
 import { epochGenerator, permutation } from './sampling.js';
-import { SamplePool, WorkerPoolError, workerRecipe, type DatasetRecipe } from './workers.js';
+import { decodesAhead, SamplePool, WorkerPoolError, workerRecipe, type DatasetRecipe } from './workers.js';
 
 /** What a loader needs from a dataset; `get` may be async (e.g. decoding images in a browser). */
 export interface SampleSource<S> {
   readonly length: number;
   get(index: number): S | Promise<S>;
   /**
-   * Optional, for async iteration without workers: do the slow part of get(index) ahead (UrlImageDataset
-   * fetches and decodes); get(index) is then called in sample order. `pool` is always null here now.
+   * Optional, for async iteration: do the slow part of get(index) ahead (decode an image: on the decode
+   * pool in workerMode 'decode', else as the dataset can); get(index) is then called in sample order.
    */
   prepare?(index: number, pool: DecodePool | null): Promise<void>;
 }
@@ -86,8 +86,16 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
   readonly dropLast: boolean;
   readonly prefetch: number;
   readonly workers: number;
+  /**
+   * What the workers do: 'samples' (each rebuilds the dataset and makes whole samples), 'decode' (a
+   * dataset of image files the workers cannot rebuild, e.g. with a function transform or a transform
+   * with its own generator: they only decode the files, and get() runs on the main thread, in sample
+   * order), or null (workers: 0).
+   */
+  readonly workerMode: 'samples' | 'decode' | null = null;
   #recipe: DatasetRecipe | null = null;
   #pool: SamplePool | null = null;
+  #decodePool: DecodePool | null = null;
   /** the epoch the next iteration will produce; set it to replay an epoch */
   epoch = 0;
   #collate: Collate<S, B>;
@@ -116,7 +124,13 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
     this.#onSkip = options.onSkip ?? ((i, e) => console.warn(`DataLoader: skipping sample ${i}: ${e.message}`));
     if (workers > 0) {
       if (!isNode) throw new Error('DataLoader: workers > 0 runs get() on Node worker threads; Web Workers in browsers are not supported yet: use workers: 0 (for await still loads batches ahead)');
-      this.#recipe = workerRecipe(dataset, options.workerModule, options.workerData);
+      try {
+        this.#recipe = workerRecipe(dataset, options.workerModule, options.workerData);
+        this.workerMode = 'samples';
+      } catch (e) {
+        if (options.workerModule !== undefined || !decodesAhead(dataset)) throw e;
+        this.workerMode = 'decode';
+      }
     } else if (options.workerModule !== undefined) {
       throw new TypeError('DataLoader: workerModule is for workers > 0; set workers too');
     }
@@ -179,7 +193,10 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
       const pool = (this.#pool ??= new SamplePool(this.workers, this.#recipe, this.seed, ds.length));
       return Promise.allSettled(indices.map((i) => pool.get(i, epoch) as Promise<S>));
     }
-    if (typeof ds.prepare === 'function') return Promise.allSettled(indices.map(async (i) => (await ds.prepare!(i, null), undefined)));
+    if (typeof ds.prepare === 'function') {
+      const pool = this.workerMode === 'decode' ? (this.#decodePool ??= new DecodePool(this.workers)) : null;
+      return Promise.allSettled(indices.map(async (i) => (await ds.prepare!(i, pool), undefined)));
+    }
     return Promise.allSettled(indices.map(async (i) => this.#get(i, epoch)));
   }
 
@@ -218,7 +235,8 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
 
   /** Stops the worker threads (idle ones are unref'd, so a script that forgets this still exits); a later epoch starts new ones. */
   async close(): Promise<void> {
-    await this.#pool?.close();
+    await Promise.all([this.#pool?.close(), this.#decodePool?.close()]);
     this.#pool = null;
+    this.#decodePool = null;
   }
 }

@@ -10,7 +10,7 @@
 
 import { Tensor } from '../engine/index.js';
 import { ConcatDataset, Dataset, MappedDataset, Subset, TensorDataset, type WorkerModuleSpec } from './dataset.js';
-import { CsvImageDataset, ImageFolder, type CsvImageOptions, type ImageFolderOptions } from './folders.js';
+import { CsvImageDataset, ImageFileDataset, ImageFolder, type CsvImageOptions, type ImageFolderOptions } from './folders.js';
 import { CIFAR10 } from './formats/cifar.js';
 import { MNIST } from './mnist.js';
 import { nodeBuiltin } from './node-modules.js';
@@ -108,6 +108,14 @@ function recipeOf(ds: unknown, where: string): DatasetRecipe {
       ? `${where} is a ${name}, a class of your own (give it toWorker(), or the loader workerModule, naming a module whose createDataset() builds it)`
       : `${where} is a plain object (its get is a closure), which cannot be sent to a worker`,
   );
+}
+
+/** Whether `ds` reads image files that a DecodePool can decode ahead (an ImageFolder or CsvImageDataset, maybe inside Subset, map() or ConcatDataset). */
+export function decodesAhead(ds: unknown): boolean {
+  if (ds instanceof ImageFileDataset) return true;
+  if (ds instanceof Subset || ds instanceof MappedDataset) return decodesAhead(ds.dataset);
+  if (ds instanceof ConcatDataset) return ds.datasets.some(decodesAhead);
+  return false;
 }
 
 /**

@@ -170,9 +170,14 @@ describe('DataLoader workers: errors', () => {
     expect(() => new DataLoader(closures, { workers: 2 })).toThrow(
       "DataLoader: workers need to rebuild this dataset in a worker: the dataset is a plain object (its get is a closure), which cannot be sent to a worker; pass workerModule, or use workers: 0",
     );
-    expect(() => new DataLoader(new ImageFolder(folder, { transform: (x) => x }), { workers: 2 })).toThrow(/workers need to rebuild this dataset in a worker: the dataset.transform is a function .*; pass workerModule, or use workers: 0/);
-    expect(() => new DataLoader(new ImageFolder(folder).map(new T.Compose([new T.Lambda((x: Tensor) => x)])), { workers: 1 })).toThrow(/the dataset.transform.transforms\[0\] is a Lambda/);
-    expect(() => new DataLoader(new ImageFolder(folder, { transform: new T.RandomHorizontalFlip({ generator: defaultGenerator }) }), { workers: 1 })).toThrow(/has its own generator/);
+    const numbers = new TensorDataset(new Tensor(Float32Array.of(1, 2), [2]));
+    expect(() => new DataLoader(numbers.map((x) => x), { workers: 2 })).toThrow(/workers need to rebuild this dataset in a worker: the dataset.transform is a function .*; pass workerModule, or use workers: 0/);
+    expect(() => new DataLoader(numbers.map(new T.Compose([new T.Lambda((x: Tensor) => x)])), { workers: 1 })).toThrow(/the dataset.transform.transforms\[0\] is a Lambda/);
+    expect(() => new DataLoader(numbers.map(new T.RandomHorizontalFlip({ generator: defaultGenerator })), { workers: 1 })).toThrow(/has its own generator/);
+    // image files whose transform a worker cannot rebuild: the workers only decode (get() on this thread)
+    expect(new DataLoader(new ImageFolder(folder, { transform: (x) => x }), { workers: 2 }).workerMode).toBe('decode');
+    expect(new DataLoader(new ImageFolder(folder).map(new T.RandomHorizontalFlip({ generator: defaultGenerator })), { workers: 2 }).workerMode).toBe('decode');
+    expect(new DataLoader(new ImageFolder(folder), { workers: 2 }).workerMode).toBe('samples');
     class Mine extends Dataset<Tensor, number> {
       get length() { return 2; }
       get(i: number): [Tensor, number] { return [new Tensor(Float32Array.of(i), [1]), i]; }
@@ -219,6 +224,13 @@ describe('DataLoader workers: order and prefetch', () => {
       expect(threads.size, `prefetch ${prefetch}`).toBe(2);
       expect(threads.has(0)).toBe(false); // never the main thread
     }
+  });
+
+  it("a dataset of image files the workers cannot rebuild still decodes on them, with the same batches", async () => {
+    const make = (workers: number) => new DataLoader(new ImageFolder(folder, { transform: (x) => augment().apply(x) }), { batchSize: 4, shuffle: true, seed: 9, workers });
+    const parallel = make(2);
+    expect(parallel.workerMode).toBe('decode');
+    expect((await epochs(parallel)).map(plain)).toEqual((await epochs(make(0))).map(plain));
   });
 
   it('close() stops the workers; the next epoch starts new ones', async () => {
