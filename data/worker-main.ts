@@ -3,15 +3,31 @@
 // as the main thread makes it with workers: 0, or with the error its get() threw.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { getBackend, setBackend } from '../engine/index.js';
 import { withSeed } from '../engine/random.js';
+import { configureWasmBackend } from '../kernels-wasm/index.js';
 import { sampleSeed } from './dataloader.js';
 import type { Dataset } from './dataset.js';
 import { packError, packSample, rebuildDataset, type DatasetRecipe } from './workers.js';
 
 const port = parentPort!;
-const { recipe, seed } = workerData as { recipe: DatasetRecipe; seed: number };
+const { recipe, seed, backend } = workerData as { recipe: DatasetRecipe; seed: number; backend: string };
 
-const ready: Promise<Dataset<unknown, unknown> | null> = rebuildDataset(recipe).then(
+/**
+ * The main thread's backend, so that tensor ops inside get() compute as they would there; the WASM one
+ * on one thread (the workers are the parallelism). A backend a worker cannot have ('gl') leaves 'js'.
+ */
+async function sameBackend(): Promise<void> {
+  if (backend === getBackend()) return;
+  try {
+    if (backend === 'wasm') await configureWasmBackend({ threads: 1 });
+    await setBackend(backend);
+  } catch {
+    // keep the default backend
+  }
+}
+
+const ready: Promise<Dataset<unknown, unknown> | null> = sameBackend().then(() => rebuildDataset(recipe)).then(
   (ds) => {
     port.postMessage({ ready: ds.length });
     return ds;

@@ -8,7 +8,7 @@
 // by the datasets they wrap); transforms by class name and constructor options. A dataset of your own
 // reaches the workers through a module: the loader's `workerModule`, or the dataset's `toWorker()`.
 
-import { Tensor } from '../engine/index.js';
+import { getBackend, Tensor } from '../engine/index.js';
 import { ConcatDataset, Dataset, MappedDataset, Subset, TensorDataset, type WorkerModuleSpec } from './dataset.js';
 import { CsvImageDataset, ImageFileDataset, ImageFolder, type CsvImageOptions, type ImageFolderOptions } from './folders.js';
 import { CIFAR10 } from './formats/cifar.js';
@@ -256,7 +256,7 @@ export class SamplePool {
     const { Worker } = nodeBuiltin<{ Worker: new (url: URL, opts: { workerData: unknown }) => NodeWorker }>('node:worker_threads', 'DataLoader workers');
     const script = workerScript();
     for (let k = 0; k < size; k++) {
-      const w = new Worker(script, { workerData: { recipe, seed } });
+      const w = new Worker(script, { workerData: { recipe, seed, backend: getBackend() } });
       w.on('message', (msg) => {
         if ('ready' in msg) {
           if (msg.ready !== length) this.#fail(new WorkerPoolError(`DataLoader: the dataset a worker rebuilt has ${msg.ready} samples, this one has ${length}; does the worker module build the same dataset?`));
