@@ -13,7 +13,7 @@ import { withSeed } from '../engine/random.js';
 import { defaultCollate, type Collate } from './collate.js';
 import { DecodePool } from './decode-pool.js';
 import { epochGenerator, permutation } from './sampling.js';
-import { decodesAhead, SamplePool, WorkerPoolError, workerRecipe, type DatasetRecipe } from './workers.js';
+import { decodesAhead, SamplePool, sameRecipe, WorkerPoolError, workerRecipe, type DatasetRecipe } from './workers.js';
 
 /** What a loader needs from a dataset; `get` may be async (e.g. decoding images in a browser). */
 export interface SampleSource<S> {
@@ -94,6 +94,7 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
    */
   readonly workerMode: 'samples' | 'decode' | null = null;
   #recipe: DatasetRecipe | null = null;
+  #workerModule: [string | URL | undefined, unknown];
   #pool: SamplePool | null = null;
   #decodePool: DecodePool | null = null;
   /** the epoch the next iteration will produce; set it to replay an epoch */
@@ -104,6 +105,7 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
 
   constructor(readonly dataset: SampleSource<S>, options: DataLoaderOptions<S, B> = {}) {
     checkOptions('DataLoader', options, OPTIONS);
+    this.#workerModule = [options.workerModule, options.workerData];
     const { batchSize = 1, shuffle = false, dropLast = false, prefetch = 2, workers = 0 } = options;
     if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`DataLoader: workers must be a non-negative integer, got ${workers}`);
     this.workers = workers;
@@ -215,7 +217,21 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
     return this.#collateOrNull(samples);
   }
 
+  /**
+   * The workers see the dataset as it is when an epoch starts (as PyTorch's, which get it anew each
+   * epoch): a transform appended to a Compose since the last epoch restarts them with the new recipe.
+   */
+  async #refreshWorkers(): Promise<void> {
+    if (this.workerMode !== 'samples') return;
+    const recipe = workerRecipe(this.dataset, ...this.#workerModule);
+    if (sameRecipe(recipe, this.#recipe)) return;
+    await this.#pool?.close();
+    this.#pool = null;
+    this.#recipe = recipe;
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
+    await this.#refreshWorkers();
     const epoch = this.epoch++;
     const batches = this.batchIndices(epoch);
     const inFlight: Promise<PromiseSettledResult<S | undefined>[]>[] = [];

@@ -310,9 +310,21 @@ export class SamplePool {
     });
   }
 
+  /** Stops the workers; samples still pending reject. */
   async close(): Promise<void> {
     const ws = this.#workers;
     this.#workers = [];
+    this.#fail(new WorkerPoolError('DataLoader: the workers were closed while samples were pending'));
     await Promise.all(ws.map((w) => w.terminate()));
   }
+}
+
+/** Whether two recipes describe the same dataset: equal plain values, the same typed arrays (by identity: the data is not compared). */
+export function sameRecipe(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b) || typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => sameRecipe((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

@@ -233,6 +233,31 @@ describe('DataLoader workers: order and prefetch', () => {
     expect((await epochs(parallel)).map(plain)).toEqual((await epochs(make(0))).map(plain));
   });
 
+  it('the workers see the dataset as it is when an epoch starts (a transform appended since is applied there too)', async () => {
+    const make = (workers: number) => {
+      const ds = new ImageFolder(folder, { transform: new T.Compose([new T.RandomCrop(16)]) });
+      return [ds, new DataLoader(ds, { batchSize: 6, seed: 2, workers })] as const;
+    };
+    const run = async (workers: number) => {
+      const [ds, loader] = make(workers);
+      const out: Batch[][] = [];
+      try {
+        for (let e = 0; e < 2; e++) {
+          const batches: Batch[] = [];
+          for await (const b of loader) batches.push(b);
+          out.push(batches);
+          (ds.options.transform as T.Compose).transforms.push(new T.Normalize([0.5, 0.5, 0.5], [0.1, 0.1, 0.1])); // as the dog-breed lab does
+        }
+      } finally {
+        await loader.close();
+      }
+      return out.map(plain);
+    };
+    const serial = await run(0);
+    expect(await run(2)).toEqual(serial);
+    expect(Math.max(...(serial[1][0][1] as number[]))).toBeGreaterThan(1); // normalized in epoch 1
+  });
+
   it('close() stops the workers; the next epoch starts new ones', async () => {
     const loader = new DataLoader(new ImageFolder(folder, { transform: new T.RandomCrop(20) }), { batchSize: 6, seed: 5, workers: 2 });
     const [first] = await epochs(loader, 1);
