@@ -1,21 +1,27 @@
 // Batches from a dataset, as torch.utils.data.DataLoader: a fresh order every epoch when shuffling,
 // the same orders for the same seed, an optional short last batch. Iterate it with `for … of` (sync
-// datasets) or `for await … of`, which loads batches ahead: async get()s run concurrently, and image
-// datasets decode on Node worker threads (`workers`) while get() still runs in sample order.
+// datasets) or `for await … of`, which loads batches ahead: async get()s run concurrently, and with
+// `workers` the samples are made on Node worker threads, each of which rebuilds the dataset (workers.ts).
+//
+// Every sample is made under its own seed, sampleSeed(loader seed, epoch, index): get(i) runs with the
+// default generator seeded so (engine/random.ts withSeed), so random transforms draw the same numbers
+// whichever thread makes the sample and in whatever order: workers: 0 and workers: 2 give the same
+// batches, and loading draws nothing from the default generator's own stream.
 
-import { defaultGenerator, Tensor } from '../engine/index.js';
+import { checkOptions, defaultGenerator, Tensor } from '../engine/index.js';
+import { withSeed } from '../engine/random.js';
 import { defaultCollate, type Collate } from './collate.js';
 import { DecodePool } from './decode-pool.js';
 import { epochGenerator, permutation } from './sampling.js';
+import { decodesAhead, SamplePool, sameRecipe, WorkerPoolError, workerRecipe, type DatasetRecipe } from './workers.js';
 
 /** What a loader needs from a dataset; `get` may be async (e.g. decoding images in a browser). */
 export interface SampleSource<S> {
   readonly length: number;
   get(index: number): S | Promise<S>;
   /**
-   * Optional, for async iteration: do the slow part of get(index) ahead (decode an image, on the worker
-   * pool when the loader has `workers`, else as the dataset can); get(index) is then called in sample
-   * order, so random transforms inside it replay for a seed.
+   * Optional, for async iteration: do the slow part of get(index) ahead (decode an image: on the decode
+   * pool in workerMode 'decode', else as the dataset can); get(index) is then called in sample order.
    */
   prepare?(index: number, pool: DecodePool | null): Promise<void>;
 }
@@ -24,7 +30,11 @@ export interface DataLoaderOptions<S, B> {
   batchSize?: number;
   /** a new random order every epoch (default false) */
   shuffle?: boolean;
-  /** seeds the shuffling: epoch e of seed s is always the same order. Default: drawn from the default generator when the loader is made (so tg.manualSeed first makes it repeatable) */
+  /**
+   * seeds the shuffling and each sample's random transforms: epoch e of seed s is always the same
+   * batches. Default: drawn from the default generator when the loader is made if it shuffles (so
+   * tg.manualSeed first makes it repeatable), else 0
+   */
   seed?: number;
   /** drop the last batch when it is smaller than batchSize (default false) */
   dropLast?: boolean;
@@ -35,11 +45,39 @@ export interface DataLoaderOptions<S, B> {
   /** batches loaded ahead by the async iterator (default 2) */
   prefetch?: number;
   /**
-   * Node worker threads that decode image files ahead (async iteration of ImageFolder /
-   * CsvImageDataset, or any dataset with prepare()). Default 0: decode on the main thread.
+   * Node worker threads that make the samples (get() and its transforms) for `for await`, as PyTorch's
+   * num_workers. Default 0: on the main thread. The samples are the same either way. Each worker
+   * rebuilds the dataset: built-in datasets and transforms describe themselves; a dataset class of your
+   * own needs `workerModule` (or its own toWorker()). Sync iteration always runs on the main thread.
    */
   workers?: number;
+  /** a module (URL or absolute path) whose `createDataset(workerData)` export builds this loader's dataset in each worker */
+  workerModule?: string | URL;
+  /** passed (structured-cloned) to the worker module's createDataset */
+  workerData?: unknown;
 }
+
+const OPTIONS = ['batchSize', 'shuffle', 'seed', 'dropLast', 'collate', 'skipErrors', 'onSkip', 'prefetch', 'workers', 'workerModule', 'workerData'];
+
+/**
+ * The seed sample `index` of `epoch` is made under, for a loader seeded with `seed`: distinct for every
+ * index of an epoch, and independent of the shuffling's draws.
+ */
+export function sampleSeed(seed: number, epoch: number, index: number): number {
+  let h = mix32((seed >>> 0) + 0x9e3779b9);
+  h = mix32(h ^ (Math.floor(seed / 2 ** 32) >>> 0));
+  h = mix32(h ^ Math.imul((epoch >>> 0) + 1, 0x632be5ab));
+  const hi = mix32(h ^ 0x1b873593) >>> 11;
+  return ((h ^ index) >>> 0) + hi * 2 ** 32;
+}
+
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements Iterable<B>, AsyncIterable<B> {
   readonly batchSize: number;
@@ -48,7 +86,17 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
   readonly dropLast: boolean;
   readonly prefetch: number;
   readonly workers: number;
-  #pool: DecodePool | null = null;
+  /**
+   * What the workers do: 'samples' (each rebuilds the dataset and makes whole samples), 'decode' (a
+   * dataset of image files the workers cannot rebuild, e.g. with a function transform or a transform
+   * with its own generator: they only decode the files, and get() runs on the main thread, in sample
+   * order), or null (workers: 0).
+   */
+  readonly workerMode: 'samples' | 'decode' | null = null;
+  #recipe: DatasetRecipe | null = null;
+  #workerModule: [string | URL | undefined, unknown];
+  #pool: SamplePool | null = null;
+  #decodePool: DecodePool | null = null;
   /** the epoch the next iteration will produce; set it to replay an epoch */
   epoch = 0;
   #collate: Collate<S, B>;
@@ -56,6 +104,8 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
   #onSkip: (index: number, error: Error) => void;
 
   constructor(readonly dataset: SampleSource<S>, options: DataLoaderOptions<S, B> = {}) {
+    checkOptions('DataLoader', options, OPTIONS);
+    this.#workerModule = [options.workerModule, options.workerData];
     const { batchSize = 1, shuffle = false, dropLast = false, prefetch = 2, workers = 0 } = options;
     if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`DataLoader: workers must be a non-negative integer, got ${workers}`);
     this.workers = workers;
@@ -74,6 +124,18 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
     this.#collate = options.collate ?? (defaultCollate as Collate<S, B>);
     this.#skipErrors = options.skipErrors ?? false;
     this.#onSkip = options.onSkip ?? ((i, e) => console.warn(`DataLoader: skipping sample ${i}: ${e.message}`));
+    if (workers > 0) {
+      if (!isNode) throw new Error('DataLoader: workers > 0 runs get() on Node worker threads; Web Workers in browsers are not supported yet: use workers: 0 (for await still loads batches ahead)');
+      try {
+        this.#recipe = workerRecipe(dataset, options.workerModule, options.workerData);
+        this.workerMode = 'samples';
+      } catch (e) {
+        if (options.workerModule !== undefined || !decodesAhead(dataset)) throw e;
+        this.workerMode = 'decode';
+      }
+    } else if (options.workerModule !== undefined) {
+      throw new TypeError('DataLoader: workerModule is for workers > 0; set workers too');
+    }
   }
 
   /** Batches per epoch. */
@@ -93,7 +155,7 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
 
   #fail(index: number, e: unknown): void {
     const error = e instanceof Error ? e : new Error(String(e));
-    if (!this.#skipErrors) throw error;
+    if (!this.#skipErrors || error instanceof WorkerPoolError) throw error;
     this.#onSkip(index, error);
   }
 
@@ -101,13 +163,19 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
     return samples.length === 0 ? null : this.#collate(samples);
   }
 
+  /** dataset.get(index) under the sample's own seed. */
+  #get(index: number, epoch: number): S | Promise<S> {
+    return withSeed(sampleSeed(this.seed, epoch, index), () => this.dataset.get(index));
+  }
+
   *[Symbol.iterator](): Iterator<B> {
-    const batches = this.batchIndices(this.epoch++);
+    const epoch = this.epoch++;
+    const batches = this.batchIndices(epoch);
     for (const indices of batches) {
       const samples: S[] = [];
       for (const i of indices) {
         try {
-          const s = this.dataset.get(i);
+          const s = this.#get(i, epoch);
           if (s instanceof Promise) throw new TypeError('DataLoader: this dataset is async (get returns a Promise); iterate with `for await (const batch of loader)`');
           samples.push(s);
         } catch (e) {
@@ -120,25 +188,28 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
     }
   }
 
-  /** Starts loading a batch: prepare() when the dataset has it (on the workers if any), else get() (which may be async). */
-  #start(indices: number[]): Promise<PromiseSettledResult<S | undefined>[]> {
+  /** Starts loading a batch: on the workers if any, else prepare() when the dataset has it, else get() (which may be async). */
+  #start(indices: number[], epoch: number): Promise<PromiseSettledResult<S | undefined>[]> {
     const ds = this.dataset;
+    if (this.#recipe) {
+      const pool = (this.#pool ??= new SamplePool(this.workers, this.#recipe, this.seed, ds.length));
+      return Promise.allSettled(indices.map((i) => pool.get(i, epoch) as Promise<S>));
+    }
     if (typeof ds.prepare === 'function') {
-      if (this.workers > 0) this.#pool ??= new DecodePool(this.workers);
-      const pool = this.#pool;
+      const pool = this.workerMode === 'decode' ? (this.#decodePool ??= new DecodePool(this.workers)) : null;
       return Promise.allSettled(indices.map(async (i) => (await ds.prepare!(i, pool), undefined)));
     }
-    return Promise.allSettled(indices.map(async (i) => ds.get(i)));
+    return Promise.allSettled(indices.map(async (i) => this.#get(i, epoch)));
   }
 
-  /** Finishes a batch in sample order; prepared samples are got (transformed) here, so augmentation replays. */
-  async #finish(indices: number[], started: PromiseSettledResult<S | undefined>[]): Promise<B | null> {
-    const prepared = typeof this.dataset.prepare === 'function';
+  /** Finishes a batch in sample order; prepared samples are got (transformed) here. */
+  async #finish(indices: number[], started: PromiseSettledResult<S | undefined>[], epoch: number): Promise<B | null> {
+    const prepared = !this.#recipe && typeof this.dataset.prepare === 'function';
     const samples: S[] = [];
     for (const [k, r] of started.entries()) {
       try {
         if (r.status === 'rejected') throw r.reason;
-        samples.push(prepared ? await this.dataset.get(indices[k]) : (r.value as S));
+        samples.push(prepared ? await this.#get(indices[k], epoch) : (r.value as S));
       } catch (e) {
         this.#fail(indices[k], e);
       }
@@ -146,26 +217,42 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
     return this.#collateOrNull(samples);
   }
 
+  /**
+   * The workers see the dataset as it is when an epoch starts (as PyTorch's, which get it anew each
+   * epoch): a transform appended to a Compose since the last epoch restarts them with the new recipe.
+   */
+  async #refreshWorkers(): Promise<void> {
+    if (this.workerMode !== 'samples') return;
+    const recipe = workerRecipe(this.dataset, ...this.#workerModule);
+    if (sameRecipe(recipe, this.#recipe)) return;
+    await this.#pool?.close();
+    this.#pool = null;
+    this.#recipe = recipe;
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
-    const batches = this.batchIndices(this.epoch++);
+    await this.#refreshWorkers();
+    const epoch = this.epoch++;
+    const batches = this.batchIndices(epoch);
     const inFlight: Promise<PromiseSettledResult<S | undefined>[]>[] = [];
     let next = 0;
     let done = 0;
     const fill = () => {
-      while (next < batches.length && inFlight.length <= this.prefetch) inFlight.push(this.#start(batches[next++]));
+      while (next < batches.length && inFlight.length <= this.prefetch) inFlight.push(this.#start(batches[next++], epoch));
     };
     fill();
     while (inFlight.length > 0) {
       const started = await inFlight.shift()!;
       fill();
-      const batch = await this.#finish(batches[done++], started);
+      const batch = await this.#finish(batches[done++], started, epoch);
       if (batch !== null) yield batch;
     }
   }
 
-  /** Stops the worker threads (they are unref'd, so a script that forgets this still exits). */
+  /** Stops the worker threads (idle ones are unref'd, so a script that forgets this still exits); a later epoch starts new ones. */
   async close(): Promise<void> {
-    await this.#pool?.close();
+    await Promise.all([this.#pool?.close(), this.#decodePool?.close()]);
     this.#pool = null;
+    this.#decodePool = null;
   }
 }

@@ -6,19 +6,33 @@ import { Generator, Tensor } from '../engine/index.js';
 import type { DecodePool } from './decode-pool.js';
 import { permutation } from './sampling.js';
 
-/** A map-style dataset: `length` samples, `get(i)` returns the i-th as [input, target]. */
+/**
+ * A map-style dataset: `length` samples, `get(i)` returns the i-th as [input, target].
+ *
+ * A DataLoader with `workers` rebuilds its dataset in each worker. The built-in datasets describe
+ * themselves; a dataset class of your own does it with `toWorker()`, naming a module whose
+ * `createDataset(data)` export builds the same dataset there (or pass the loader `workerModule`).
+ */
 export abstract class Dataset<X = Tensor, Y = number> {
   abstract get length(): number;
   abstract get(index: number): [X, Y];
+  /** Optional: `{ module, data }` such that `(await import(module)).createDataset(data)` builds this dataset in a worker (`data` is structured-cloned). */
+  toWorker?(): WorkerModuleSpec;
 
   /** A view of this dataset whose inputs go through `transform` (and targets through `targetTransform`). */
   map<X2, Y2 = Y>(transform: ((x: X) => X2) | { apply(x: X): X2 }, targetTransform?: ((y: Y) => Y2) | { apply(y: Y): Y2 }): Dataset<X2, Y2> {
-    return new MappedDataset<X, Y, X2, Y2>(this, asFunction<X, X2>(transform), targetTransform && asFunction<Y, Y2>(targetTransform));
+    return new MappedDataset<X, Y, X2, Y2>(this, asFunction<X, X2>(transform), targetTransform && asFunction<Y, Y2>(targetTransform), { transform, targetTransform });
   }
 
   *[Symbol.iterator](): Iterator<[X, Y]> {
     for (let i = 0; i < this.length; i++) yield this.get(i);
   }
+}
+
+/** Where a DataLoader worker finds a dataset of your own: a module URL (or absolute path) whose `createDataset(data)` export (sync or async) builds it. */
+export interface WorkerModuleSpec {
+  module: string | URL;
+  data?: unknown;
 }
 
 /** Passes a DataLoader's prepare() (decoding ahead on workers) through a wrapper to the dataset it wraps. */
@@ -130,7 +144,16 @@ export class ConcatDataset<X, Y> extends Dataset<X, Y> {
 }
 
 export class MappedDataset<X, Y, X2, Y2> extends Dataset<X2, Y2> {
-  constructor(readonly dataset: Dataset<X, Y>, readonly transform: (x: X) => X2, readonly targetTransform?: (y: Y) => Y2) {
+  /**
+   * `sources`: the transforms as given to map() (objects with apply, or functions), kept so that a
+   * DataLoader worker can rebuild them from their class names and options.
+   */
+  constructor(
+    readonly dataset: Dataset<X, Y>,
+    readonly transform: (x: X) => X2,
+    readonly targetTransform?: (y: Y) => Y2,
+    readonly sources: { transform?: unknown; targetTransform?: unknown } = { transform, targetTransform },
+  ) {
     super();
   }
 

@@ -27,6 +27,8 @@ export abstract class ImageFileDataset extends Dataset<Tensor, number> {
   /** class names, sorted; a label is an index into this list */
   abstract readonly classes: readonly string[];
   #transform: ((img: Tensor) => Tensor) | null;
+  /** the options as given (a DataLoader worker rebuilds the dataset from its root and these) */
+  readonly options: Readonly<ImageFileOptions>;
   #mode: ImageMode;
   #maxPixels: number;
   /** images decoded ahead on worker threads by prepare(), waiting for get() */
@@ -34,6 +36,7 @@ export abstract class ImageFileDataset extends Dataset<Tensor, number> {
 
   constructor(options: ImageFileOptions) {
     super();
+    this.options = { ...options };
     this.#transform = options.transform ? asFunction<Tensor, Tensor>(options.transform) : null;
     this.#mode = options.mode ?? 'RGB';
     this.#maxPixels = checkMaxPixels(options.maxPixels, this.constructor.name);

@@ -239,3 +239,21 @@ export const defaultGenerator = new Generator(0);
 export function manualSeed(seed: number): Generator {
   return defaultGenerator.manualSeed(seed);
 }
+
+/**
+ * Runs `fn` with the default generator seeded with `seed`, then gives the default generator back the
+ * state it had, as PyTorch's `with torch.random.fork_rng(): torch.manual_seed(seed)`. Everything inside
+ * that draws from the default generator (random transforms without `{ generator }`, rand, dropout)
+ * draws from the seeded stream, and the code around it sees no draws at all. A DataLoader runs each
+ * sample's get() this way. Only the synchronous part of `fn` runs under the seed: code after an
+ * `await` inside it draws from the default generator's own stream again.
+ */
+export function withSeed<T>(seed: number, fn: () => T): T {
+  const saved = defaultGenerator.getState();
+  defaultGenerator.manualSeed(seed);
+  try {
+    return fn();
+  } finally {
+    defaultGenerator.setState(saved);
+  }
+}
