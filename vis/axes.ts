@@ -262,7 +262,7 @@ export function coversData(box: Box, series: readonly SeriesLayout[]): boolean {
 export function drawAxes(fig: Figure, spec: AxesSpec, L: AxesLayout): void {
   const { plot } = L;
   for (const s of L.series) {
-    for (const run of s.runs) fig.add({ kind: 'polyline', points: run, color: s.color, width: L.lineWidth });
+    for (const run of s.runs) fig.add({ kind: 'polyline', points: run, color: s.color, width: L.lineWidth, data: true });
     for (const [x, y] of s.markers) fig.add({ kind: 'circle', x, y, r: L.markerRadius, color: s.color });
   }
   fig.add({ kind: 'rect', box: plot, stroke: BLACK, strokeWidth: 1 });

@@ -26,7 +26,7 @@ export interface MontageLayout {
 
 /** The images of a [B, C, H, W] tensor, or an array of [C, H, W] / [H, W] tensors, as [C, H, W] views. */
 function imagesOf(images: Tensor | readonly Tensor[]): Array<{ data: Float32Array; shape: [number, number, number] }> {
-  const one = (data: Float32Array, s: number[]) => {
+  const one = (data: Float32Array, s: readonly number[]) => {
     const shape = (s.length === 2 ? [1, s[0], s[1]] : s) as [number, number, number];
     if (shape.length !== 3 || (shape[0] !== 1 && shape[0] !== 3)) throw new RangeError(`montage: expected images of shape [1 or 3, H, W] or [H, W], got [${s.join(', ')}]`);
     return { data, shape };

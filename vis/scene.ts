@@ -18,7 +18,8 @@ export interface Box {
 
 export type Shape =
   | { kind: 'rect'; box: Box; fill?: RGB; stroke?: RGB; strokeWidth?: number }
-  | { kind: 'polyline'; points: number[]; color: RGB; width: number }
+  /** `data`: a plotted series, always an SVG <polyline>; otherwise two points are a <line> (ticks, handles) */
+  | { kind: 'polyline'; points: number[]; color: RGB; width: number; data?: boolean }
   | { kind: 'circle'; x: number; y: number; r: number; color: RGB }
   | { kind: 'text'; box: Box; text: string; size: number; color: RGB; rotate: 0 | -90 }
   | { kind: 'image'; box: Box; pixels: Uint8Array; width: number; height: number };
@@ -90,6 +91,8 @@ function svgShape(s: Shape): string {
       return `<rect x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" fill="${s.fill ? hex(s.fill) : 'none'}"${s.stroke ? ` stroke="${hex(s.stroke)}" stroke-width="${s.strokeWidth ?? 1}"` : ''}/>`;
     }
     case 'polyline': {
+      // a tick mark or a legend handle is one <line>; <polyline> is for the data
+      if (s.points.length === 4 && !s.data) return `<line x1="${num(s.points[0])}" y1="${num(s.points[1])}" x2="${num(s.points[2])}" y2="${num(s.points[3])}" stroke="${hex(s.color)}" stroke-width="${s.width}"/>`;
       const pts = [];
       for (let i = 0; i < s.points.length; i += 2) pts.push(`${num(s.points[i])},${num(s.points[i + 1])}`);
       return `<polyline fill="none" stroke="${hex(s.color)}" stroke-width="${s.width}" stroke-linejoin="round" stroke-linecap="round" points="${pts.join(' ')}"/>`;
