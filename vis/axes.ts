@@ -126,9 +126,10 @@ export function axesLayout(spec: AxesSpec, frame: Box, legendOutside = false): A
   let top = frame.y + 8;
   const title = spec.title ? textBox(spec.title, 0, top, { size: SIZE.title }) : undefined;
   if (title) top += title.h + 6;
-  const legendRowH = lineHeight(SIZE.legend) + 10;
+  // the row is the legend's own height (line + 2 × its padding of 7), then room for a marker on the top spine
+  const legendRowH = lineHeight(SIZE.legend) + 14;
   const legendTop = top;
-  if (legendOutside) top += legendRowH + 6;
+  if (legendOutside) top += legendRowH + 8;
   const bottom = frame.y + frame.h - 6 - (spec.xlabel ? lineHeight(SIZE.label) + 4 : 0) - tickH - TICK_LENGTH - 3;
   const plotH = Math.max(20, bottom - top);
   // y ticks first: their labels' width decides the left margin
@@ -193,7 +194,10 @@ function seriesLayout(s: Series, xs: readonly number[], X: (v: number) => number
     if (run.length >= 4) runs.push(run);
     run = [];
   };
-  const pts = xs.map((x, i) => (Number.isFinite(s.values[i]) && Number.isFinite(x) ? [X(x), Y(s.values[i])] : null));
+  // far-off points (a diverged loss at 1e20 on a 0..100 axis) are pulled in to a million px away first:
+  // clipping a segment from -1e22 px would cancel to nonsense, and the visible part barely changes
+  const near = (v: number, lo: number, size: number) => Math.min(lo + size + 1e6, Math.max(lo - 1e6, v));
+  const pts = xs.map((x, i) => (Number.isFinite(s.values[i]) && Number.isFinite(x) ? [near(X(x), plot.x, plot.w), near(Y(s.values[i]), plot.y, plot.h)] : null));
   const inside = (p: number[]) => p[0] >= plot.x && p[0] <= plot.x + plot.w && p[1] >= plot.y && p[1] <= plot.y + plot.h;
   pts.forEach((p, i) => {
     if (p && inside(p) && xs.length <= 40) markers.push([p[0], p[1]]);

@@ -1,6 +1,7 @@
 // The curves' layout, checked by boxes: no legend or label covers the drawn data or another label, for
 // ordinary, single-epoch, long, diverged (1e20, NaN, Infinity) and crowded histories.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as tg from '../../index.js';
 
@@ -20,9 +21,7 @@ const HISTORIES: Record<string, Point[]> = {
 
 const inside = (b: tg.vis.Box, w: number, h: number) => b.x >= 0 && b.y >= 0 && b.x + b.w <= w && b.y + b.h <= h;
 
-describe('vis.curvesLayout', () => {
-  for (const [name, history] of Object.entries(HISTORIES)) {
-    it(`${name}: the legend covers no line or marker; labels overlap nothing`, () => {
+function checkLayout(history: Point[]): void {
       const L = tg.vis.curvesLayout(history);
       const all: Array<[string, tg.vis.Box]> = [];
       L.panels.forEach((p, k) => {
@@ -40,8 +39,20 @@ describe('vis.curvesLayout', () => {
       for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) {
         expect(tg.vis.overlaps(all[i][1], all[j][1]), `${all[i][0]} overlaps ${all[j][0]}`).toBe(false);
       }
-    });
+}
+
+describe('vis.curvesLayout', () => {
+  for (const [name, history] of Object.entries(HISTORIES)) {
+    it(`${name}: the legend covers no line or marker; labels overlap nothing`, () => checkLayout(history));
   }
+
+  it('random histories (NaN, Infinity, 1e20, negatives, 1 to 80 epochs): the same holds', () => {
+    const value = fc.oneof(fc.double({ min: -5, max: 5, noNaN: true }), fc.constantFrom(NaN, Infinity, -Infinity, 1e20, 0, 1), fc.double({ min: 0, max: 1e6, noNaN: true }));
+    const point = fc.record({ trainLoss: value, valLoss: value, trainAccuracy: value, valAccuracy: value });
+    fc.assert(fc.property(fc.array(point, { minLength: 1, maxLength: 80 }), fc.integer({ min: 0, max: 1000 }), (pts, first) => {
+      checkLayout(pts.map((p, i) => ({ epoch: first + i, ...p })));
+    }), { numRuns: 60 });
+  });
 
   it('puts the legend where the data is not: upper right for falling losses, elsewhere when lines pass there', () => {
     const [loss, acc] = tg.vis.curvesLayout(ramp(10)).panels;

@@ -18,6 +18,8 @@ it.skipIf(!dir)('writes example pictures', async () => {
   put('curves-60-epochs.png', tg.vis.curvesPng(history(60)));
   const diverged = [1, 2, 3, 4].map((epoch) => ({ epoch, trainLoss: [2.3, 40, 1e20, NaN][epoch - 1], valLoss: [2.2, 1e19, NaN, NaN][epoch - 1], trainAccuracy: 0.1, valAccuracy: 0.1 }));
   put('curves-diverged.png', tg.vis.curvesPng(diverged));
+  const zigzag = Array.from({ length: 9 }, (_, i) => ({ epoch: i + 1, trainLoss: i % 2 ? 0 : 3, valLoss: i % 2 ? 3 : 0, trainAccuracy: i % 2 ? 0 : 1, valAccuracy: i % 2 ? 1 : 0 }));
+  put('curves-legend-outside.png', tg.vis.curvesPng(zigzag));
 });
 
 it.skipIf(!dir)('writes example pictures: confusion, montage, make_grid, feature maps', async () => {
