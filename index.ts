@@ -23,3 +23,4 @@ export * as optim from './nn/optim/index.js';
 export * as io from './io/index.js';
 export { save, load } from './io/node.js';
 export * as data from './data/index.js';
+export * as vis from './vis/index.js';
