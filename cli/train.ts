@@ -10,7 +10,6 @@ import { UsageError } from './errors.js';
 import { loadDataset, type LoadedData } from './datasets.js';
 import { buildModel, modelSpec, MODEL_NAMES, type ModelSpec } from './models.js';
 import { makeAugment, AUGMENT_NAMES } from './augment.js';
-import { ProgressBar, formatDuration } from './progress.js';
 import { evaluate, loadBatch } from './batches.js';
 import { checkWritableDir, ensureWritableDir, timestampName, writeRunFile } from './files.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -19,6 +18,8 @@ import { activationsPng, captureConvActivations } from './activations.js';
 import { confusionMatrix, confusionPng } from './confusion.js';
 import { BACKEND_NAMES, selectBackend } from './backend.js';
 import { typegradVersion } from './version.js';
+
+const { ProgressBar, formatDuration } = tg.nn;
 
 export const TRAIN_OPTIONS: OptionSpecs = {
   model: { type: 'string', default: 'cnn', help: `${MODEL_NAMES.join('|')} or a JSON file of tg.nn.CNN/ResNet options ({"type":"cnn",...})` },

@@ -24,3 +24,4 @@ export { type ActivationType, type PoolingType } from './models/blocks.js';
 export { summary, type SummaryRow, type SummaryResult } from './summary.js';
 export { receptiveField, type ReceptiveFieldLayer } from './receptive-field.js';
 export { convOutputSize, conv2dParameterCount, outputShape } from './shapes.js';
+export { ProgressBar, formatDuration, type ProgressStats, type ProgressStream } from './progress.js';

@@ -3,7 +3,7 @@ import * as tg from '../../index.js';
 import { curvesPng, curvesSvg, CURVES_SIZE } from '../../cli/curves.js';
 import { activationsPng, activationsSize, captureConvActivations } from '../../cli/activations.js';
 import { confusionMatrix, confusionPng, confusionSize } from '../../cli/confusion.js';
-import { ProgressBar } from '../../cli/progress.js';
+import { ProgressBar } from '../../nn/progress.js';
 import { pngSize } from './helpers.js';
 
 const points = [1, 2, 3].map((epoch) => ({ epoch, trainLoss: 1 / epoch, valLoss: 1.2 / epoch, trainAccuracy: 0.8 + epoch / 100, valAccuracy: 0.78 + epoch / 100 }));

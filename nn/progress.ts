@@ -1,6 +1,7 @@
 // A tqdm-like progress bar for one epoch: batch i/n, loss, running accuracy, images/s and ETA, redrawn
 // in place on a terminal. When the stream is not a TTY or CI is set (logs, pipes), it degrades to a
-// plain line every 10% of the epoch, so logs stay readable.
+// plain line every 10% of the epoch, so logs stay readable. In a browser, give it a stream of your own
+// (`{ write: (line) => { status.textContent = line; return true; } }`).
 
 export interface ProgressStats {
   loss: number;
@@ -8,10 +9,14 @@ export interface ProgressStats {
   imagesPerSecond: number;
 }
 
-interface Stream {
+export interface ProgressStream {
   write(s: string): boolean;
   isTTY?: boolean;
   columns?: number;
+}
+
+function nodeProcess(): { stderr: ProgressStream; env: Record<string, string | undefined> } | undefined {
+  return (globalThis as { process?: { stderr: ProgressStream; env: Record<string, string | undefined> } }).process;
 }
 
 export function formatDuration(seconds: number): string {
@@ -30,8 +35,8 @@ export class ProgressBar {
   constructor(
     readonly label: string,
     readonly total: number,
-    readonly stream: Stream = process.stderr,
-    interactive = Boolean(stream.isTTY) && !process.env.CI,
+    readonly stream: ProgressStream = nodeProcess()?.stderr ?? { write: () => true },
+    interactive = Boolean(stream.isTTY) && !nodeProcess()?.env.CI,
   ) {
     this.interactive = interactive;
   }
