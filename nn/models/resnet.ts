@@ -1,7 +1,7 @@
 // ResNet-18 with torchvision's layout and keys (conv1, bn1, layer1.0.conv1, …, fc), so its state dicts
 // load into typegrad unchanged.
 
-import { Tensor, add, relu, flatten } from '../../engine/index.js';
+import { Tensor, add, flatten } from '../../engine/index.js';
 import { Module } from '../module.js';
 import { Sequential } from '../layers/container.js';
 import { Conv2d } from '../layers/conv.js';
@@ -35,8 +35,9 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.bn2.forward(this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x)))));
-    return relu(add(out, this.downsample ? this.downsample.forward(x) : x));
+    // through the relu module, twice, as torchvision's forward does (so hooks and summary see it)
+    const out = this.bn2.forward(this.conv2.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x)))));
+    return this.relu.forward(add(out, this.downsample ? this.downsample.forward(x) : x));
   }
 
   outputShape(input: readonly number[]): number[] {

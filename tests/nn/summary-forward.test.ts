@@ -81,6 +81,11 @@ describe('summary of valid models: the same table as the shape arithmetic gave',
     expect(nn.summary(net, [3, 32, 32]).toString()).toBe(TABLE_CNN);
   });
 
+  it("resnet18's BasicBlock runs its relu module twice, as torchvision's does, so the table lists it", () => {
+    const rows = nn.summary(nn.resnet18({ numClasses: 10 }), [3, 32, 32]).rows.filter((r) => r.name === 'layer1.0.relu');
+    expect(rows.map((r) => r.outputShape)).toEqual([[1, 64, 8, 8], [1, 64, 8, 8]]);
+  });
+
   it('leaves the model as it was: training flags one by one, no hooks, no gradients', () => {
     const bn = new nn.BatchNorm2d({ numFeatures: 4 });
     const net = new nn.Sequential(conv(3, 4), bn, new nn.Dropout({ p: 0.5 }), new nn.Flatten(), new nn.Linear({ inFeatures: 4 * 16 * 16, outFeatures: 2 }));
