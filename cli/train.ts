@@ -165,10 +165,10 @@ function checkedProgress(p: Record<string, unknown>, cfg: TrainConfig, perEpoch:
   const history = p.history;
   if (!Array.isArray(history) || history.length !== epoch) fail(`history should list the ${epoch} finished epochs, got ${Array.isArray(history) ? history.length : JSON.stringify(history)}`);
   (history as Record<string, unknown>[]).forEach((m, i) => {
-    const fraction = (k: string) => k.endsWith('Accuracy');
+    // every field a finite number >= 0, accuracies fractions
     const bad = ['epoch', 'trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy', 'lr', 'imagesPerSecond', 'seconds', 'rssMB'].find((k) => {
       const v = m?.[k];
-      return typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (fraction(k) && v > 1);
+      return typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (k.endsWith('Accuracy') && v > 1);
     });
     if (bad || m.epoch !== i + 1) fail(`history[${i}] is not epoch ${i + 1}'s metrics${bad ? ` (${bad} is ${JSON.stringify(m?.[bad])})` : ''}`);
   });

@@ -89,13 +89,6 @@ export function broadcastStrides(from: Shape, to: Shape): number[] {
  */
 let maxTensorElements = 2 ** 30;
 
-/** Thrown when a tensor or a kernel's scratch memory would exceed a size limit (not a bug: a smaller input fits). */
-export class SizeLimitError extends RangeError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SizeLimitError';
-  }
-}
 const MAX_ELEMENTS_CEILING = 2 ** 31 - 1;
 
 /** Raises (or lowers) the per-tensor element limit, for machines with the memory for bigger tensors. */
@@ -108,6 +101,14 @@ export function setMaxTensorElements(n: number): void {
 
 export function getMaxTensorElements(): number {
   return maxTensorElements;
+}
+
+/** Thrown when a tensor or a kernel's scratch memory would exceed a size limit (not a bug: a smaller input fits). */
+export class SizeLimitError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SizeLimitError';
+  }
 }
 
 /** 1536 → '1.5 KiB'. */

@@ -124,14 +124,14 @@ export abstract class Optimizer {
     };
     if (!sd || typeof sd.state !== 'object' || sd.state === null || !Array.isArray(sd.paramGroups)) fail('expected { state, paramGroups } from stateDict()');
     if (sd.paramGroups.length !== this.paramGroups.length) fail(`expected ${this.paramGroups.length} parameter groups, got ${sd.paramGroups.length}`);
-    const byIndex = new Map<number, { param: Tensor; group: ParamGroup }>();
+    const byIndex = new Map<number, { param: Tensor; group: ParamGroup; saved: OptimizerStateDict['paramGroups'][number] }>();
     sd.paramGroups.forEach((g, i) => {
       const own = this.paramGroups[i];
       const ids = g?.params;
       if (!Array.isArray(ids) || ids.length !== own.params.length) fail(`group ${i} has ${own.params.length} parameters, the state dict ${Array.isArray(ids) ? ids.length : 'none'}`);
       (ids as number[]).forEach((id, j) => {
         if (!Number.isInteger(id) || byIndex.has(id)) fail(`group ${i} lists parameter ${id} (expected distinct integer indices)`);
-        byIndex.set(id, { param: own.params[j], group: own });
+        byIndex.set(id, { param: own.params[j], group: own, saved: g });
       });
       for (const [k, v] of Object.entries(g)) {
         if (k === 'params') continue;
@@ -144,8 +144,9 @@ export abstract class Optimizer {
     for (const [id, entry] of Object.entries(sd.state)) {
       const owner = byIndex.get(Number(id));
       if (!owner) fail(`state for parameter ${id}, which no group lists`);
-      const { param, group } = owner!;
-      const want = this.stateKeys({ ...group, ...sd.paramGroups[this.paramGroups.indexOf(group)] } as ParamGroup);
+      const { param, group, saved } = owner!;
+      // the entries the saved hyperparameters imply (amsgrad, momentum...), checked above to be this optimizer's
+      const want = this.stateKeys({ ...group, ...saved } as ParamGroup);
       const have = Object.keys(entry ?? {});
       const missing = want.filter((k) => !have.includes(k));
       const extra = have.filter((k) => !want.includes(k));
