@@ -234,7 +234,7 @@ export async function fit(model: Module, trainLoader: BatchSource, options: FitO
   const lossFn = options.lossFn ?? ((out: Tensor, y: Target) => crossEntropy(out, y));
   const metrics = resolveMetrics(options.metrics);
   const perEpoch = Math.min(trainLoader.length ?? Infinity, options.stepsPerEpoch ?? Infinity);
-  const batchesPerStep = schedulerStep === 'batch' ? 1 : 0;
+  const schedulePerBatch = schedulerStep === 'batch';
 
   const fresh = (): FitProgress => ({ epoch: 0, batch: 0, step: 0, seen: 0, sums: emptySums(metrics), trainSeconds: 0, lr: optimizer.paramGroups[0].lr, history: [] });
   let progress = fresh();
@@ -257,7 +257,7 @@ export async function fit(model: Module, trainLoader: BatchSource, options: FitO
   const logStream = options.log === false ? null : (options.log ?? bar.stream);
   const stopped = (): FitResult => ({ history: progress.history, interrupted: true, epoch: progress.epoch, batch: progress.batch });
 
-  for (; progress.epoch < epochs; progress.epoch++) {
+  while (progress.epoch < epochs) {
     const epoch = progress.epoch;
     const batches = progress.batch === 0 ? trainLoader.iterate?.(epoch) ?? trainLoader : trainLoader.iterate!(epoch, progress.batch);
     bar.start(epoch);
@@ -271,14 +271,13 @@ export async function fit(model: Module, trainLoader: BatchSource, options: FitO
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
-      if (batchesPerStep) scheduler?.step();
+      if (schedulePerBatch) scheduler?.step();
       progress.sums.loss += loss.item() * n;
       for (const m of metrics) progress.sums[m.name] += m.fn(output, y) * n;
       progress.seen += n;
       progress.batch++;
       progress.step++;
-      const now = performance.now();
-      progress.trainSeconds += (now - t) / 1000;
+      progress.trainSeconds += (performance.now() - t) / 1000;
       bar.update(progress);
       await yieldToEventLoop();
       t = performance.now(); // the wait is not training time
@@ -304,18 +303,14 @@ export async function fit(model: Module, trainLoader: BatchSource, options: FitO
       val = r.outputs;
     }
     log.seconds = progress.trainSeconds + (performance.now() - evalStart) / 1000;
-    if (!batchesPerStep) scheduler?.step();
+    if (!schedulePerBatch) scheduler?.step();
     progress.history.push(log);
     if (logStream) logStream.write(epochLine(log, epochs, metrics) + '\n');
     await options.onEpoch?.(log, { history: progress.history, val });
     // the checkpoint names the next epoch
     Object.assign(progress, { epoch: epoch + 1, batch: 0, seen: 0, sums: emptySums(metrics), trainSeconds: 0 });
     await save();
-    progress.epoch = epoch; // the loop's increment
-    if (signal?.aborted && epoch + 1 < epochs) {
-      progress.epoch++;
-      return stopped();
-    }
+    if (signal?.aborted && progress.epoch < epochs) return stopped();
   }
   return { history: progress.history, interrupted: false, epoch: progress.epoch, batch: 0 };
 }
