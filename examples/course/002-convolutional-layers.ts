@@ -329,9 +329,6 @@ console.log(`\n${cnnSummary}`);
 check('the CNN summary\'s parameter count is the model\'s', cnnSummary.totalParams === countParameters(CNNModel.layers), cnnSummary.totalParams);
 results.parameterCounts.CNN = cnnSummary.totalParams;
 
-const trainEpochs = args.tiny ? 2 : 5;
-const cnn = recordTraining('CNN', CNNModel, trainEpochs);
-
 /** Trains a model as the notebook does, records its history and draws its accuracy curves (and the loss of Exercise 2.1.2). */
 function recordTraining(name: string, model: CNN, epochs: number) {
   const started = performance.now();
@@ -350,6 +347,9 @@ function recordTraining(name: string, model: CNN, epochs: number) {
   writeFileSync(join(args.out, `${name.toLowerCase()}-accuracy.svg`), fig.svg());
   return run;
 }
+
+const trainEpochs = args.tiny ? 2 : 5;
+const cnn = recordTraining('CNN', CNNModel, trainEpochs);
 
 // Exercise 2.1.6: save the trained model, load it into a fresh one, and check that both give the same outputs
 {
