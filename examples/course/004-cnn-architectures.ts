@@ -96,7 +96,8 @@ testParams.forEach((params, i) => {
 {
   const model = new tg.nn.ArgMaxClassifier(new tg.nn.CNN(testParams[0]));
   const testImage = tg.randint(0, 256, [1, 3, 32, 32]);
-  check('ArgMaxClassifier.classify shape is [1]', model.classify(testImage).shape.join(',') === '1', `[${model.classify(testImage).shape}]`);
+  const classes = model.classify(testImage);
+  check('ArgMaxClassifier.classify shape is [1]', classes.shape.join(',') === '1', `[${classes.shape}]`);
   const proba = model.predictProba(testImage);
   check('ArgMaxClassifier.predictProba shape is [1, 10]', proba.shape.join(',') === '1,10', `[${proba.shape}]`);
   const total = proba.sum().item();

@@ -46,7 +46,7 @@ function drawImage(label: number, g: tg.Generator): Uint8Array {
 }
 
 /** `count` records (labels cycling through the ten classes, in a seeded random order) as batch-file bytes. */
-export function makeCifarBatch(count: number, seed: number): Uint8Array {
+function makeCifarBatch(count: number, seed: number): Uint8Array {
   const g = new tg.Generator(seed);
   const images = new Uint8Array(count * 3 * PLANE);
   const labels = new Uint8Array(count);
