@@ -279,7 +279,8 @@ class CNN extends tg.nn.Module {
 }
 
 // cell: 'A small hack' — the size of what reaches the first Linear layer, from the layers' arithmetic
-// (square inputs and kernels, as the notebook's function assumes)
+// (square inputs and kernels, as the notebook's function assumes). The notebook's formula has
+// dilation·kernel_size where outputLength has dilation·(kernel − 1) + 1: the same for dilation 1 only.
 function getDimBeforeFirstLinear(layers: tg.nn.Sequential, inDim: number, inChannels: number): number {
   let currentDim = inDim;
   let currentChannels = inChannels;
