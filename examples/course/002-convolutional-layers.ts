@@ -179,11 +179,12 @@ const testDataloader = new tg.data.DataLoader(testSet, { batchSize: 16, shuffle:
 {
   const g = new tg.Generator(1);
   const labels = Array.from({ length: trainSet.length }, (_, i) => trainSet.get(i)[1]);
-  const examples = Array.from({ length: 10 }, (_, c) => {
+  const classes = Array.from({ length: 10 }, (_, c) => c).filter((c) => labels.includes(c));
+  const examples = classes.map((c) => {
     const ofClass = labels.flatMap((y, i) => (y === c ? [i] : []));
-    return ofClass.length ? trainSet.get(ofClass[g.int(0, ofClass.length)])[0] : null;
-  }).filter((x): x is tg.Tensor => x !== null);
-  const titles = examples.map((_, i) => (dataset === 'mnist' ? `Class ${i}` : `Class ${i}:${cifar10Classes[i]}`));
+    return trainSet.get(ofClass[g.int(0, ofClass.length)])[0];
+  });
+  const titles = classes.map((c) => (dataset === 'mnist' ? `Class ${c}` : `Class ${c}:${cifar10Classes[c]}`));
   writeFileSync(join(args.out, 'examples.png'), tg.vis.montage(examples, { titles, ncols: 5 }).png());
 }
 
