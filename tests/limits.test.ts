@@ -101,6 +101,12 @@ describe('every allocating op checks its output size first', () => {
     expectOverLimit('avgPool2d', () => tg.avgPool2d(input, { kernelSize: 1 }), [1, 1, 11, 10]);
   });
 
+  test("layers' parameters: seed 003's logistic regression on 4096x4096 colour images, a huge conv, LazyLinear", () => {
+    expectOverLimit('Linear', () => new nn.Linear(3 * 4096 * 4096, 100), [100, 3 * 4096 * 4096], '18.8 GiB');
+    expectOverLimit('Conv2d', () => new nn.Conv2d(1e5, 1e5, 3), [1e5, 1e5, 3, 3]);
+    expectOverLimit('LazyLinear', () => new nn.LazyLinear(1e5).materialize(1e5), [1e5, 1e5]);
+  });
+
   test('a reduction over the 0-size dim of an empty tensor', () => {
     expectOverLimit('sum', () => tg.zeros([0, 2 ** 40]).sum(0), [2 ** 40], '4.0 TiB');
     expectOverLimit('mean', () => tg.zeros([0, 2 ** 40]).mean(0, true), [1, 2 ** 40]);

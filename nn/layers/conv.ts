@@ -4,7 +4,7 @@ import { Tensor, conv2d, pad, formatShape, parseArgs, type Generator, type PyArg
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { resetLinearLike } from '../init.js';
-import { checkPositiveInt, checkTensor, pair, py, type Pair } from './util.js';
+import { checkPositiveInt, checkTensor, pair, py, zeroParameter, type Pair } from './util.js';
 
 export interface Conv2dOptions {
   inChannels: number;
@@ -77,7 +77,7 @@ export class Conv2d extends Module {
       throw new RangeError(`${name}: padding 'same' needs stride 1, got stride ${py(this.stride)}`);
     }
     const [kh, kw] = this.kernelSize;
-    this.weight = new Parameter(new Float32Array((this.outChannels * this.inChannels * kh * kw) / this.groups), [this.outChannels, this.inChannels / this.groups, kh, kw]);
+    this.weight = zeroParameter([this.outChannels, this.inChannels / this.groups, kh, kw], name);
     this.bias = options.bias === false ? null : new Parameter(new Float32Array(this.outChannels), [this.outChannels]);
     resetLinearLike(this.weight, this.bias, options.generator);
   }

@@ -4,7 +4,7 @@ import { Tensor, linear, formatShape, parseArgs, type Generator, type PyArgs } f
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { resetLinearLike } from '../init.js';
-import { checkPositiveInt, checkTensor, py } from './util.js';
+import { checkPositiveInt, checkTensor, py, zeroParameter } from './util.js';
 
 export interface LinearOptions {
   inFeatures: number;
@@ -33,7 +33,7 @@ export class Linear extends Module {
     const options = parseArgs('Linear', args, { inFeatures: 'integer', outFeatures: 'integer', bias: 'boolean' }, ['generator']) as unknown as LinearOptions;
     this.inFeatures = checkPositiveInt('Linear', 'inFeatures', options.inFeatures);
     this.outFeatures = checkPositiveInt('Linear', 'outFeatures', options.outFeatures);
-    this.weight = new Parameter(new Float32Array(this.outFeatures * this.inFeatures), [this.outFeatures, this.inFeatures]);
+    this.weight = zeroParameter([this.outFeatures, this.inFeatures], 'Linear');
     this.bias = !checkBias('Linear', options.bias) ? null : new Parameter(new Float32Array(this.outFeatures), [this.outFeatures]);
     this.resetParameters(options.generator);
   }
@@ -106,7 +106,7 @@ export class LazyLinear extends Module {
   /** Creates the parameters for `inFeatures` inputs (what the first forward does). */
   materialize(inFeatures: number): void {
     this.inFeatures = checkPositiveInt('LazyLinear', 'inFeatures', inFeatures);
-    this.weight = new Parameter(new Float32Array(this.outFeatures * inFeatures), [this.outFeatures, inFeatures]);
+    this.weight = zeroParameter([this.outFeatures, inFeatures], 'LazyLinear');
     this.bias = this.#withBias ? new Parameter(new Float32Array(this.outFeatures), [this.outFeatures]) : null;
     resetLinearLike(this.weight, this.bias, this.#generator);
   }

@@ -1,8 +1,18 @@
 // Small helpers the layers share: pairs, PyTorch-style value printing, input checks.
 
 import { Tensor } from '../../engine/index.js';
+import { checkedSize } from '../../engine/shape.js';
+import { Parameter } from '../parameter.js';
 
 export type Pair = number | [number, number];
+
+/**
+ * A parameter of zeros (the layer's init fills it), its size checked first: new Linear(3 * 4096 * 4096, 100)
+ * is an error naming the layer and the bytes it needs, not V8's "Invalid typed array length".
+ */
+export function zeroParameter(shape: number[], layer: string): Parameter {
+  return new Parameter(new Float32Array(checkedSize(shape, layer)), shape);
+}
 
 export function pair(v: Pair, name: string, layer: string): [number, number] {
   const p = typeof v === 'number' ? [v, v] : v;
