@@ -4,7 +4,7 @@ export * from './engine/index.js';
 
 // The WASM SIMD backend (kernels-wasm/): registered on import, and the default wherever WebAssembly SIMD runs.
 export { configureWasmBackend, createWasmKernels, wasmBackendInfo, wasmSimdSupported, relaxedSimdSupported, type WasmBuild, type WasmKernels } from './kernels-wasm/index.js';
-import { configureWasmBackend, loadWasmBackendSync, noticeOnce, wasmSimdSupported } from './kernels-wasm/index.js';
+import { loadWasmBackend, loadWasmBackendSync, noticeOnce, wasmSimdSupported } from './kernels-wasm/index.js';
 import { useDefaultBackend } from './engine/index.js';
 
 // Importing typegrad is synchronous (no top-level await), so `require('typegrad')`, Vite's default
@@ -20,7 +20,7 @@ const fallBackToJs = (e: unknown) => noticeOnce(`using the 'js' backend: the WAS
 function startDefaultBackend(): Promise<void> {
   try {
     if (!wasmSimdSupported()) throw new Error('WebAssembly SIMD is not available');
-    if (!inNode) return configureWasmBackend().then(() => useDefaultBackend('wasm'), fallBackToJs);
+    if (!inNode) return loadWasmBackend().then(() => useDefaultBackend('wasm'), fallBackToJs);
     loadWasmBackendSync();
     useDefaultBackend('wasm');
   } catch (e) {

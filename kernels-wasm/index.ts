@@ -67,9 +67,17 @@ export async function configureWasmBackend(options: { build?: WasmBuild | 'auto'
   use(await instantiateKernels(options.build ?? 'auto', options.threads ?? 'auto'));
 }
 
-/** What configureWasmBackend() does, synchronously: for Node (see instantiateKernelsSync), where the package entry calls it at import. */
+let loading: Promise<void> | null = null;
+
+/** Loads the registered backend's kernels once, with the defaults: what setBackend('wasm') and, in browsers, tg.ready() wait for. */
+export function loadWasmBackend(): Promise<void> {
+  if (loaded) return Promise.resolve();
+  return (loading ??= configureWasmBackend().finally(() => (loading = null)));
+}
+
+/** loadWasmBackend, synchronously: for Node (see instantiateKernelsSync), where the package entry calls it at import. */
 export function loadWasmBackendSync(): void {
-  use(instantiateKernelsSync('auto', 'auto'));
+  if (!loaded) use(instantiateKernelsSync('auto', 'auto'));
 }
 
 function use(instance: WasmInstance): void {
@@ -83,8 +91,4 @@ declare module '../engine/backend.js' {
   }
 }
 
-registerBackend('wasm', wasmKernels, {
-  async setup() {
-    if (!loaded) await configureWasmBackend();
-  },
-});
+registerBackend('wasm', wasmKernels, { setup: loadWasmBackend });
