@@ -8,6 +8,7 @@ import { cnnBatch, typegradCnn } from './cnn.js';
 import { format, table } from './common.js';
 
 const backend = process.argv[2] ?? 'wasm';
+if (!tg.hasBackend(backend)) throw new Error(`bench/profile: unknown backend '${backend}' (registered: ${tg.listBackends().join(', ')})`);
 await tg.setBackend(backend);
 if (backend === 'wasm') await configureWasmBackend({ threads: Number(process.argv[3] ?? 1) });
 const k = tg.kernels() as unknown as Record<string, (...a: unknown[]) => unknown>;

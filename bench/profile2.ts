@@ -3,11 +3,19 @@
 //   node bench/out/bench/profile2.js [rounds=15]     (after npm run bench has compiled it)
 import * as tg from '../engine/index.js';
 import { createWasmKernels } from '../kernels-wasm/index.js';
+
+// the WASM kernels on 1 and on 2 threads, registered below as backends of their own
+declare module '../engine/backend.js' {
+  interface BackendNames {
+    'wasm-1': true;
+    'wasm-2': true;
+  }
+}
 import { cnnBatch, typegradCnn } from './cnn.js';
 import { format, table } from './common.js';
 
 const rounds = Number(process.argv[2] ?? 15);
-const configs = [1, 2].map((threads) => ({ threads, kernels: createWasmKernels('auto', threads) }));
+const configs = ([1, 2] as const).map((threads) => ({ threads, kernels: createWasmKernels('auto', threads) }));
 /** this step's time per kernel, per config; then every measured round's */
 const current = configs.map(() => new Map<string, number>());
 const spent = configs.map(() => new Map<string, number[]>());

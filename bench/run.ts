@@ -10,6 +10,14 @@ import { fileURLToPath } from 'node:url';
 import * as tg from '../engine/index.js'; // not the package entry: the bench needs only the engine and kernels-wasm
 import { jsKernels } from '../engine/backends/js/index.js';
 import { createWasmKernels } from '../kernels-wasm/index.js';
+
+// the WASM kernels on 1 and on 2 threads, registered below as backends of their own
+declare module '../engine/backend.js' {
+  interface BackendNames {
+    'wasm-1': true;
+    'wasm-2': true;
+  }
+}
 import { cnnBatch, typegradCnn } from './cnn.js';
 import { convnetjsCnn } from './convnetjs.js';
 import { randomValues, ratio, repsFor, table, time, timeInterleaved, format } from './common.js';
@@ -113,7 +121,7 @@ if (only.includes('cnn')) {
   tg.registerBackend('wasm-1', wasm);
   tg.registerBackend('wasm-2', wasm2);
   const nets = { one: typegradCnn(), two: typegradCnn() };
-  const stepOn = (backend: string, net: { step(): number }) => async () => {
+  const stepOn = (backend: 'wasm-1' | 'wasm-2', net: { step(): number }) => async () => {
     await tg.setBackend(backend);
     net.step();
   };

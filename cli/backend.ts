@@ -12,7 +12,7 @@ export function defaultBackend(): string {
 
 export async function selectBackend(name: string | undefined): Promise<string> {
   const want = name ?? defaultBackend();
-  if (!tg.listBackends().includes(want)) throw new UsageError(`--backend ${want}: not available here (available: ${tg.listBackends().join(', ')})`);
+  if (!tg.hasBackend(want)) throw new UsageError(`--backend ${want}: not available here (available: ${tg.listBackends().join(', ')})`);
   try {
     await tg.setBackend(want);
   } catch (e) {

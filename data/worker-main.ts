@@ -3,7 +3,7 @@
 // as the main thread makes it with workers: 0, or with the error its get() threw.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { getBackend, setBackend } from '../engine/index.js';
+import { getBackend, setBackend, type BackendName } from '../engine/index.js';
 import { withSeed } from '../engine/random.js';
 import { configureWasmBackend } from '../kernels-wasm/index.js';
 import { sampleSeed } from './dataloader.js';
@@ -11,7 +11,7 @@ import type { Dataset } from './dataset.js';
 import { packError, packSample, rebuildDataset, type DatasetRecipe } from './workers.js';
 
 const port = parentPort!;
-const { recipe, seed, backend } = workerData as { recipe: DatasetRecipe; seed: number; backend: string };
+const { recipe, seed, backend } = workerData as { recipe: DatasetRecipe; seed: number; backend: BackendName };
 
 /**
  * The main thread's backend, so that tensor ops inside get() compute as they would there; the WASM one

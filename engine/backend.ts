@@ -13,8 +13,20 @@ interface Backend {
   ready?: Promise<void>;
 }
 
+/**
+ * The backend names setBackend accepts. Each backend adds its own by declaration merging, as
+ * kernels-wasm does; so can a user who registers one:
+ * `declare module 'typegrad' { interface BackendNames { mine: true } }`.
+ */
+export interface BackendNames {
+  js: true;
+}
+export type BackendName = keyof BackendNames & string;
+
 const backends = new Map<string, Backend>();
 let active: Backend;
+/** set by setBackend: from then on the package's default (useDefaultBackend) leaves the user's choice alone */
+let chosen = false;
 
 /** Adds a backend. Throws at once, listing them, if any kernel of the Kernels interface is missing. */
 export function registerBackend(name: string, kernels: Kernels, options: { setup?: () => Promise<void> | void } = {}): void {
@@ -27,7 +39,8 @@ export function registerBackend(name: string, kernels: Kernels, options: { setup
 }
 
 /** Makes `name` the backend of every later op; resolves when it is ready. */
-export async function setBackend(name: string): Promise<void> {
+export async function setBackend(name: BackendName): Promise<void> {
+  chosen = true;
   const backend = backends.get(name);
   if (!backend) {
     throw new RangeError(`setBackend: unknown backend '${name}'; registered backends: ${listBackends().join(', ')}`);
@@ -42,12 +55,28 @@ export async function setBackend(name: string): Promise<void> {
   active = backend;
 }
 
-export function getBackend(): string {
-  return active.name;
+/**
+ * Makes `name`, registered and set up, the backend of every later op unless setBackend was called
+ * first: how the package entry applies its default without overriding the user's choice.
+ */
+export function useDefaultBackend(name: BackendName): void {
+  const backend = backends.get(name);
+  if (!backend) throw new RangeError(`useDefaultBackend: unknown backend '${name}'; registered backends: ${listBackends().join(', ')}`);
+  if (!chosen) active = backend;
 }
 
+export function getBackend(): BackendName {
+  return active.name as BackendName; // only setBackend and useDefaultBackend set it, both given a BackendName
+}
+
+/** Every registered backend, also those registered at run time without a BackendNames declaration. */
 export function listBackends(): string[] {
   return [...backends.keys()];
+}
+
+/** Whether `name` is registered: narrows a name read at run time (a command-line flag) for setBackend. */
+export function hasBackend(name: string): name is BackendName {
+  return backends.has(name);
 }
 
 /** The active backend's kernels; ops call this at the moment they run. */

@@ -1,12 +1,13 @@
 // The 'wasm' backend: AssemblyScript SIMD kernels (kernels-wasm/assembly/) behind the Kernels interface.
 // Importing this module registers it; `await setBackend('wasm')` compiles and instantiates it, with
-// worker threads where the platform has them (threads.ts).
+// worker threads where the platform has them (threads.ts). In Node the package entry loads it
+// synchronously at import instead (loadWasmBackendSync).
 
 import { registerBackend, kernelNames, type Kernels } from '../engine/index.js';
 import { createKernels } from './kernels.js';
-import { instantiateKernels, wasmSimdSupported, relaxedSimdSupported, type WasmBuild, type WasmInstance } from './loader.js';
+import { instantiateKernels, instantiateKernelsSync, noticeOnce, wasmSimdSupported, relaxedSimdSupported, type WasmBuild, type WasmInstance } from './loader.js';
 
-export { wasmSimdSupported, relaxedSimdSupported, type WasmBuild };
+export { noticeOnce, wasmSimdSupported, relaxedSimdSupported, type WasmBuild };
 
 let loaded: { instance: WasmInstance; kernels: Kernels } | null = null;
 
@@ -63,13 +64,31 @@ const wasmKernels = Object.fromEntries(
  * setBackend('wasm') calls it once; call it again to change the thread count.
  */
 export async function configureWasmBackend(options: { build?: WasmBuild | 'auto'; threads?: number | 'auto' } = {}): Promise<void> {
-  const instance = await instantiateKernels(options.build ?? 'auto', options.threads ?? 'auto');
+  use(await instantiateKernels(options.build ?? 'auto', options.threads ?? 'auto'));
+}
+
+let loading: Promise<void> | null = null;
+
+/** Loads the registered backend's kernels once, with the defaults: what setBackend('wasm') and, in browsers, tg.ready() wait for. */
+export function loadWasmBackend(): Promise<void> {
+  if (loaded) return Promise.resolve();
+  return (loading ??= configureWasmBackend().finally(() => (loading = null)));
+}
+
+/** loadWasmBackend, synchronously: for Node (see instantiateKernelsSync), where the package entry calls it at import. */
+export function loadWasmBackendSync(): void {
+  if (!loaded) use(instantiateKernelsSync('auto', 'auto'));
+}
+
+function use(instance: WasmInstance): void {
   loaded?.instance.pool?.dispose();
   loaded = { instance, kernels: createKernels(instance) };
 }
 
-registerBackend('wasm', wasmKernels, {
-  async setup() {
-    if (!loaded) await configureWasmBackend();
-  },
-});
+declare module '../engine/backend.js' {
+  interface BackendNames {
+    wasm: true;
+  }
+}
+
+registerBackend('wasm', wasmKernels, { setup: loadWasmBackend });

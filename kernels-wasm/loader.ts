@@ -7,13 +7,17 @@
 // Threads: with threads > 1 the module is the "-threads" build of the same code on an imported shared
 // memory, and a ThreadPool (threads.ts) runs parts of each kernel on worker threads.
 //
+// Two ways to load: instantiateKernelsSync compiles with `new WebAssembly.Module`, allowed in Node (the
+// package entry uses it at import); instantiateKernels compiles asynchronously, as a browser's main
+// thread requires for modules over 4 KB.
+//
 // Memory: the module's memory holds, below dynamicBase(), the GEMM packing buffers; above it, each
 // kernel call lays out its operands, result and im2col scratch from the same start (Arena.reset), so a
 // training run's memory grows to the largest call and then stays flat.
 
 import { SizeLimitError } from '../engine/index.js';
 import { relaxedThreadsWasmBase64, relaxedWasmBase64, simdThreadsWasmBase64, simdWasmBase64 } from './generated/binaries.js';
-import { ThreadPool, availableThreads } from './threads.js';
+import { ThreadPool, availableThreads, nodeBuiltin, singleThreadReason } from './threads.js';
 
 export type WasmBuild = 'simd' | 'relaxed';
 
@@ -75,31 +79,27 @@ export function wasmSimdSupported(): boolean {
   }
 }
 
-type NodeV8 = { setFlagsFromString(flags: string): void };
-interface NodeProcess {
-  versions?: { node?: string };
-  getBuiltinModule?(id: string): unknown;
-}
-
 /** In Node only: turn on V8's relaxed-SIMD flag (needed by Node 20; harmless where it is already on). */
-async function enableRelaxedSimdInNode(): Promise<void> {
-  const proc = (globalThis as { process?: NodeProcess }).process;
-  if (!proc?.versions?.node) return;
-  try {
-    const specifier = 'node:v8'; // a variable, so that bundlers for the browser leave it alone
-    const v8 = (proc.getBuiltinModule?.(specifier) as NodeV8 | undefined) ?? ((await import(specifier)) as NodeV8);
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    // no flag, no relaxed build: the plain SIMD build still works
-  }
+function enableRelaxedSimdInNode(): void {
+  nodeBuiltin<{ setFlagsFromString(flags: string): void }>('node:v8')?.setFlagsFromString('--experimental-wasm-relaxed-simd');
 }
 
 /** Whether the relaxed build can run here (in Node 20 after setting the flag). */
-export async function relaxedSimdSupported(): Promise<boolean> {
+export function relaxedSimdSupported(): boolean {
   if (!wasmSimdSupported()) return false;
   if (WebAssembly.validate(bytesOf('relaxed'))) return true;
-  await enableRelaxedSimdInNode();
+  enableRelaxedSimdInNode();
   return WebAssembly.validate(bytesOf('relaxed'));
+}
+
+/** Messages already printed by noticeOnce. */
+const noticed = new Set<string>();
+
+/** A console notice printed once per process or page: for fallbacks that cost speed, not results. */
+export function noticeOnce(message: string): void {
+  if (noticed.has(message)) return;
+  noticed.add(message);
+  console.warn(`typegrad: ${message}`);
 }
 
 /**
@@ -180,48 +180,76 @@ export interface WasmInstance {
 /** 64-byte aligned */
 const align = (n: number) => Math.ceil(n / 64) * 64;
 
-/**
- * Compiles and instantiates one build ('auto': relaxed where supported, else simd) on `threads`
- * threads ('auto': the cores, at most 2, where shared memory and workers exist; else 1).
- */
-export async function instantiateKernels(build: WasmBuild | 'auto' = 'auto', threads: number | 'auto' = 1): Promise<WasmInstance> {
+/** The build and thread count to load, checked ('auto' build: relaxed where supported; 'auto' threads: the cores, at most 2). */
+function plan(build: WasmBuild | 'auto', threads: number | 'auto'): { chosen: WasmBuild; n: number } {
   if (!wasmSimdSupported()) throw new Error('kernels-wasm: this JS engine does not support WebAssembly SIMD');
-  const relaxed = await relaxedSimdSupported();
+  const relaxed = relaxedSimdSupported();
   if (build === 'relaxed' && !relaxed) throw new Error('kernels-wasm: the relaxed-SIMD build does not validate on this JS engine');
   const chosen: WasmBuild = build === 'auto' ? (relaxed ? 'relaxed' : 'simd') : build;
-  const possible = await availableThreads(Number.MAX_SAFE_INTEGER);
-  const n = threads === 'auto' ? Math.min(2, possible) : threads;
-  if (threads === 'auto' && n > 1) {
-    // threads are a bonus: where workers cannot start (a strict CSP, say), run on this thread
-    try {
-      return await instantiateOn(chosen, n);
-    } catch {
-      return instantiateOn(chosen, 1);
-    }
+  const possible = availableThreads(Number.MAX_SAFE_INTEGER);
+  if (threads === 'auto') {
+    const reason = possible === 1 && singleThreadReason();
+    if (reason) noticeOnce(`the WASM kernels run on one thread: ${reason}`);
+    return { chosen, n: Math.min(2, possible) };
   }
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`kernels-wasm: threads must be a positive integer or 'auto', got ${threads}`);
-  if (n > 1 && possible === 1) throw new Error('kernels-wasm: threads need SharedArrayBuffer and workers (in a browser: a cross-origin isolated page)');
-  return instantiateOn(chosen, n);
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`kernels-wasm: threads must be a positive integer or 'auto', got ${threads}`);
+  if (threads > 1 && possible === 1) throw new Error('kernels-wasm: threads need SharedArrayBuffer and workers (in a browser: a cross-origin isolated page)');
+  return { chosen, n: threads };
 }
 
-async function instantiateOn(chosen: WasmBuild, n: number): Promise<WasmInstance> {
-  if (n === 1) {
-    const { instance } = await WebAssembly.instantiate(bytesOf(chosen), {});
-    const exports = instance.exports as unknown as WasmExports;
-    const arena = new Arena(exports);
-    arena.commit('kernels-wasm: scratch'); // the packing buffers below dynamicBase()
-    return { build: chosen, exports, arena, pool: null };
-  }
-
+/**
+ * Compiles and instantiates one build on `threads` threads, asynchronously (see plan for 'auto'). With
+ * 'auto' threads, where workers cannot start (a strict CSP, say), it runs on this thread.
+ */
+export async function instantiateKernels(build: WasmBuild | 'auto' = 'auto', threads: number | 'auto' = 1): Promise<WasmInstance> {
+  const { chosen, n } = plan(build, threads);
+  if (n === 1) return ownMemory(chosen, (await WebAssembly.instantiate(bytesOf(chosen), {})).instance);
   const module = await WebAssembly.compile(bytesOf(chosen, true));
   const memory = new WebAssembly.Memory({ ...SHARED_MEMORY_PAGES, shared: true });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const loaded = sharedMemory(chosen, module, await WebAssembly.instantiate(module, { env: { memory } }), memory, n);
+  try {
+    await loaded.pool!.ready;
+    return loaded;
+  } catch (e) {
+    loaded.pool!.dispose();
+    if (threads !== 'auto') throw e;
+    noticeOnce(`the WASM kernels run on one thread: worker threads did not start (${(e as Error).message})`);
+    return ownMemory(chosen, (await WebAssembly.instantiate(bytesOf(chosen), {})).instance);
+  }
+}
+
+/**
+ * The same, compiled synchronously: only where `new WebAssembly.Module` of a large module is allowed
+ * (Node, workers; not a browser's main thread). Worker threads start in the background.
+ */
+export function instantiateKernelsSync(build: WasmBuild | 'auto' = 'auto', threads: number | 'auto' = 1): WasmInstance {
+  const { chosen, n } = plan(build, threads);
+  if (n === 1) return ownMemory(chosen, new WebAssembly.Instance(new WebAssembly.Module(bytesOf(chosen)), {}));
+  const module = new WebAssembly.Module(bytesOf(chosen, true));
+  const memory = new WebAssembly.Memory({ ...SHARED_MEMORY_PAGES, shared: true });
+  const loaded = sharedMemory(chosen, module, new WebAssembly.Instance(module, { env: { memory } }), memory, n);
+  loaded.pool!.ready.catch((e: Error) => {
+    loaded.pool!.dispose();
+    noticeOnce(`the WASM kernels run on one thread: worker threads did not start (${e.message})`);
+  });
+  return loaded;
+}
+
+function ownMemory(chosen: WasmBuild, instance: WebAssembly.Instance): WasmInstance {
+  const exports = instance.exports as unknown as WasmExports;
+  const arena = new Arena(exports);
+  arena.commit('kernels-wasm: scratch'); // the packing buffers below dynamicBase()
+  return { build: chosen, exports, arena, pool: null };
+}
+
+/** An instance of a -threads build on its shared memory, with a pool of n threads. */
+function sharedMemory(chosen: WasmBuild, module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory, n: number): WasmInstance {
   const exports = { ...(instance.exports as unknown as WasmExports), memory };
   // each worker's packing scratch sits between dynamicBase() and the arena
   const base = align(exports.dynamicBase());
   const scratch = Array.from({ length: n - 1 }, (_, i) => base + i * align(exports.scratchBytes()));
   const arena = new Arena(exports, base + (n - 1) * align(exports.scratchBytes()), SHARED_MEMORY_PAGES.maximum * 65536);
   arena.commit('kernels-wasm: scratch');
-  const pool = await ThreadPool.create(module, memory, exports as unknown as Record<string, (...a: number[]) => void>, scratch);
+  const pool = new ThreadPool(module, memory, exports as unknown as Record<string, (...a: number[]) => void>, scratch);
   return { build: chosen, exports, arena, pool };
 }

@@ -3,7 +3,11 @@
 // through a small shared control block and Atomics (no message per call):
 //   ctl[0] sequence number of the latest task (the worker waits on it)
 //   ctl[1] sequence number of the latest finished task (the main thread waits on it), −seq on a trap
-//   ctl[2] export index, ctl[3] argument count, ctl[4 …] the arguments (all i32)
+//   ctl[2] 1 once the worker has instantiated the module and takes tasks
+//   ctl[3] export index, ctl[4] argument count, ctl[5 …] the arguments (all i32)
+// A pool is usable the moment it is made: until a worker has started, the main thread runs that
+// worker's share itself. So Node can start the kernels synchronously at import (no waiting for a
+// worker's first message, which needs the event loop), and a worker that never starts costs speed, not a hang.
 // Both sides spin a little before they sleep: waking a thread blocked in Atomics.wait takes 0.1–0.4 ms
 // on the benchmark machine, as long as a small kernel, and kernels often come back to back. Only a
 // little: on a machine whose other core is busy, a spinning thread takes time from the one working.
@@ -33,6 +37,7 @@ function start(data, reply) {
   e.setScratch(data.scratch);
   const fns = exportNames.map((n) => e[n]);
   const ctl = new Int32Array(data.control);
+  Atomics.store(ctl, 2, 1);
   reply('ready');
   let seen = 0;
   for (;;) {
@@ -43,8 +48,8 @@ function start(data, reply) {
     let status = seen;
     try {
       const args = [];
-      for (let i = 0; i < ctl[3]; i++) args.push(ctl[4 + i]);
-      fns[ctl[2]](...args);
+      for (let i = 0; i < ctl[4]; i++) args.push(ctl[5 + i]);
+      fns[ctl[3]](...args);
     } catch (err) {
       status = -seen;
     }
@@ -52,8 +57,9 @@ function start(data, reply) {
     Atomics.notify(ctl, 1);
   }
 }
-if (typeof require === 'function' && typeof self === 'undefined') {
-  const { parentPort, workerData } = require('node:worker_threads');
+if (typeof self === 'undefined') {
+  // getBuiltinModule, not require: an eval'd worker runs as ESM when the process was started with --input-type=module
+  const { parentPort, workerData } = process.getBuiltinModule('node:worker_threads');
   start(workerData, (m) => parentPort.postMessage(m));
 } else {
   self.onmessage = (ev) => start(ev.data, (m) => self.postMessage(m));
@@ -67,32 +73,34 @@ interface NodeWorker {
 }
 type NodeWorkerCtor = new (code: string, opts: { eval: true; workerData: unknown }) => NodeWorker;
 
-interface NodeProcess {
-  versions?: { node?: string };
-  getBuiltinModule?(id: string): unknown;
+/**
+ * A Node built-in module, loaded synchronously (process.getBuiltinModule, Node >= 20.16); undefined
+ * outside Node. The id is a parameter, so bundlers for the browser never see a `node:` import.
+ */
+export function nodeBuiltin<T>(id: string): T | undefined {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?(id: string): unknown } }).process;
+  return proc?.versions?.node ? (proc.getBuiltinModule?.(id) as T | undefined) : undefined;
 }
 
-function nodeProcess(): NodeProcess | undefined {
-  const proc = (globalThis as { process?: NodeProcess }).process;
-  return proc?.versions?.node ? proc : undefined;
-}
+const inNode = () => nodeBuiltin('node:os') !== undefined;
 
 /** How many threads the kernels may use here: the cores (at most `cap`), or 1 without shared memory. */
-export async function availableThreads(cap = 2): Promise<number> {
+export function availableThreads(cap = 2): number {
   if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return 1;
-  const proc = nodeProcess();
-  if (proc) {
-    try {
-      const specifier = 'node:os';
-      const os = (proc.getBuiltinModule?.(specifier) ?? (await import(specifier))) as { availableParallelism?(): number; cpus(): unknown[] };
-      return Math.max(1, Math.min(cap, os.availableParallelism?.() ?? os.cpus().length));
-    } catch {
-      return 1;
-    }
-  }
+  const os = nodeBuiltin<{ availableParallelism(): number }>('node:os');
+  if (os) return Math.max(1, Math.min(cap, os.availableParallelism()));
   const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number }; Worker?: unknown };
   if (!g.crossOriginIsolated || typeof g.Worker !== 'function') return 1;
   return Math.max(1, Math.min(cap, g.navigator?.hardwareConcurrency ?? 1));
+}
+
+/** Why a browser page runs the kernels on one thread although the machine has more cores, or null. */
+export function singleThreadReason(): string | null {
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  if (inNode() || (g.navigator?.hardwareConcurrency ?? 1) < 2) return null;
+  return g.crossOriginIsolated
+    ? null
+    : 'this page is not cross-origin isolated (serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp for two threads)';
 }
 
 interface Helper {
@@ -100,63 +108,64 @@ interface Helper {
   seq: number;
   /** set when the worker died (it will never answer) */
   dead: boolean;
+  /** resolves when the worker takes tasks, rejects if it cannot start */
+  ready: Promise<void>;
   dispose(): void;
 }
+
+const started = (h: Helper) => !h.dead && Atomics.load(h.ctl, 2) === 1;
 
 /** Runs export calls on the main thread and on `threads − 1` workers sharing the module's memory. */
 export class ThreadPool {
   readonly size: number;
+  /** resolves when every worker takes tasks; rejects if one cannot start (its share then runs on the main thread) */
+  readonly ready: Promise<void>;
   readonly #helpers: Helper[];
   readonly #exports: Record<string, (...a: number[]) => void>;
   readonly #canBlock: boolean;
 
-  private constructor(exports: Record<string, (...a: number[]) => void>, helpers: Helper[]) {
-    this.#exports = exports;
-    this.#helpers = helpers;
-    this.size = helpers.length + 1;
-    this.#canBlock = nodeProcess() !== undefined; // a browser's main thread may not Atomics.wait: it spins
-  }
-
-  /** A pool of `threads` (>= 1); workers get scratch blocks at the given pointers (one per worker). */
-  static async create(
+  /** A pool of 1 + scratch.length threads; worker i gets the scratch block at scratch[i]. Workers start in the background. */
+  constructor(
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
     exports: Record<string, (...a: number[]) => void>,
     scratch: number[],
-  ): Promise<ThreadPool> {
-    const helpers: Helper[] = [];
-    try {
-      for (const ptr of scratch) helpers.push(await startWorker(module, memory, ptr));
-    } catch (e) {
-      for (const h of helpers) h.dispose();
-      throw e;
-    }
-    return new ThreadPool(exports, helpers);
+  ) {
+    this.#exports = exports;
+    this.#helpers = scratch.map((ptr) => startWorker(module, memory, ptr));
+    this.size = this.#helpers.length + 1;
+    this.ready = Promise.all(this.#helpers.map((h) => h.ready)).then(() => {});
+    this.#canBlock = inNode(); // a browser's main thread may not Atomics.wait: it spins
   }
 
-  /** Runs task 0 here and task i on worker i − 1, and returns when all are done. */
+  /** Runs task 0 here and task i on worker i − 1 (here too while that worker has not started), and returns when all are done. */
   run(what: string, tasks: Array<[TaskExport, number[]]>): void {
     if (tasks.length > this.size) throw new RangeError(`${what}: ${tasks.length} tasks for ${this.size} threads`);
-    const started: Helper[] = [];
+    const posted: Helper[] = [];
+    const local: Array<[TaskExport, number[]]> = tasks.slice(0, 1);
     for (let i = 1; i < tasks.length; i++) {
       const h = this.#helpers[i - 1];
       const [name, args] = tasks[i];
-      h.ctl[2] = taskExports.indexOf(name);
-      h.ctl[3] = args.length;
-      h.ctl.set(args, 4);
+      if (!started(h)) {
+        local.push(tasks[i]);
+        continue;
+      }
+      h.ctl[3] = taskExports.indexOf(name);
+      h.ctl[4] = args.length;
+      h.ctl.set(args, 5);
       h.seq++;
       Atomics.store(h.ctl, 0, h.seq);
       Atomics.notify(h.ctl, 0);
-      started.push(h);
+      posted.push(h);
     }
     let failure: unknown = null;
     try {
-      if (tasks.length > 0) this.#exports[tasks[0][0]](...tasks[0][1]);
+      for (const [name, args] of local) this.#exports[name](...args);
     } catch (e) {
       failure = e; // still wait for the workers: they write into memory the next call reuses
     }
     const spinUntil = performance.now() + MAIN_SPIN_MS;
-    for (const h of started) {
+    for (const h of posted) {
       for (;;) {
         const done = Atomics.load(h.ctl, 1);
         if (done === h.seq) break;
@@ -179,32 +188,25 @@ export class ThreadPool {
   }
 }
 
-async function startWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number): Promise<Helper> {
+function startWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number): Helper {
   const control = new SharedArrayBuffer(CONTROL_INTS * 4);
   const data = { module, memory, control, scratch };
-  const proc = nodeProcess();
-  const helper: Helper = { ctl: new Int32Array(control), seq: 0, dead: false, dispose: () => {} };
-  const ready = new Promise<void>((resolve, reject) => {
-    if (proc) {
-      const specifier = 'node:worker_threads';
-      const load = proc.getBuiltinModule ? Promise.resolve(proc.getBuiltinModule(specifier)) : import(specifier);
-      load.then((mod) => {
-        const { Worker } = mod as { Worker: NodeWorkerCtor };
-        const w = new Worker(workerSource, { eval: true, workerData: data });
-        w.on('message', () => {
-          w.unref(); // from now on an idle kernel thread must not keep the process alive
-          resolve();
-        });
-        w.on('error', (e) => {
-          helper.dead = true;
-          reject(e);
-        });
-        w.on('exit', () => {
-          helper.dead = true;
-          reject(new Error('kernels-wasm: worker exited before it was ready'));
-        });
-        helper.dispose = () => void w.terminate();
-      }, reject);
+  const helper: Helper = { ctl: new Int32Array(control), seq: 0, dead: false, ready: Promise.resolve(), dispose: () => {} };
+  const threads = nodeBuiltin<{ Worker: NodeWorkerCtor }>('node:worker_threads');
+  helper.ready = new Promise<void>((resolve, reject) => {
+    const fail = (e: Error) => {
+      helper.dead = true;
+      reject(e);
+    };
+    if (threads) {
+      const w = new threads.Worker(workerSource, { eval: true, workerData: data });
+      w.on('message', () => {
+        w.unref(); // from now on an idle kernel thread must not keep the process alive
+        resolve();
+      });
+      w.on('error', (e) => fail(e as Error));
+      w.on('exit', () => fail(new Error('kernels-wasm: worker exited before it was ready')));
+      helper.dispose = () => void w.terminate();
     } else {
       const url = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
       const w = new Worker(url);
@@ -212,14 +214,10 @@ async function startWorker(module: WebAssembly.Module, memory: WebAssembly.Memor
         URL.revokeObjectURL(url);
         resolve();
       };
-      w.onerror = (e) => {
-        helper.dead = true;
-        reject(new Error(`kernels-wasm: worker failed: ${e.message}`));
-      };
+      w.onerror = (e) => fail(new Error(`kernels-wasm: worker failed: ${e.message}`));
       w.postMessage(data);
       helper.dispose = () => w.terminate();
     }
   });
-  await ready;
   return helper;
 }

@@ -1,6 +1,6 @@
 // tg.nn: modules, layers, losses, init, the course's models, and the tools around them.
 
-export { Module, type ForwardHook, type ForwardPreHook, type HookHandle, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
+export { Module, type AnyModule, type ForwardHook, type ForwardPreHook, type HookHandle, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
 export { Parameter } from './parameter.js';
 export * as init from './init.js';
 

@@ -28,7 +28,7 @@ function lossOptions<T>(loss: string, args: readonly unknown[], spec: Positional
 
 type Deprecated = null | undefined;
 
-export class CrossEntropyLoss extends Module {
+export class CrossEntropyLoss extends Module<[Tensor, Target]> {
   declare weight: Tensor | null;
   readonly ignoreIndex: number;
   readonly reduction: Reduction;
@@ -64,7 +64,7 @@ export interface BCEWithLogitsLossOptions {
   reduction?: Reduction;
 }
 
-export class NLLLoss extends Module {
+export class NLLLoss extends Module<[Tensor, Target]> {
   declare weight: Tensor | null;
   readonly ignoreIndex: number;
   readonly reduction: Reduction;
@@ -81,7 +81,7 @@ export class NLLLoss extends Module {
   }
 }
 
-export class MSELoss extends Module {
+export class MSELoss extends Module<[Tensor, Tensor]> {
   readonly reduction: Reduction;
   /** `(sizeAverage?, reduce?, reduction?)` as PyTorch, or `({ reduction })`. */
   constructor(...args: PyArgs<[], [sizeAverage: Deprecated, reduce: Deprecated, reduction: Reduction | undefined], { reduction?: Reduction }>) {
@@ -94,7 +94,7 @@ export class MSELoss extends Module {
   }
 }
 
-export class BCEWithLogitsLoss extends Module {
+export class BCEWithLogitsLoss extends Module<[Tensor, Tensor]> {
   declare weight: Tensor | null;
   declare pos_weight: Tensor | null;
   readonly reduction: Reduction;

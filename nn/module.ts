@@ -8,8 +8,11 @@
 import { Tensor, noGrad, formatShape } from '../engine/index.js';
 import { Parameter } from './parameter.js';
 
-export type ForwardHook = (module: Module, input: unknown[], output: unknown) => unknown;
-export type ForwardPreHook = (module: Module, input: unknown[]) => unknown[] | void;
+export type ForwardHook = (module: AnyModule, input: unknown[], output: unknown) => unknown;
+export type ForwardPreHook = (module: AnyModule, input: unknown[]) => unknown[] | void;
+
+/** Any module, whatever its forward takes and returns (what containers, hooks and traversals hold). */
+export type AnyModule = Module<never[], unknown>;
 
 export interface HookHandle {
   remove(): void;
@@ -30,7 +33,11 @@ export type StateDict = Record<string, Tensor>;
 // Properties the base class owns: never parts of the model.
 const OWN_FIELDS = new Set(['training', 'forward']);
 
-export abstract class Module {
+/**
+ * A layer or model. `In` and `Out` type forward: by default one tensor in, one out (every layer and
+ * model here), so `model.forward(x)` is a Tensor; losses are `Module<[Tensor, Target]>`.
+ */
+export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** Whether the module is in training mode (dropout active, batchnorm uses batch statistics). */
   training = true;
   #bufferNames: string[] = [];
@@ -50,7 +57,7 @@ export abstract class Module {
     });
   }
 
-  abstract forward(...args: any[]): any;
+  abstract forward(...args: In): Out;
 
   #callForward(inner: (...args: any[]) => unknown, args: unknown[]): unknown {
     for (const hook of this.#preHooks.values()) {
@@ -90,7 +97,7 @@ export abstract class Module {
   }
 
   /** Adds a child module under a name (what `this.name = module` does too). */
-  addModule(name: string, module: Module | null): void {
+  addModule(name: string, module: AnyModule | null): void {
     (this as unknown as Record<string, unknown>)[name] = module;
   }
 
@@ -100,18 +107,18 @@ export abstract class Module {
 
   // ---- traversal ----
 
-  *namedChildren(): Generator<[string, Module]> {
+  *namedChildren(): Generator<[string, AnyModule]> {
     for (const [k, v] of this.#entries()) if (v instanceof Module) yield [k, v];
   }
 
-  *children(): Generator<Module> {
+  *children(): Generator<AnyModule> {
     for (const [, m] of this.namedChildren()) yield m;
   }
 
   /** This module and every descendant, depth first, with dotted names ('' for this one). */
-  *namedModules(prefix = ''): Generator<[string, Module]> {
-    const seen = new Set<Module>();
-    const walk = function* (m: Module, p: string): Generator<[string, Module]> {
+  *namedModules(prefix = ''): Generator<[string, AnyModule]> {
+    const seen = new Set<AnyModule>();
+    const walk = function* (m: AnyModule, p: string): Generator<[string, AnyModule]> {
       if (seen.has(m)) return;
       seen.add(m);
       yield [p, m];
@@ -120,7 +127,7 @@ export abstract class Module {
     yield* walk(this, prefix);
   }
 
-  *modules(): Generator<Module> {
+  *modules(): Generator<AnyModule> {
     for (const [, m] of this.namedModules()) yield m;
   }
 
@@ -169,7 +176,7 @@ export abstract class Module {
   stateDict(): StateDict {
     const out: StateDict = {};
     // like PyTorch, a module used in two places is saved under both names
-    const walk = (m: Module, path: string) => {
+    const walk = (m: AnyModule, path: string) => {
       const key = (k: string) => (path ? `${path}.${k}` : k);
       for (const [k, p] of m.#ownParameters()) out[key(k)] = p.detach();
       for (const [k, b] of m.#ownBuffers()) if (!m.#nonPersistent.has(k)) out[key(k)] = b.detach();
@@ -237,7 +244,7 @@ export abstract class Module {
   }
 
   /** Calls fn on every descendant, then on this module (children first, as PyTorch's apply). */
-  apply(fn: (m: Module) => void): this {
+  apply(fn: (m: AnyModule) => void): this {
     for (const c of this.children()) c.apply(fn);
     fn(this);
     return this;

@@ -3,7 +3,7 @@
 // with k_eff = d·(k − 1) + 1 for a dilated kernel. Layers without a window (activations,
 // batchnorm, dropout) leave it unchanged.
 
-import { Module } from './module.js';
+import { Module, type AnyModule } from './module.js';
 import { Conv2d } from './layers/conv.js';
 import { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './layers/pooling.js';
 import { Linear, LazyLinear } from './layers/linear.js';
@@ -18,7 +18,7 @@ export interface ReceptiveFieldLayer {
 
 const first = (v: number | readonly number[]) => (typeof v === 'number' ? v : v[0]);
 
-function windowOf(m: Module): ReceptiveFieldLayer | null {
+function windowOf(m: AnyModule): ReceptiveFieldLayer | null {
   if (m instanceof Conv2d) return { kernelSize: m.kernelSize[0], stride: m.stride[0], dilation: m.dilation[0] };
   if (m instanceof MaxPool2d) return { kernelSize: first(m.kernelSize), stride: first(m.stride), dilation: first(m.dilation) };
   if (m instanceof AvgPool2d) return { kernelSize: first(m.kernelSize), stride: first(m.stride) };
@@ -29,7 +29,7 @@ function windowOf(m: Module): ReceptiveFieldLayer | null {
 }
 
 /** The leaf layers of a model in forward order (Sequentials flattened). */
-function leaves(m: Module): Module[] {
+function leaves(m: AnyModule): AnyModule[] {
   // a residual block's shortcut runs beside its main path, so the main path alone sets the field
   const kids = [...m.namedChildren()].filter(([name]) => name !== 'shortcutPath' && name !== 'downsample').map(([, k]) => k);
   if (kids.length === 0) return [m];
@@ -37,8 +37,8 @@ function leaves(m: Module): Module[] {
 }
 
 /** Receptive field (in input pixels, along one side) of the last layer's outputs. */
-export function receptiveField(layers: Module | Iterable<Module | ReceptiveFieldLayer>): number {
-  const list: Array<Module | ReceptiveFieldLayer> = layers instanceof Module ? leaves(layers) : [...layers];
+export function receptiveField(layers: AnyModule | Iterable<AnyModule | ReceptiveFieldLayer>): number {
+  const list: Array<AnyModule | ReceptiveFieldLayer> = layers instanceof Module ? leaves(layers) : [...layers];
   let r = 1;
   for (const layer of list.reverse()) {
     const w = layer instanceof Module ? windowOf(layer) : layer;

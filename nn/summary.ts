@@ -4,7 +4,7 @@
 // does between its layers, and a layer that does not fit what reaches it is an error naming that layer.
 
 import { zeros, noGrad, formatShape, Tensor } from '../engine/index.js';
-import { Module } from './module.js';
+import { Module, type AnyModule } from './module.js';
 import { Sequential } from './layers/container.js';
 
 export interface SummaryRow {
@@ -27,7 +27,7 @@ export interface SummaryResult {
   toString(): string;
 }
 
-const own = (m: Module) => [...m.namedParameters()].filter(([k]) => !k.includes('.')).reduce((n, [, p]) => n + p.size, 0);
+const own = (m: AnyModule) => [...m.namedParameters()].filter(([k]) => !k.includes('.')).reduce((n, [, p]) => n + p.size, 0);
 
 const shapeOf = (v: unknown): string => (v instanceof Tensor ? formatShape(v.shape) : Array.isArray(v) ? `[${v.map(shapeOf).join(', ')}]` : typeof v);
 
@@ -39,7 +39,7 @@ const shapeOf = (v: unknown): string => (v instanceof Tensor ? formatShape(v.sha
  */
 function traceByForward(model: Module, inputShape: number[]): { rows: SummaryRow[]; out: number[] } {
   const rows: SummaryRow[] = [];
-  const running: Array<{ name: string; module: Module; input: unknown[] }> = [];
+  const running: Array<{ name: string; module: AnyModule; input: unknown[] }> = [];
   const handles = [...model.namedModules()].flatMap(([name, m]) => {
     const leaf = [...m.children()].length === 0 && !(m instanceof Sequential); // an empty Sequential (identity shortcut) gets no row
     return [

@@ -6,8 +6,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import * as tg from '../engine/index.js';
+
+// the test backends' names, declared as a user registering a backend would (setBackend then accepts them)
+declare module '../engine/backend.js' {
+  interface BackendNames {
+    'counting-conv': true;
+    'counting-all': true;
+    flaky: true;
+  }
+}
 
 afterEach(async () => {
   await tg.setBackend('js');
@@ -38,6 +47,18 @@ describe('the default backend', () => {
   test("setBackend('js') resolves and keeps 'js'", async () => {
     await expect(tg.setBackend('js')).resolves.toBeUndefined();
     expect(tg.getBackend()).toBe('js');
+  });
+
+  test('useDefaultBackend (how the package entry picks wasm) applies only until setBackend picks one', async () => {
+    vi.resetModules();
+    const fresh = await import('../engine/index.js'); // its own registry, which setBackend has not touched
+    fresh.registerBackend('counting-all', countingKernels().kernels);
+    fresh.useDefaultBackend('counting-all');
+    expect(fresh.getBackend()).toBe('counting-all');
+    await fresh.setBackend('js');
+    fresh.useDefaultBackend('counting-all');
+    expect(fresh.getBackend()).toBe('js');
+    expect(() => fresh.useDefaultBackend('nope' as tg.BackendName)).toThrow(/useDefaultBackend: unknown backend 'nope'; registered backends: js, counting-all/);
   });
 
   test('kernels() exposes every kernel of the interface as a function', () => {

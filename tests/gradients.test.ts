@@ -20,7 +20,7 @@ type Shape = number[];
  * (importing kernels-wasm registers it). A WASM build that fails to load only drops 'wasm' here;
  * tests/wasm/ is where its loading is tested.
  */
-const BACKENDS: string[] = ['js'];
+const BACKENDS: tg.BackendName[] = ['js'];
 try {
   const wasm = await import('../kernels-wasm/index.js');
   if (wasm.wasmSimdSupported()) BACKENDS.push('wasm');

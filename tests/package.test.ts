@@ -13,11 +13,13 @@ test('import * as tg from "typegrad" works in plain Node through the exports map
     import * as tg from 'typegrad';
     const x = tg.tensor([1, 2, 3], { requiresGrad: true });
     x.mul(x).sum().backward();
-    console.log(JSON.stringify({ grad: x.grad.toArray(), backend: tg.getBackend(), conv: typeof tg.conv2d }));
+    const atImport = tg.getBackend();
+    await tg.ready();
+    console.log(JSON.stringify({ grad: x.grad.toArray(), backend: atImport, afterReady: tg.getBackend(), conv: typeof tg.conv2d }));
   `;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
-  // Node 20 has WebAssembly SIMD, so the package entry picks the wasm backend
-  expect(JSON.parse(out)).toEqual({ grad: [2, 4, 6], backend: 'wasm', conv: 'function' });
+  // Node 20 has WebAssembly SIMD, so the package entry picks the wasm backend, synchronously at import
+  expect(JSON.parse(out)).toEqual({ grad: [2, 4, 6], backend: 'wasm', afterReady: 'wasm', conv: 'function' });
 });
 
 test('the exports map points at files the build wrote, types included', async () => {
@@ -25,4 +27,12 @@ test('the exports map points at files the build wrote, types included', async ()
   for (const target of Object.values(pkg.exports['.'])) {
     expect(existsSync(new URL(`../${target}`, import.meta.url)), target).toBe(true);
   }
+});
+
+test("require('typegrad') works (Node's require of synchronous ESM) and the entry has no top-level await", async () => {
+  const script = `const tg = require('typegrad'); console.log(JSON.stringify({ backend: tg.getBackend(), sum: tg.tensor([1, 2, 3]).sum().item() }));`;
+  const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' });
+  expect(JSON.parse(out)).toEqual({ backend: 'wasm', sum: 6 });
+  const { readFile } = await import('node:fs/promises');
+  expect(await readFile(new URL('../dist/index.js', import.meta.url), 'utf8')).not.toMatch(/^\s*await\b/m);
 });

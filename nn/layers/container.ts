@@ -1,15 +1,16 @@
 // Sequential and ModuleList: children named 0, 1, 2, … (the keys in state dicts: `features.0.weight`).
 
 import type { Tensor } from '../../engine/index.js';
-import { Module } from '../module.js';
+import { Module, type AnyModule } from '../module.js';
 
 function normIndex(i: number, n: number, what: string): number {
   if (!Number.isInteger(i) || i < -n || i >= n) throw new RangeError(`${what}: index ${i} is out of range for ${n} modules`);
   return i < 0 ? i + n : i;
 }
 
-abstract class ModuleArray extends Module implements Iterable<Module> {
-  constructor(modules: Iterable<Module>) {
+/** Modules of type M under the keys 0, 1, 2, …; In and Out type the container's own forward. */
+abstract class ModuleArray<M extends AnyModule, In extends unknown[] = [Tensor], Out = Tensor> extends Module<In, Out> implements Iterable<M> {
+  constructor(modules: Iterable<M>) {
     super();
     let i = 0;
     for (const m of modules) {
@@ -23,17 +24,17 @@ abstract class ModuleArray extends Module implements Iterable<Module> {
   }
 
   /** The i-th module; negative counts from the end. */
-  at(i: number): Module {
-    const kids = [...this.children()];
+  at(i: number): M {
+    const kids = [...this] as M[];
     return kids[normIndex(i, kids.length, `${this.constructor.name}.at`)];
   }
 
-  [Symbol.iterator](): Iterator<Module> {
-    return this.children();
+  [Symbol.iterator](): Iterator<M> {
+    return this.children() as Iterator<M>; // the constructor and append add only Ms
   }
 
   /** Appends a module under the next index. */
-  append(m: Module): this {
+  append(m: M): this {
     if (!(m instanceof Module)) throw new TypeError(`${this.constructor.name}.append: expected a Module`);
     this.addModule(String(this.length), m);
     return this;
@@ -41,22 +42,20 @@ abstract class ModuleArray extends Module implements Iterable<Module> {
 }
 
 /** Runs its modules in order, each on the previous one's output. */
-export class Sequential extends ModuleArray {
+export class Sequential extends ModuleArray<Module> {
   constructor(...modules: Module[] | [Iterable<Module>]) {
     const list = modules.length === 1 && !(modules[0] instanceof Module) ? [...(modules[0] as Iterable<Module>)] : (modules as Module[]);
     super(list);
   }
 
   forward(x: Tensor): Tensor {
-    let y: unknown = x;
-    for (const m of this.children()) y = m.forward(y);
-    return y as Tensor;
+    for (const m of this) x = m.forward(x);
+    return x;
   }
 
   /** A Sequential of modules start … end − 1 (Python slice rules: negatives count from the end). Shares them. */
   slice(start = 0, end?: number): Sequential {
-    const kids = [...this.children()];
-    return new Sequential(kids.slice(start, end));
+    return new Sequential([...this].slice(start, end));
   }
 
   outputShape(input: readonly number[]): number[] {
@@ -71,7 +70,7 @@ export class Sequential extends ModuleArray {
 }
 
 /** A list of modules that registers them (for state dicts, parameters) but has no forward of its own. */
-export class ModuleList extends ModuleArray {
+export class ModuleList<M extends AnyModule = Module> extends ModuleArray<M, [], never> {
   forward(): never {
     throw new TypeError('ModuleList: has no forward; iterate over it and call its modules');
   }

