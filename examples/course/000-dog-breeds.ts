@@ -40,6 +40,10 @@ function count(flag: 'epochs' | 'size', fallback: number): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`000-dog-breeds: --${flag} must be a positive integer, got '${args[flag]}'`);
   return value;
 }
+// The lab resizes to 224x224 and trains 5 epochs from scratch, then 10 with the pretrained body
+const imageSize = count('size', tiny ? 32 : 224);
+const epochs = count('epochs', tiny ? 2 : 5);
+const transferEpochs = count('epochs', tiny ? 2 : 10);
 const outDir = args.out;
 mkdirSync(outDir, { recursive: true });
 const started = performance.now();
@@ -116,7 +120,6 @@ class DogBreedDataset extends data.Dataset<tg.Tensor, number> {
 // cell: 'train_transforms = transforms.Compose(...)'. The notebook's ResizeToSquare class (pad to a
 // square, then resize) is tg.data.transforms.ResizeToSquare. typegrad's augmentations work on tensors,
 // so ToTensor (bytes to floats in [0, 1]) comes first where torchvision's PIL pipeline has it last.
-const imageSize = count('size', tiny ? 32 : 224);
 const trainTransforms = new T.Compose([
   new T.ToTensor(),
   new T.RandomHorizontalFlip(),
@@ -174,7 +177,6 @@ const smallVggParameters = nn.summary(smallVgg(120), [3, imageSize, imageSize]).
 check(`the small VGG has 5,272,248 parameters for 120 classes (got ${smallVggParameters.toLocaleString('en-US')})`, smallVggParameters === 5_272_248);
 
 // cell: 'epochs = 5 ...': the settings (num_workers: this Dataset decodes on the main thread)
-const epochs = count('epochs', tiny ? 2 : 5);
 const batchSize = tiny ? 8 : 16;
 const loss = new nn.CrossEntropyLoss();
 const optimizer = new tg.optim.Adam(model.parameters());
@@ -280,7 +282,6 @@ valDataset.transform!.transforms.push(normalizeTransform);
 
 // cell: 'def train(head, body, ...)': only the head learns; the body runs without a graph (no_grad),
 // which saves the memory and time of a backward pass through it
-const transferEpochs = count('epochs', tiny ? 2 : 10);
 const transferMetrics = train((x) => vggHead.forward(tg.noGrad(() => vggBody.forward(x))), loss, headOptimizer, trainLoader, valLoader, transferEpochs);
 savePicture('transfer-progress', tg.vis.curves(progress(transferMetrics)));
 const headParameters = vggHead.parameters().reduce((n, p) => n + p.size, 0);

@@ -86,3 +86,10 @@ it('the weights fixture loads into vggFeatures at its widths and computes as in 
   expect(out.shape).toEqual(narrow.body_output.shape);
   out.data.forEach((v, i) => expect(Math.abs(v - narrow.body_output.data[i]), `output ${i}`).toBeLessThan(1e-5));
 });
+
+it('a bad flag stops the program at once, naming the flag and what came', () => {
+  const run = runExample('000-dog-breeds', ['--tiny', '--epochs', 'two']);
+  expect(run.code).not.toBe(0);
+  expect(run.stderr).toContain("000-dog-breeds: --epochs must be a positive integer, got 'two'");
+  expect(run.stdout).not.toContain('data:'); // before any photo is written
+});
