@@ -11,7 +11,7 @@
 // --tiny          few photos, 32x32 images, 2 epochs: what the tests run
 // --size N       the side the photos are resized to (default: the notebook's 224; 32 with --tiny)
 // --epochs N      epochs of each training (default: the notebook's 5 and 10)
-// --out DIR       where the pictures and results.json go (default out/000-dog-breeds)
+// --out DIR       where the pictures and results.json go (default runs/course/000-dog-breeds)
 
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
     tiny: { type: 'boolean', default: false },
     epochs: { type: 'string' },
     size: { type: 'string' },
-    out: { type: 'string', default: 'out/000-dog-breeds' },
+    out: { type: 'string', default: 'runs/course/000-dog-breeds' },
   },
 });
 const tiny = args.tiny;
