@@ -1,6 +1,6 @@
 // `--augment`: the course's augmentation list, by name, applied to each training image in order.
-// Random draws come from the engine's default generator, whose state is checkpointed, so a resumed
-// run sees the same augmented images as an uninterrupted one.
+// The DataLoader runs each sample's transforms under the sample's own seed, so a resumed run sees the
+// same augmented images as an uninterrupted one.
 
 import * as tg from '../index.js';
 import { UsageError } from './errors.js';
@@ -19,12 +19,11 @@ const AUGMENTATIONS: Record<string, (inSize: number[]) => tg.data.transforms.Tra
 
 export const AUGMENT_NAMES = Object.keys(AUGMENTATIONS);
 
-/** Parses 'shift,flip' (or 'none') into one function, or null for no augmentation. */
-export function makeAugment(list: string, inSize: number[]): ((img: tg.Tensor) => tg.Tensor) | null {
+/** Parses 'shift,flip' (or 'none') into one transform, or null for no augmentation. */
+export function makeAugment(list: string, inSize: number[]): tg.data.transforms.Compose | null {
   if (list === 'none' || list === '') return null;
   const names = list.split(',').map((s) => s.trim());
   const bad = names.find((n) => !(n in AUGMENTATIONS));
   if (bad !== undefined) throw new UsageError(`--augment: unknown augmentation '${bad}' (known: ${AUGMENT_NAMES.join(', ')}, or none)`);
-  const ts = names.map((n) => AUGMENTATIONS[n](inSize));
-  return (img) => ts.reduce((x, t) => t.apply(x), img);
+  return new (T().Compose)(names.map((n) => AUGMENTATIONS[n](inSize)));
 }

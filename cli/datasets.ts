@@ -7,10 +7,8 @@ import { extname, join } from 'node:path';
 import * as tg from '../index.js';
 import { UsageError, firstLine } from './errors.js';
 
-export interface Sample {
-  readonly length: number;
-  get(index: number): [tg.Tensor, number] | Promise<[tg.Tensor, number]>;
-}
+/** A dataset of [CHW image, label] samples. */
+export type Sample = tg.data.Dataset<tg.Tensor, number>;
 
 export interface LoadedData {
   /** the --dataset string, as given */

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { helpText, parseArgs, type OptionSpecs } from './args.js';
 import { loadDataset } from './datasets.js';
-import { evaluate } from './batches.js';
+import * as tg from '../index.js';
 import { confusionMatrix, confusionPng } from './confusion.js';
 import { ensureWritableDir, writeRunFile } from './files.js';
 import { loadSavedRun, newestModelFile } from './saved-run.js';
@@ -38,11 +38,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (data.inSize.join() !== run.spec.inSize.join()) throw new UsageError(`--dataset ${data.spec}: images are [${data.inSize}] but the model takes [${run.spec.inSize}]`);
   if (data.classes.length !== run.spec.numClasses) throw new UsageError(`--dataset ${data.spec}: has ${data.classes.length} classes but the model predicts ${run.spec.numClasses}`);
   const ds = o.split === 'train' ? data.train : data.val;
-  const r = await evaluate(run.model, ds, { batchSize: o['batch-size'] as number, numClasses: data.classes.length });
-  const cm = confusionMatrix(r.labels, r.predictions, data.classes.length);
+  const r = await tg.nn.evaluate(run.model, new tg.data.DataLoader(ds, { batchSize: o['batch-size'] as number }));
+  const cm = confusionMatrix(r.outputs!.targets, r.outputs!.predictions, data.classes.length);
   const w = Math.max(5, ...data.classes.map((c) => c.length)) + 1;
   const lines = [
-    `${run.file} on ${data.spec} (${o.split}, ${ds.length} images): accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`,
+    `${run.file} on ${data.spec} (${o.split}, ${ds.length} images): accuracy ${(100 * r.metrics.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`,
     '',
     `confusion matrix (rows: true class, columns: predicted)`,
     ' '.repeat(w) + data.classes.map((c) => c.slice(0, 6).padStart(7)).join('') + '   accuracy',
@@ -51,7 +51,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   process.stdout.write(lines.join('\n') + '\n');
   if (o.out) {
     writeRunFile(join(o.out as string, 'confusion.png'), confusionPng(cm, data.classes));
-    writeRunFile(join(o.out as string, 'eval.json'), JSON.stringify({ modelFile: run.file, dataset: data.spec, split: o.split, images: ds.length, accuracy: r.accuracy, loss: r.loss, classes: data.classes, confusion: cm }, null, 2) + '\n');
+    writeRunFile(join(o.out as string, 'eval.json'), JSON.stringify({ modelFile: run.file, dataset: data.spec, split: o.split, images: ds.length, accuracy: r.metrics.accuracy, loss: r.loss, classes: data.classes, confusion: cm }, null, 2) + '\n');
   }
   return 0;
 }

@@ -230,10 +230,21 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
     this.#recipe = recipe;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<B> {
+  [Symbol.asyncIterator](): AsyncIterator<B> {
+    return this.iterate(this.epoch)[Symbol.asyncIterator]();
+  }
+
+  /**
+   * Epoch `epoch`'s batches from batch `from` on, loaded ahead as `for await` does; the batches before
+   * `from` are not loaded at all (a resumed training run continues mid-epoch with the same batches).
+   * The next `for await` gives epoch + 1.
+   */
+  async *iterate(epoch: number, from = 0): AsyncGenerator<B> {
+    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`DataLoader.iterate: epoch must be a non-negative integer, got ${epoch}`);
+    if (!Number.isSafeInteger(from) || from < 0 || from > this.length) throw new RangeError(`DataLoader.iterate: from must be a batch index in [0, ${this.length}], got ${from}`);
+    this.epoch = epoch + 1;
     await this.#refreshWorkers();
-    const epoch = this.epoch++;
-    const batches = this.batchIndices(epoch);
+    const batches = this.batchIndices(epoch).slice(from);
     const inFlight: Promise<PromiseSettledResult<S | undefined>[]>[] = [];
     let next = 0;
     let done = 0;

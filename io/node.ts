@@ -9,6 +9,8 @@
 // `.<file>.<pid>.<n>.tmp`; removeStaleTempFiles deletes those whose process is gone.
 
 import { SizeLimitError, type Tensor } from '../engine/index.js';
+import type { Checkpointer, TrainingState } from '../nn/fit.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { saveSafetensors, loadSafetensors, type SafetensorsOptions } from './safetensors.js';
 import { loadTorch, torchFormat } from './torch.js';
 
@@ -18,6 +20,7 @@ interface Fs {
   fsyncSync(fd: number): void;
   closeSync(fd: number): void;
   readFileSync(path: string): Uint8Array;
+  existsSync(path: string): boolean;
   readdirSync(path: string): string[];
   renameSync(from: string, to: string): void;
   rmSync(path: string, options: { force: boolean }): void;
@@ -144,4 +147,27 @@ export function load<T = Record<string, Tensor>>(path: string): T {
   } catch (e) {
     throw new RangeError((e as Error).message.replace(/^loadSafetensors/, `load('${path}')`));
   }
+}
+
+/** A checkpoint file for tg.nn.fit: saved atomically (a kill leaves the previous one intact), read strictly. */
+export interface CheckpointFile extends Checkpointer {
+  readonly path: string;
+  /** the saved state, or null when there is no file yet (`resume: ckpt.load() ?? undefined` continues a run if one was saved) */
+  load(): TrainingState | null;
+}
+
+/**
+ * `fit(model, loader, { checkpoint: tg.io.checkpointFile('run/checkpoint.safetensors') })`. load()
+ * refuses a checkpoint holding NaN or infinite values unless `allowNonFinite`.
+ */
+export function checkpointFile(path: string, options: { allowNonFinite?: boolean } = {}): CheckpointFile {
+  const fs = nodeModule<Fs>('node:fs', 'checkpointFile');
+  return {
+    path,
+    save: (state) => writeFileAtomic(path, encodeCheckpoint(state)),
+    load() {
+      if (!fs.existsSync(path)) return null;
+      return decodeCheckpoint(fs.readFileSync(path), { source: path, allowNonFinite: options.allowNonFinite });
+    },
+  };
 }

@@ -25,3 +25,4 @@ export { summary, type SummaryRow, type SummaryResult } from './summary.js';
 export { receptiveField, type ReceptiveFieldLayer } from './receptive-field.js';
 export { convOutputSize, conv2dParameterCount, outputShape } from './shapes.js';
 export { ProgressBar, formatDuration, type ProgressStats, type ProgressStream } from './progress.js';
+export { fit, evaluate, epochLine, ResumeError, type FitOptions, type FitResult, type EpochLog, type FitProgress, type TrainingState, type Checkpointer, type Metric, type Batch, type BatchSource, type BatchProgress, type ValOutputs } from './fit.js';

@@ -5,7 +5,8 @@
 
 export interface ProgressStats {
   loss: number;
-  accuracy: number;
+  /** left out of the line when undefined (a run without the accuracy metric) */
+  accuracy?: number;
   imagesPerSecond: number;
 }
 
@@ -45,7 +46,7 @@ export class ProgressBar {
   update(done: number, stats: ProgressStats): void {
     const elapsed = (performance.now() - this.#start) / 1000;
     const eta = done > 0 ? (elapsed / done) * (this.total - done) : Infinity;
-    const tail = `${done}/${this.total} loss ${stats.loss.toFixed(4)} acc ${(100 * stats.accuracy).toFixed(2)}% ${stats.imagesPerSecond.toFixed(0)} img/s ETA ${formatDuration(eta)}`;
+    const tail = `${done}/${this.total} loss ${stats.loss.toFixed(4)}${stats.accuracy === undefined ? '' : ` acc ${(100 * stats.accuracy).toFixed(2)}%`} ${stats.imagesPerSecond.toFixed(0)} img/s ETA ${formatDuration(eta)}`;
     if (this.interactive) {
       const now = performance.now();
       if (done < this.total && now - this.#lastDraw < 100) return; // at most 10 redraws a second

@@ -35,7 +35,14 @@ export abstract class LRScheduler {
     return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs] };
   }
 
+  /** Restores stateDict()'s values; anything else (a schedule of another optimizer, a damaged file) is refused. */
   loadStateDict(sd: { lastEpoch: number; baseLrs: number[] }): void {
+    const name = this.constructor.name;
+    if (!(Number.isSafeInteger(sd?.lastEpoch) && sd.lastEpoch >= 0)) throw new RangeError(`${name}.loadStateDict: lastEpoch must be a non-negative integer, got ${JSON.stringify(sd?.lastEpoch)}`);
+    const n = this.baseLrs.length;
+    if (!Array.isArray(sd.baseLrs) || sd.baseLrs.length !== n || !sd.baseLrs.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
+      throw new RangeError(`${name}.loadStateDict: baseLrs must be ${n} finite learning rates >= 0 (one per parameter group), got ${JSON.stringify(sd.baseLrs)}`);
+    }
     this.lastEpoch = sd.lastEpoch;
     this.baseLrs.splice(0, this.baseLrs.length, ...sd.baseLrs);
   }

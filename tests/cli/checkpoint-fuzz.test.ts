@@ -54,7 +54,7 @@ describe('fuzzing --resume with mutated checkpoints', () => {
     expect(await train(args, silent)).toBe(0);
     const file = tg.io.readSafetensors(readFileSync(join(good, 'checkpoint.safetensors')));
     const state = JSON.parse(file.metadata['typegrad.checkpoint']);
-    state.config.epochs = 2;
+    state.extra.epochs = 2;
     tg.save(file.tensors, join(good, 'checkpoint.safetensors'), { metadata: { 'typegrad.checkpoint': JSON.stringify(state) } });
     original = readFileSync(join(good, 'checkpoint.safetensors'));
   }, 60_000);
@@ -85,7 +85,7 @@ describe('fuzzing --resume with mutated checkpoints', () => {
     await fc.assert(
       fc.asyncProperty(fc.nat({ max: all.length - 1 }), value, async (p, v) => {
         // a legal edit can make the run long (more epochs): not a hang, so not tried
-        fc.pre(!(all[p].join('.') === 'config.epochs' && typeof v === 'number' && v > 3));
+        fc.pre(!(all[p].join('.') === 'extra.epochs' && typeof v === 'number' && v > 3));
         const edited = structuredClone(state);
         setPath(edited, all[p], v);
         const bytes = tg.io.saveSafetensors(file.tensors, { metadata: { 'typegrad.checkpoint': JSON.stringify(edited) } });

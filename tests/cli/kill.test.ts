@@ -52,7 +52,7 @@ async function inPairs<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
 /** metrics.json without the fields that depend on wall-clock time or on the command line. */
 function metricsOf(dir: string) {
   const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
-  return { epochs: m.epochs.map(({ seconds: _s, imagesPerSecond: _i, rssMB: _r, ...rest }: Record<string, number>) => rest), confusion: m.confusion, finished: m.finished, config: m.config };
+  return { epochs: m.epochs.map(({ seconds: _s, trainSeconds: _t, imagesPerSecond: _i, rssMB: _r, ...rest }: Record<string, number>) => rest), confusion: m.confusion, finished: m.finished, config: m.config };
 }
 
 /** 48 training and 16 test digits in MNIST's IDX files, each image a blob whose position is its label. */

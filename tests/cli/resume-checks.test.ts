@@ -48,7 +48,7 @@ describe('typegrad train --resume checks the checkpoint first', () => {
     const s = run([...ARGS.slice(0, 6), '1', ...ARGS.slice(7), '--out', stopped]);
     expect(s.code, s.stderr).toBe(0);
     const c = readCheckpoint(stopped);
-    c.state.config.epochs = 2;
+    c.state.extra.epochs = 2;
     writeCheckpoint(stopped, c.tensors, c.state);
   }, 60_000);
 
@@ -61,24 +61,25 @@ describe('typegrad train --resume checks the checkpoint first', () => {
 
   it('damaged settings', () => {
     const cases: [string, (c: ReturnType<typeof readCheckpoint>) => void, RegExp][] = [
-      ['only-format', (c) => (c.state = { format: c.state.format }), /config is missing/],
+      ['only-format', (c) => (c.state = { format: c.state.format }), /progress is missing/],
       ['no-progress', (c) => delete c.state.progress, /progress is missing/],
-      ['batch-0', (c) => (c.state.config.batchSize = 0), /config\.batchSize must be >= 1, got 0/],
-      ['epochs-abc', (c) => (c.state.config.epochs = 'abc'), /config\.epochs expects a number, got "abc"/],
-      ['lr-x', (c) => (c.state.config.lr = 'x'), /config\.lr expects a number, got "x"/],
-      ['unknown-model', (c) => (c.state.config.model = 'transformer'), /--resume .*checkpoint\.safetensors: the run's settings: --model must be one of cnn, .* got 'transformer'/],
-      ['extra-setting', (c) => (c.state.config.batch_size = 4), /config has unknown settings batch_size/],
+      ['batch-0', (c) => (c.state.extra.batchSize = 0), /config\.batchSize must be >= 1, got 0/],
+      ['epochs-abc', (c) => (c.state.extra.epochs = 'abc'), /config\.epochs expects a number, got "abc"/],
+      ['lr-x', (c) => (c.state.extra.lr = 'x'), /config\.lr expects a number, got "x"/],
+      ['unknown-model', (c) => (c.state.extra.model = 'transformer'), /--resume .*checkpoint\.safetensors: the run's settings: --model must be one of cnn, .* got 'transformer'/],
+      ['extra-setting', (c) => (c.state.extra.batch_size = 4), /config has unknown settings batch_size/],
     ];
     for (const [name, edit, message] of cases) expectUsageError(run(['train', '--resume', edited(name, edit)]), message);
   });
 
   it('damaged progress', () => {
     const cases: [string, (c: ReturnType<typeof readCheckpoint>) => void, RegExp][] = [
-      ['batch-past-end', (c) => (c.state.progress.batch = 5), /progress\.batch is 5, expected an integer in \[0, 2\]/],
+      ['batch-past-end', (c) => (c.state.progress.batch = 5), /progress\.batch is 5, expected an integer in \[0, 1\]/],
       ['step-off', (c) => (c.state.progress.step = 7), /progress\.step is 7, but epoch 1 and batch 0 of 2 per epoch make 2/],
       ['epoch-negative', (c) => (c.state.progress.epoch = -1), /progress\.epoch is -1/],
       ['history-short', (c) => (c.state.progress.history = []), /progress\.history should list the 1 finished epochs, got 0/],
-      ['loss-nan', (c) => (c.state.progress.lossSum = null), /progress\.lossSum is null/],
+      ['loss-nan', (c) => (c.state.progress.sums.loss = null), /progress\.sums\.loss is null, expected a finite number/],
+      ['settings-gone', (c) => delete c.state.extra, /the run's settings \(extra\) are missing/],
     ];
     for (const [name, edit, message] of cases) expectUsageError(run(['train', '--resume', edited(name, edit)]), message);
   });

@@ -12,7 +12,7 @@ const ARGS = ['train', '--epochs', '3', '--max-batches', '3', '--batch-size', '1
 function metricsOf(dir: string) {
   const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
   return {
-    epochs: m.epochs.map(({ seconds: _s, imagesPerSecond: _i, rssMB: _r, ...rest }: Record<string, number>) => rest),
+    epochs: m.epochs.map(({ seconds: _s, trainSeconds: _t, imagesPerSecond: _i, rssMB: _r, ...rest }: Record<string, number>) => rest),
     confusion: m.confusion,
     finished: m.finished,
     config: m.config,
