@@ -58,6 +58,8 @@ function check(name: string, passed: boolean): void {
   if (!passed) throw new Error(`check failed: ${name}`);
 }
 
+const parameterCount = (m: tg.nn.Module) => m.parameters().reduce((n, p) => n + p.size, 0);
+
 function savePicture(name: string, figure: { png(): Uint8Array; svg(): string }): void {
   writeFileSync(join(outDir, `${name}.png`), figure.png());
   writeFileSync(join(outDir, `${name}.svg`), figure.svg());
@@ -284,8 +286,6 @@ valDataset.transform!.transforms.push(normalizeTransform);
 // which saves the memory and time of a backward pass through it
 const transferMetrics = train((x) => vggHead.forward(tg.noGrad(() => vggBody.forward(x))), loss, headOptimizer, trainLoader, valLoader, transferEpochs);
 savePicture('transfer-progress', tg.vis.curves(progress(transferMetrics)));
-const headParameters = vggHead.parameters().reduce((n, p) => n + p.size, 0);
-const bodyParameters = vggBody.parameters().reduce((n, p) => n + p.size, 0);
 check('the body got no gradient (it ran under noGrad)', vggBody.parameters().every((p) => p.grad === null));
 
 // cell: 'Exercise 2' (b): VGG16's receptive field before the global average pooling, by the recurrence
@@ -350,8 +350,8 @@ const results = {
   imageSize,
   trainImages: trainDataset.length,
   valImages: valDataset.length,
-  smallVgg: { parameters: model.parameters().reduce((n, p) => n + p.size, 0), parametersAt120Classes: smallVggParameters, ...metrics },
-  transfer: { weights, bodyParameters, headParameters, ...transferMetrics },
+  smallVgg: { parameters: parameterCount(model), parametersAt120Classes: smallVggParameters, ...metrics },
+  transfer: { weights, bodyParameters: parameterCount(vggBody), headParameters: parameterCount(vggHead), ...transferMetrics },
   receptiveField: { vgg16: vgg16Field, vgg16Dilated: dilatedField, measured, measuredDilated },
   checks,
   seconds: (performance.now() - started) / 1000,
