@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tg from '../../index.js';
 import { ROOT } from '../cli/helpers.js';
-import { expectPng, expectSvg, readResults, runExample, type ExampleRun } from './helpers.js';
+import { expectPng, expectSvg, readResults, runExample, type ExampleRun } from './run-example.js';
 
 const WEIGHTS = join(ROOT, 'tests', 'fixtures', 'course', 'vgg16_narrow.pth');
 const narrow = JSON.parse(readFileSync(join(ROOT, 'tests', 'fixtures', 'course', 'vgg16_narrow.json'), 'utf8')) as {

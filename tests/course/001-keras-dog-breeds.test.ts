@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectPng, expectSvg, readResults, runExample, type ExampleRun } from './helpers.js';
+import { expectPng, expectSvg, readResults, runExample, type ExampleRun } from './run-example.js';
 
 const PICTURES = ['samples', 'augmented', 'history', 'history-frozen'];
 
