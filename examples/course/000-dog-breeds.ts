@@ -13,7 +13,7 @@
 // --epochs N      epochs of each training (default: the notebook's 5 and 10)
 // --out DIR       where the pictures and results.json go (default runs/course/000-dog-breeds)
 
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -357,4 +357,5 @@ const results = {
   seconds: (performance.now() - started) / 1000,
 };
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+if (!args.data) rmSync(datasetDir, { recursive: true }); // the synthetic photos were only for this run
 console.log(`wrote ${outDir}/results.json and the pictures (${results.seconds.toFixed(1)} s)`);

@@ -13,7 +13,7 @@
 // --epochs N   epochs of the first training (default: the notebook's 100)
 // --out DIR    where the pictures and results.json go (default runs/course/001-keras-dog-breeds)
 
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -228,4 +228,5 @@ const results = {
   seconds: (performance.now() - started) / 1000,
 };
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+if (!args.data) rmSync(dataDir, { recursive: true }); // the synthetic photos were only for this run
 console.log(`wrote ${outDir}/results.json and the pictures (${results.seconds.toFixed(1)} s)`);

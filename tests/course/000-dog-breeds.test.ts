@@ -5,7 +5,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tg from '../../index.js';
 import { ROOT } from '../cli/helpers.js';
 import { expectPng, expectSvg, readResults, runExample, type ExampleRun } from './run-example.js';
@@ -28,6 +29,7 @@ describe('000-dog-breeds --tiny --weights <a torchvision VGG16-layout file>', ()
     if (run.code !== 0) throw new Error(`the example exited with ${run.code}:\n${run.stdout}\n${run.stderr}`);
     results = readResults(run);
   }, 120_000);
+  afterAll(() => rmSync(run.out, { recursive: true, force: true }));
 
   it('finishes within a minute, every check passing', () => {
     expect(run.seconds).toBeLessThan(60);
@@ -92,4 +94,5 @@ it('a bad flag stops the program at once, naming the flag and what came', () => 
   expect(run.code).not.toBe(0);
   expect(run.stderr).toContain("000-dog-breeds: --epochs must be a positive integer, got 'two'");
   expect(run.stdout).not.toContain('data:'); // before any photo is written
+  rmSync(run.out, { recursive: true, force: true });
 });

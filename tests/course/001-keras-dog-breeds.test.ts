@@ -3,7 +3,8 @@
 // after freezing VGG16's body, fine-tuning after unfreezing, and the pictures it leaves.
 
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPng, expectSvg, readResults, runExample, type ExampleRun } from './run-example.js';
 
 const PICTURES = ['samples', 'augmented', 'history', 'history-frozen'];
@@ -17,6 +18,7 @@ describe('001-keras-dog-breeds --tiny', () => {
     if (run.code !== 0) throw new Error(`the example exited with ${run.code}:\n${run.stdout}\n${run.stderr}`);
     results = readResults(run);
   }, 120_000);
+  afterAll(() => rmSync(run.out, { recursive: true, force: true }));
 
   it('finishes within a minute, every check passing', () => {
     expect(run.seconds).toBeLessThan(60);
@@ -66,4 +68,5 @@ it('a bad flag stops the program at once, naming the flag and what came', () => 
   expect(run.code).not.toBe(0);
   expect(run.stderr).toContain("001-keras-dog-breeds: --size must be a positive integer, got '0'");
   expect(run.stdout).not.toContain('data:');
+  rmSync(run.out, { recursive: true, force: true });
 });
