@@ -17,7 +17,7 @@ export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type CrossEntrop
 export { CNN, type CNNOptions, type ConvParams } from './models/cnn.js';
 export { ResidualBlock, ResidualBottleneckBlock, ResNet, type ResidualBlockOptions, type ResidualBottleneckBlockOptions, type ResNetOptions } from './models/residual.js';
 export { ArgMaxClassifier } from './models/classifier.js';
-export { VGG, VGGSmall, vgg16, vggSmall, type VGGOptions, type VGGSmallOptions } from './models/vgg.js';
+export { VGG, VGGSmall, vgg16, vggSmall, vggFeatures, VGG16_CONFIG, type VGGOptions, type VGGSmallOptions } from './models/vgg.js';
 export { ResNet18, BasicBlock, resnet18 } from './models/resnet.js';
 export { type ActivationType, type PoolingType } from './models/blocks.js';
 

@@ -4,13 +4,14 @@
 import { axesLayout, drawAxes, TAB10, type AxesLayout, type AxesSpec } from './axes.js';
 import { Figure } from './scene.js';
 
+/** One epoch, as tg.nn.fit's history has it: a curve is drawn for each field that some epoch has. */
 export interface CurvePoint {
   epoch: number;
   trainLoss: number;
-  valLoss: number;
+  valLoss?: number;
   /** fractions in [0, 1]; drawn as percentages */
-  trainAccuracy: number;
-  valAccuracy: number;
+  trainAccuracy?: number;
+  valAccuracy?: number;
 }
 
 export interface CurvesOptions {
@@ -28,10 +29,15 @@ export interface CurvesLayout {
 
 function specs(history: readonly CurvePoint[]): [AxesSpec, AxesSpec] {
   const x = history.map((p) => p.epoch);
-  const pick = (f: (p: CurvePoint) => number) => history.map(f);
+  // Train and Val keep their colours when one of them is missing (a fit without a valLoader); an
+  // epoch without the value leaves a gap
+  const series = (train: keyof CurvePoint, val: keyof CurvePoint, scale: number) =>
+    [{ label: 'Train', color: TAB10[0], key: train }, { label: 'Val', color: TAB10[1], key: val }]
+      .filter(({ key }) => history.some((p) => p[key] !== undefined))
+      .map(({ label, color, key }) => ({ label, color, values: history.map((p) => scale * (p[key] ?? NaN)) }));
   return [
-    { title: 'Loss', xlabel: 'Epoch', ylabel: 'Loss', x, series: [{ label: 'Train', color: TAB10[0], values: pick((p) => p.trainLoss) }, { label: 'Val', color: TAB10[1], values: pick((p) => p.valLoss) }] },
-    { title: 'Accuracy', xlabel: 'Epoch', ylabel: 'Accuracy (%)', x, yLimits: [0, 100], series: [{ label: 'Train', color: TAB10[0], values: pick((p) => 100 * p.trainAccuracy) }, { label: 'Val', color: TAB10[1], values: pick((p) => 100 * p.valAccuracy) }] },
+    { title: 'Loss', xlabel: 'Epoch', ylabel: 'Loss', x, series: series('trainLoss', 'valLoss', 1) },
+    { title: 'Accuracy', xlabel: 'Epoch', ylabel: 'Accuracy (%)', x, yLimits: [0, 100], series: series('trainAccuracy', 'valAccuracy', 100) },
   ];
 }
 

@@ -21,9 +21,16 @@ export interface VGGOptions {
 }
 
 /** torchvision's VGG16 configuration 'D': channel counts, 'M' = 2x2 max pool. */
-const VGG16_CONFIG: Array<number | 'M'> = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'];
+export const VGG16_CONFIG: ReadonlyArray<number | 'M'> = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M'];
 
-function vggFeatures(config: Array<number | 'M'>): Sequential {
+/**
+ * torchvision's make_layers: a 3x3 conv (padding 1) + ReLU per channel count, a 2x2 max pool per 'M'.
+ * vggFeatures(VGG16_CONFIG) is vgg16().features (the same keys) without building the 124M-parameter classifier.
+ */
+export function vggFeatures(config: ReadonlyArray<number | 'M'>): Sequential {
+  if (!Array.isArray(config) || !config.every((v) => v === 'M' || (Number.isInteger(v) && v > 0))) {
+    throw new RangeError(`vggFeatures: config must list positive channel counts and 'M' (max pool), got ${JSON.stringify(config)}`);
+  }
   const layers: Module[] = [];
   let c = 3;
   for (const v of config) {

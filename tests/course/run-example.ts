@@ -1,4 +1,4 @@
-// Running a built course program (dist/examples/course/<name>.js) as its own process, and reading what it writes.
+// Running a built course example (dist/examples/course/<name>.js) as its own process, and reading what it leaves.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -8,19 +8,17 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ROOT } from '../cli/helpers.js';
 
-// pngjs is CommonJS without type declarations
-const { PNG } = createRequire(import.meta.url)('pngjs') as { PNG: { sync: { read(bytes: Buffer): { width: number; height: number } } } };
+const { PNG } = createRequire(import.meta.url)('pngjs') as { PNG: { sync: { read(bytes: Uint8Array): { width: number; height: number; data: Uint8Array } } } };
 
 export interface ExampleRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** the --out folder */
   out: string;
   seconds: number;
 }
 
-/** `node dist/examples/course/<name>.js ...args --out <a new temp folder>` (CI=1: plain progress lines). */
+/** `node dist/examples/course/<name>.js ...args --out <a new temp folder>`. */
 export function runExample(name: string, args: string[]): ExampleRun {
   const script = join(ROOT, 'dist', 'examples', 'course', `${name}.js`);
   if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` before the course tests`);
@@ -30,12 +28,16 @@ export function runExample(name: string, args: string[]): ExampleRun {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, out, seconds: (performance.now() - started) / 1000 };
 }
 
-/** The picture decodes with pngjs to a non-empty image; returns its size. */
+/** The picture decodes (pngjs) to a non-empty image whose pixels are not all one colour. */
 export function expectPng(file: string): { width: number; height: number } {
-  const png = PNG.sync.read(Buffer.from(readFileSync(file)));
+  const png = PNG.sync.read(readFileSync(file));
   expect(png.width, file).toBeGreaterThan(0);
   expect(png.height, file).toBeGreaterThan(0);
-  return { width: png.width, height: png.height };
+  const first = png.data.subarray(0, 4).join();
+  let varied = false;
+  for (let i = 4; i < png.data.length && !varied; i += 4) varied = png.data.subarray(i, i + 4).join() !== first;
+  expect(varied, `${file} is one flat colour`).toBe(true);
+  return png;
 }
 
 export function expectSvg(file: string): void {
@@ -44,7 +46,6 @@ export function expectSvg(file: string): void {
   expect(text.trimEnd().endsWith('</svg>'), file).toBe(true);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function readResults<T = any>(run: ExampleRun): T {
+export function readResults<T = any>(run: ExampleRun): T { // eslint-disable-line @typescript-eslint/no-explicit-any
   return JSON.parse(readFileSync(join(run.out, 'results.json'), 'utf8'));
 }

@@ -58,6 +58,16 @@ describe('torchvision models', () => {
     assertClose('vgg16 logits', model.forward(det(c.input_shape, 1000, c.in_scale)), c.output);
   });
 
+  it("vggFeatures (torchvision's make_layers): VGG16_CONFIG gives vgg16().features, keys and shapes; a width-reduced config keeps the layout at its widths", () => {
+    const shapes = (m: nn.Module) => Object.entries(m.stateDict()).map(([k, t]) => [k, t.shape]);
+    const features = nn.vggFeatures(nn.VGG16_CONFIG);
+    expect(shapes(features)).toEqual(shapes(nn.vgg16({ init: false }).features));
+    expect(features.parameters().reduce((n, p) => n + p.size, 0)).toBe(14_714_688); // Keras's non-trainable count of lab 8
+    const narrow = nn.vggFeatures(nn.VGG16_CONFIG.map((v) => (v === 'M' ? v : v / 16)));
+    expect(narrow.stateDict()['28.weight'].shape).toEqual([32, 32, 3, 3]);
+    expect(() => nn.vggFeatures([64, 'M', 0])).toThrow(/vggFeatures: config must list positive channel counts and 'M'.*\[64,"M",0\]/);
+  });
+
   it('a missing key, an unexpected key and a wrong shape are reported together', () => {
     const model = nn.resnet18({ init: false, numClasses: 10 });
     const sd = { ...model.stateDict() };

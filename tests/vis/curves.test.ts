@@ -73,6 +73,19 @@ describe('vis.curvesLayout', () => {
     expect(L.panels[0].series[0].runs.length).toBeGreaterThan(0);
   });
 
+  it("tg.nn.fit's history as it comes: without a valLoader only the Train curves, without accuracy an empty Accuracy panel", () => {
+    const noVal = [{ epoch: 1, trainLoss: 2, trainAccuracy: 0.25 }, { epoch: 2, trainLoss: 1.5, trainAccuracy: 0.5 }];
+    const [loss, acc] = tg.vis.curvesLayout(noVal).panels;
+    expect(loss.series.map((s) => s.markers.length)).toEqual([2]);
+    expect(acc.series.map((s) => s.markers.length)).toEqual([2]);
+    expect(tg.vis.curvesSvg(noVal)).not.toContain('>Val</text>');
+    const lossOnly = tg.vis.curvesLayout([{ epoch: 1, trainLoss: 2 }, { epoch: 2, trainLoss: 1 }]).panels;
+    expect(lossOnly.map((p) => p.series.length)).toEqual([1, 0]);
+    // an epoch missing a value leaves a gap in its line
+    const gap = tg.vis.curvesLayout([{ epoch: 1, trainLoss: 2, valLoss: 2 }, { epoch: 2, trainLoss: 1.5 }, { epoch: 3, trainLoss: 1, valLoss: 1 }]).panels[0];
+    expect(gap.series[1].markers.length).toBe(2);
+  });
+
   it('one epoch: one tick, one marker per series', () => {
     const [loss] = tg.vis.curvesLayout(ramp(1)).panels;
     expect(loss.xticks.map((t) => t.label)).toEqual(['1']);
