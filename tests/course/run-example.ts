@@ -37,7 +37,7 @@ export function expectPng(file: string): { width: number; height: number } {
   let varied = false;
   for (let i = 4; i < png.data.length && !varied; i += 4) varied = png.data.subarray(i, i + 4).join() !== first;
   expect(varied, `${file} is one flat colour`).toBe(true);
-  return png;
+  return { width: png.width, height: png.height };
 }
 
 export function expectSvg(file: string): void {
