@@ -15,11 +15,14 @@ export interface GpuKernel {
   (...args: unknown[]): GpuTexture | ArrayLike<number>;
   setOutput(output: number[]): GpuKernel;
   readonly precision?: string;
+  /** why gpu.js replaced this kernel with its CPU version, once it has */
+  readonly fallbackReason?: string | null;
   destroy?(removeCanvasReferences?: boolean): void;
 }
 export interface GpuInstance {
   readonly mode: string;
-  createKernel(fn: (...args: never[]) => number, settings: Record<string, unknown>): GpuKernel;
+  /** `source`: a kernel function's JavaScript text (shaders.ts says why text) */
+  createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
   destroy(): void | Promise<void>;
 }
 
@@ -76,7 +79,10 @@ export type GlKernels = Kernels & {
 
 const isTexture = (r: GpuTexture | ArrayLike<number>): r is GpuTexture => typeof (r as GpuTexture).toArray === 'function';
 
-type Shader = (...args: never[]) => number;
+/** A kernel's source text, one of shaders.ts's: `function name(…) {…}`. */
+type Shader = string;
+
+const shaderName = (shader: Shader) => shader.slice('function '.length, shader.indexOf('('));
 
 /** Kernels that run on `gpu`, a gpu.js GPU instance (webgl2, webgl or headlessgl mode). */
 export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {}): GlKernels {
@@ -126,11 +132,19 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     if (size > MAX_ELEMENTS) throw new RangeError(`gl backend: an output of ${size} elements is more than the 2^24 the GL kernels index exactly`);
     if (size === 0) return new Tensor(new Float32Array(0), shape);
     const kernel = kernelFor(shader, inputs.map((i) => i.kind).join(''));
-    const args = (offset: number) => [...inputs.map((i) => i.value), ...before, offset, ...scalarsAfterOffset];
+    const runAt = (offset: number) => {
+      const result = kernel(...inputs.map((i) => i.value), ...before, offset, ...scalarsAfterOffset);
+      // gpu.js's 'cpu' mode (the Node tests of the shaders' logic) returns arrays; on a GPU, an array
+      // means gpu.js quietly swapped in its CPU fallback, which 'gl' must never run on
+      if (!isTexture(result) && gpu.mode !== 'cpu') {
+        const reason = kernel.fallbackReason ? `: ${kernel.fallbackReason}` : '';
+        throw new Error(`gl backend: gpu.js ran the ${shaderName(shader)} kernel on its CPU fallback instead of ${gpu.mode}${reason}`);
+      }
+      return result;
+    };
     if (size <= maxTileElements) {
       kernel.setOutput([size]);
-      const result = kernel(...args(0));
-      // gpu.js's 'cpu' mode (used by the Node tests of the shaders' logic) returns arrays, not textures
+      const result = runAt(0);
       if (!isTexture(result)) return new Tensor(Float32Array.from(result), shape);
       return new Tensor(new GlStorage(result, self, size), shape);
     }
@@ -138,7 +152,7 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     for (let offset = 0; offset < size; offset += maxTileElements) {
       const length = Math.min(maxTileElements, size - offset);
       kernel.setOutput([length]);
-      const result = kernel(...args(offset));
+      const result = runAt(offset);
       out.set(Float32Array.from(isTexture(result) ? result.toArray() : result).subarray(0, length), offset);
       if (isTexture(result)) result.delete();
     }

@@ -1,20 +1,22 @@
-// The gpu.js kernel functions. gpu.js reads each function's source and translates it to a GLSL
-// fragment shader, so these are written in the small JavaScript subset it understands: no closures,
-// no helper calls, numbers only. Every kernel writes a flat output: thread x computes output element
-// `offset + x` (offset lets a large output run as several tiles), decomposed into (n, c, h, w) the same
-// way as the JS backend's loops, and reads its inputs as flat arrays.
+// The gpu.js kernels, as JavaScript source text. gpu.js parses a kernel's source and translates it to a
+// GLSL fragment shader, so these are written in the small JavaScript subset it understands: no closures,
+// no helper calls, numbers only. Every kernel writes a flat output: thread x (`this.thread.x`) computes
+// output element `offset + x` (offset lets a large output run as several tiles), decomposed into
+// (n, c, h, w) the same way as the JS backend's loops, and reads its inputs as flat arrays.
 //
-// Integer arithmetic happens in float32, exact below 2^24; index.ts refuses larger tensors. Divisions of
+// Why strings and not functions: gpu.js would read a function's text with toString(), and that text is
+// whatever the page's minifier made of it. Vite's and webpack's minifiers rename a loop variable to the
+// name of a parameter it shadows (legal JavaScript, but gpu.js puts every name of a kernel in one GLSL
+// scope) and fold ifs into `a && (b)` expressions, and the shader no longer compiles. A string reaches
+// gpu.js exactly as written here, whatever bundles it. tests/browser/production-builds.spec.ts checks
+// that in minified Vite, webpack and esbuild builds.
+//
+// Integer arithmetic happens in float32, exact below 2^24; kernels.ts refuses larger tensors. Divisions of
 // non-negative integers use floor((a + 0.5) / b), which stays exact even if the GPU's division is off by
 // an ulp.
 
-/** What gpu.js gives a kernel as `this`. */
-export interface KernelThis {
-  thread: { x: number; y: number; z: number };
-}
-
 /** C[b] = op(A[b]) · op(B[b]); scalars follow GemmParams. */
-export function gemmShader(this: KernelThis, A: number[], B: number[], offset: number, m: number, n: number, k: number, transA: number, transB: number, oneA: number, oneB: number): number {
+export const gemmShader = `function gemm(A, B, offset, m, n, k, transA, transB, oneA, oneB) {
   const o = offset + this.thread.x;
   const bi = Math.floor((o + 0.5) / (m * n));
   const r = o - bi * m * n;
@@ -39,7 +41,7 @@ export function gemmShader(this: KernelThis, A: number[], B: number[], offset: n
     sum += a * b;
   }
   return sum;
-}
+}`;
 
 // Convolution scalars travel in one small array (gpu.js gives each scalar argument its own uniform and
 // caps kernels at a modest argument count): see convScalars in kernels.ts for the order.
@@ -47,7 +49,7 @@ export function gemmShader(this: KernelThis, A: number[], B: number[], offset: n
 // 13 dH, 14 dW, 15 groups
 
 /** y[n, oc, oh, ow] = Σ x · w over the taps inside the image, plus the bias (hasBias 1). */
-export function conv2dShader(this: KernelThis, X: number[], W: number[], bias: number[], P: number[], offset: number, hasBias: number): number {
+export const conv2dShader = `function conv2d(X, W, bias, P, offset, hasBias) {
   const o = offset + this.thread.x;
   const inC = P[1], inH = P[2], inW = P[3], outC = P[4], outH = P[5], outW = P[6];
   const kH = P[7], kW = P[8], sH = P[9], sW = P[10], pT = P[11], pL = P[12], dH = P[13], dW = P[14], groups = P[15];
@@ -79,13 +81,13 @@ export function conv2dShader(this: KernelThis, X: number[], W: number[], bias: n
     sum += bias[oc];
   }
   return sum;
-}
+}`;
 
 /**
  * gx[n, c, ih, iw]: the sum over the outputs that read this input. For tap (kh, kw) the output row is
  * (ih + padTop − kh·dH) / sH, which must be a whole number inside the output.
  */
-export function conv2dBackwardInputShader(this: KernelThis, G: number[], W: number[], P: number[], offset: number): number {
+export const conv2dBackwardInputShader = `function conv2dBackwardInput(G, W, P, offset) {
   const o = offset + this.thread.x;
   const inC = P[1], inH = P[2], inW = P[3], outC = P[4], outH = P[5], outW = P[6];
   const kH = P[7], kW = P[8], sH = P[9], sW = P[10], pT = P[11], pL = P[12], dH = P[13], dW = P[14], groups = P[15];
@@ -117,10 +119,10 @@ export function conv2dBackwardInputShader(this: KernelThis, G: number[], W: numb
     }
   }
   return sum;
-}
+}`;
 
 /** gw[oc, ic, kh, kw] = Σ over batch and output pixels of gy · x at the tap. */
-export function conv2dBackwardWeightShader(this: KernelThis, G: number[], X: number[], P: number[], offset: number): number {
+export const conv2dBackwardWeightShader = `function conv2dBackwardWeight(G, X, P, offset) {
   const o = offset + this.thread.x;
   const batch = P[0], inC = P[1], inH = P[2], inW = P[3], outC = P[4], outH = P[5], outW = P[6];
   const kH = P[7], kW = P[8], sH = P[9], sW = P[10], pT = P[11], pL = P[12], dH = P[13], dW = P[14], groups = P[15];
@@ -149,13 +151,13 @@ export function conv2dBackwardWeightShader(this: KernelThis, G: number[], X: num
     }
   }
   return sum;
-}
+}`;
 
 // Pooling scalars: 0 planes, 1 inH, 2 inW, 3 outH, 4 outW, 5 kH, 6 kW, 7 sH, 8 sW, 9 padH, 10 padW,
 // 11 dH, 12 dW, 13 countIncludePad (1/0)
 
 /** The flat h·W + w index of the window's first maximum, or -1 when the window is all padding. */
-export function maxPoolIndexShader(this: KernelThis, X: number[], P: number[], offset: number): number {
+export const maxPoolIndexShader = `function maxPoolIndex(X, P, offset) {
   const o = offset + this.thread.x;
   const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], dH = P[11], dW = P[12];
   const plane = Math.floor((o + 0.5) / (outH * outW));
@@ -180,10 +182,10 @@ export function maxPoolIndexShader(this: KernelThis, X: number[], P: number[], o
     }
   }
   return bestIndex;
-}
+}`;
 
 /** The maximum itself, gathered through its index; -inf (−1/0, zero being a uniform 0) for an all-padding window. */
-export function maxPoolValueShader(this: KernelThis, X: number[], I: number[], P: number[], offset: number, zero: number): number {
+export const maxPoolValueShader = `function maxPoolValue(X, I, P, offset, zero) {
   const o = offset + this.thread.x;
   const inH = P[1], inW = P[2], outH = P[3], outW = P[4];
   const plane = Math.floor((o + 0.5) / (outH * outW));
@@ -192,10 +194,10 @@ export function maxPoolValueShader(this: KernelThis, X: number[], I: number[], P
     return -1 / zero;
   }
   return X[plane * inH * inW + index];
-}
+}`;
 
 /** gx[plane, ih, iw]: the gradients of the outputs whose maximum was this input. */
-export function maxPoolBackwardShader(this: KernelThis, G: number[], I: number[], P: number[], offset: number): number {
+export const maxPoolBackwardShader = `function maxPoolBackward(G, I, P, offset) {
   const o = offset + this.thread.x;
   const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], dH = P[11], dW = P[12];
   const plane = Math.floor((o + 0.5) / (inH * inW));
@@ -221,10 +223,10 @@ export function maxPoolBackwardShader(this: KernelThis, G: number[], I: number[]
     }
   }
   return sum;
-}
+}`;
 
 /** The mean over the in-image part of the window, divided as the JS backend's avgWindow does. */
-export function avgPoolShader(this: KernelThis, X: number[], P: number[], offset: number): number {
+export const avgPoolShader = `function avgPool(X, P, offset) {
   const o = offset + this.thread.x;
   const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], includePad = P[13];
   const plane = Math.floor((o + 0.5) / (outH * outW));
@@ -256,10 +258,10 @@ export function avgPoolShader(this: KernelThis, X: number[], P: number[], offset
     }
   }
   return sum / divisor;
-}
+}`;
 
 /** gx[plane, ih, iw]: each output's gradient over its divisor, summed over the windows holding this input. */
-export function avgPoolBackwardShader(this: KernelThis, G: number[], P: number[], offset: number): number {
+export const avgPoolBackwardShader = `function avgPoolBackward(G, P, offset) {
   const o = offset + this.thread.x;
   const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], includePad = P[13];
   const plane = Math.floor((o + 0.5) / (inH * inW));
@@ -289,39 +291,39 @@ export function avgPoolBackwardShader(this: KernelThis, G: number[], P: number[]
     }
   }
   return sum;
-}
+}`;
 
 // ReLU and per-channel bias. GLSL promises nothing about NaN, so unlike the CPU backends a NaN input
 // may come out of reluShader as 0.
 
 /** max(x, 0). */
-export function reluShader(this: KernelThis, X: number[], offset: number): number {
+export const reluShader = `function relu(X, offset) {
   const v = X[offset + this.thread.x];
   if (v > 0) {
     return v;
   }
   return 0;
-}
+}`;
 
 /** The gradient where the ReLU's output Y > 0, else 0. */
-export function reluBackwardShader(this: KernelThis, G: number[], Y: number[], offset: number): number {
+export const reluBackwardShader = `function reluBackward(G, Y, offset) {
   const o = offset + this.thread.x;
   if (Y[o] > 0) {
     return G[o];
   }
   return 0;
-}
+}`;
 
 /** x [outer, channels, inner] + bias [channels]. */
-export function biasAddShader(this: KernelThis, X: number[], B: number[], offset: number, channels: number, inner: number): number {
+export const biasAddShader = `function biasAdd(X, B, offset, channels, inner) {
   const o = offset + this.thread.x;
   const q = Math.floor((o + 0.5) / inner);
   const c = q - Math.floor((q + 0.5) / channels) * channels;
   return X[o] + B[c];
-}
+}`;
 
 /** gb[c]: the gradient summed over outer and inner. */
-export function biasGradShader(this: KernelThis, G: number[], offset: number, outer: number, channels: number, inner: number): number {
+export const biasGradShader = `function biasGrad(G, offset, outer, channels, inner) {
   const c = offset + this.thread.x;
   let sum = 0;
   for (let n = 0; n < outer; n++) {
@@ -330,13 +332,13 @@ export function biasGradShader(this: KernelThis, G: number[], offset: number, ou
     }
   }
   return sum;
-}
+}`;
 
 // Batch normalization's passes (engine/ops/batchnorm.ts explains the coefficients, which come as rows
 // of a [rows, channels] array K: row r of channel c is K[r·channels + c]).
 
 /** Output [2, channels]: element c is channel c's mean, element channels + c its biased variance. */
-export function batchNormStatsShader(this: KernelThis, X: number[], offset: number, outer: number, channels: number, inner: number): number {
+export const batchNormStatsShader = `function batchNormStats(X, offset, outer, channels, inner) {
   const o = offset + this.thread.x;
   const variance = Math.floor((o + 0.5) / channels);
   const c = o - variance * channels;
@@ -359,18 +361,18 @@ export function batchNormStatsShader(this: KernelThis, X: number[], offset: numb
     }
   }
   return squares / (outer * inner);
-}
+}`;
 
 /** (x − mean)·scale + shift; rows mean, scale, shift. */
-export function batchNormForwardShader(this: KernelThis, X: number[], K: number[], offset: number, channels: number, inner: number): number {
+export const batchNormForwardShader = `function batchNormForward(X, K, offset, channels, inner) {
   const o = offset + this.thread.x;
   const q = Math.floor((o + 0.5) / inner);
   const c = q - Math.floor((q + 0.5) / channels) * channels;
   return (X[o] - K[c]) * K[channels + c] + K[2 * channels + c];
-}
+}`;
 
 /** Output [2, channels]: Σ g, then Σ g·(x − mean); row mean. */
-export function batchNormGradSumsShader(this: KernelThis, G: number[], X: number[], K: number[], offset: number, outer: number, channels: number, inner: number): number {
+export const batchNormGradSumsShader = `function batchNormGradSums(G, X, K, offset, outer, channels, inner) {
   const o = offset + this.thread.x;
   const second = Math.floor((o + 0.5) / channels);
   const c = o - second * channels;
@@ -386,12 +388,12 @@ export function batchNormGradSumsShader(this: KernelThis, G: number[], X: number
     }
   }
   return sum;
-}
+}`;
 
 /** g·a + (x − mean)·b + shift; rows mean, a, b, shift. */
-export function batchNormBackwardShader(this: KernelThis, G: number[], X: number[], K: number[], offset: number, channels: number, inner: number): number {
+export const batchNormBackwardShader = `function batchNormBackward(G, X, K, offset, channels, inner) {
   const o = offset + this.thread.x;
   const q = Math.floor((o + 0.5) / inner);
   const c = q - Math.floor((q + 0.5) / channels) * channels;
   return G[o] * K[channels + c] + (X[o] - K[c]) * K[2 * channels + c] + K[3 * channels + c];
-}
+}`;

@@ -7,29 +7,34 @@ import { GPU } from 'gpu.js';
 
 const $ = (id) => document.getElementById(id);
 const BATCH = 32;
-const demo = { batches: 0, accuracy: 0, losses: [], accuracies: [], prediction: null, backend: '' };
+// glMode: what gpu.js runs the gl backend on ('webgl2' or 'webgl'), once gl is chosen
+const demo = { batches: 0, accuracy: 0, losses: [], accuracies: [], prediction: null, backend: '', glMode: null };
 window.__demo = demo;
 
 // ---- backend: wasm where WebAssembly SIMD runs (the fastest here); gl on the GPU; js everywhere ----
 // Picked explicitly: package.json's "sideEffects": false lets a bundler drop the entry's own default
 // choice and the backends' registration; calling configureWasmBackend keeps kernels-wasm in the bundle.
+// `?backend=gl` (or js, wasm) in the address starts on that backend instead.
 if (tg.wasmSimdSupported()) {
   await tg.configureWasmBackend();
   await tg.setBackend('wasm');
 }
 const backendSelect = $('backend');
 for (const name of ['wasm', 'gl', 'js']) backendSelect.add(new Option(name, name));
-backendSelect.value = tg.getBackend();
-demo.backend = tg.getBackend();
-backendSelect.onchange = async () => {
+
+async function useBackend(name) {
   try {
-    if (backendSelect.value === 'gl') await tg.configureGlBackend({ GPU });
-    await tg.setBackend(backendSelect.value);
+    if (name === 'gl') await tg.configureGlBackend({ GPU });
+    await tg.setBackend(name);
   } catch (e) {
     alert(e.message);
   }
   backendSelect.value = demo.backend = tg.getBackend();
-};
+  demo.glMode = tg.glBackendInfo()?.mode ?? null;
+}
+backendSelect.onchange = () => useBackend(backendSelect.value);
+await tg.ready(); // the WASM kernels compile asynchronously in a page: until now ops ran on js
+await useBackend(new URLSearchParams(location.search).get('backend') ?? tg.getBackend());
 
 // ---- data and model ----
 $('status').textContent = 'loading digits…';

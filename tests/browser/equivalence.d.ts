@@ -12,3 +12,4 @@ export function checkEquivalence(options: {
   seed?: number;
   log?: (line: string) => void;
 }): Promise<string[]>;
+export function checkCnnStep(options: { tg: typeof import('../../index.js'); backend: string }): Promise<string[]>;

@@ -1,6 +1,7 @@
 // Backend equivalence properties: every kernel of a backend under test against the JS reference on
-// random shapes, strides, paddings, dilations and groups. Plain JavaScript with its dependencies passed
-// in, so the same file runs in Node (gpu.js 'cpu' mode, tests/gl/) and in Chromium (WebGL2, page.html).
+// random shapes, strides, paddings, dilations and groups, and a CNN training step on both. Plain
+// JavaScript with its dependencies passed in, so the same file runs in Node (gpu.js 'cpu' mode,
+// tests/gl/) and in Chromium (WebGL2: gl-page.js unbundled, consumer/main.js bundled and minified).
 
 /** Values in [-1, 1] on a 1/64 grid from a seed: ties happen, so "first maximum wins" is exercised. */
 export function values(size, seed) {
@@ -197,5 +198,29 @@ export async function checkEquivalence({ fc, Tensor, kernels, reference, numRuns
     difference('all-padding maxPool2dBackward', kernels.maxPool2dBackward(new Tensor(Float32Array.of(3), [1, 1, 1, 1]), r.indices, edge), new Tensor(Float32Array.of(0), [1, 1, 1, 1]));
   log(`all-padding max pool window: ${edgeProblem ? 'FAILED' : 'ok'}`);
   if (edgeProblem) failures.push(edgeProblem);
+  return failures;
+}
+
+/**
+ * The course's CNN, one training step (forward, cross-entropy, backward) on `backend` and on 'js' from
+ * the same seed: a list of failures where the loss or a parameter's gradient differs (empty when equal).
+ */
+export async function checkCnnStep({ tg, backend }) {
+  const step = async (name) => {
+    await tg.setBackend(name);
+    tg.manualSeed(3);
+    const model = new tg.nn.CNN({ inSize: [1, 12, 12], outClasses: 10, channels: [4, 8], poolEvery: 1, hiddenDims: [16] });
+    const loss = tg.crossEntropy(model.forward(new tg.Tensor(values(4 * 144, 5), [4, 1, 12, 12])), [1, 7, 3, 0]);
+    loss.backward();
+    return { loss: loss.item(), grads: [...model.namedParameters()].map(([name, param]) => [name, param.grad]) };
+  };
+  const want = await step('js');
+  const got = await step(backend);
+  const failures = [];
+  if (!(Math.abs(got.loss - want.loss) <= 1e-4 * Math.max(1, Math.abs(want.loss)))) failures.push(`CNN loss on ${backend} is ${got.loss}, on js ${want.loss}`);
+  for (const [i, [name, grad]] of want.grads.entries()) {
+    const problem = difference(`CNN gradient of ${name}`, got.grads[i][1], grad);
+    if (problem) failures.push(problem);
+  }
   return failures;
 }

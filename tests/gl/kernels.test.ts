@@ -1,6 +1,7 @@
 // The GL backend in Node. Real WebGL runs only in Chromium (tests/browser/); here:
 //  - the shaders' index logic, run through gpu.js's 'cpu' mode (it executes the same kernel functions
 //    as JavaScript), against the JS reference, also with tiny tiles so that tiling is exercised;
+//  - a kernel that gpu.js moved to its CPU fallback is an error, never a quiet result;
 //  - setBackend('gl') without headless-gl fails with a message saying what to install.
 
 import { createRequire } from 'node:module';
@@ -42,6 +43,19 @@ describe.skipIf(!GPU)('GL shaders in gpu.js cpu mode vs js', () => {
     const failures = await checkEquivalence({ fc, Tensor, kernels: broken, reference: jsKernels, numRuns: 25 });
     expect(failures.join('\n')).toMatch(/avgPool2dBackward/);
   });
+});
+
+test("a kernel that gpu.js quietly moved to its CPU fallback throws, naming the kernel and gpu.js's reason", () => {
+  // gpu.js on a GPU hands back textures; its CPU fallback hands back arrays (and records why)
+  const fellBack = Object.assign(() => Float32Array.of(0.5), {
+    setOutput: () => fellBack,
+    fallbackReason: 'argument "X" of type Float32Array is not supported by WebGL2Kernel',
+  });
+  const gpu: GpuInstance = { mode: 'webgl2', createKernel: () => fellBack, destroy() {} };
+  const kernels = createGlKernels(gpu);
+  expect(() => kernels.relu(new Tensor(Float32Array.of(0.5), [1]))).toThrow(
+    'gl backend: gpu.js ran the relu kernel on its CPU fallback instead of webgl2: argument "X" of type Float32Array is not supported by WebGL2Kernel',
+  );
 });
 
 test("setBackend('gl') in Node without headless-gl fails, saying what to install, and keeps the backend", async () => {
