@@ -1,12 +1,17 @@
 // DataLoader `workers > 0` in headless Chromium (chromium.ts): Web Workers that rebuild the dataset make
 // the same batches as workers: 0 for a seed (workers-page.js runs both; this file compares), for built-in
 // datasets with random transforms and for a page's own Dataset class reached through workerModule; and
-// the errors where workers cannot work. The workers run dist/data/worker-main.js, unbundled.
+// the errors where workers cannot work. The workers run dist/data/worker-main.js, unbundled; then the
+// same in a page built by Vite (tests/browser/bundle), whose worker entry Vite has to find and bundle.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launch, pageHtml, skipReason, within, type Browser } from './chromium.js';
+import { launch, pageHtml, root, skipReason, within, type Browser } from './chromium.js';
 
 const reason = skipReason();
+const bundleReason = reason ?? (existsSync(join(root, 'tests/browser/bundle/dist/index.html')) ? null : 'tests/browser/bundle is not built (npm run test:browser builds it)');
+if (bundleReason && !reason) console.warn(`tests/browser: skipping the bundled workers page: ${bundleReason}`);
 
 type Batch = [number[], number[], number[]];
 interface Run {
@@ -69,5 +74,20 @@ describe.skipIf(reason !== null)('DataLoader workers in headless Chromium (Web W
     expect(closure).toMatch(/^DataLoader: workers need to rebuild this dataset in a worker: the dataset is a plain object \(its get is a closure\).*use workers: 0$/);
     expect(noWorker).toBe('DataLoader: workers > 0 runs get() on Web Workers, and this environment has no Worker; use workers: 0 (for await still loads batches ahead)');
     expect(missingModule).toMatch(/^WorkerPoolError: DataLoader: a worker could not rebuild the dataset: .*no-such-dataset\.js/);
+  });
+});
+
+describe.skipIf(bundleReason !== null)('DataLoader workers in a page bundled by Vite', () => {
+  test("Vite bundles the worker entry, and the bundled page's workers make the batches of workers: 0", async () => {
+    const { page, errors } = await browser!.open('/tests/browser/bundle/dist/index.html');
+    try {
+      await page.waitForFunction(() => (window as { __bundle?: unknown }).__bundle !== undefined);
+    } catch {
+      throw new Error(`the bundled page never started: ${errors.join('\n') || 'no error reported'}`);
+    }
+    const out = await within(page.evaluate(() => (window as unknown as { __bundle: Promise<unknown> }).__bundle), 60_000, 'the bundled page');
+    expect(out).toEqual({ same: true, batches: 3 });
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });
