@@ -108,21 +108,22 @@ function sampleBilinear({ src, out, c, h, w, fills, fold }: WarpImage, map: RowM
       }
       const ax = f32(ix[x] - x0);
       const ay = f32(iy[x] - y0);
+      if (x0 >= 0 && x0 < w - 1 && y0 >= 0 && y0 < h - 1) {
+        // all four neighbours inside: nearly every pixel. Lerped along the rows, then between them (the
+        // weights' sum, torchvision's mask, is 1 up to rounding here, so there is nothing to blend)
+        const bx = 1 - ax;
+        const by = 1 - ay;
+        for (let k = 0, q = y0 * w + x0; k < c; k++, q += plane) {
+          const top = src[q] * bx + src[q + 1] * ax;
+          const bottom = src[q + w] * bx + src[q + w + 1] * ax;
+          out[k * plane + o] = 0 + top * by + bottom * ay; // from 0, as a sum of taps: −0 pixels give 0
+        }
+        continue;
+      }
       const w00 = f32((1 - ax) * (1 - ay));
       const w01 = f32(ax * (1 - ay));
       const w10 = f32((1 - ax) * ay);
       const w11 = f32(ax * ay);
-      if (x0 >= 0 && x0 < w - 1 && y0 >= 0 && y0 < h - 1 && w00 !== 0 && w01 !== 0 && w10 !== 0 && w11 !== 0) {
-        // inside the image with four nonzero weights: nearly every pixel. The sums run in float64
-        // from 0 in tap order, then one float32 store, as for the border pixels below
-        const mask = 0 + w00 + w01 + w10 + w11;
-        for (let k = 0, q = y0 * w + x0; k < c; k++, q += plane) {
-          let v = 0 + src[q] * w00 + src[q + 1] * w01 + src[q + w] * w10 + src[q + w + 1] * w11;
-          if (blend) v = v * mask + (1 - mask) * fills[k];
-          out[k * plane + o] = v;
-        }
-        continue;
-      }
       weights[0] = w00;
       weights[1] = w01;
       weights[2] = w10;
