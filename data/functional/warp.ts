@@ -183,15 +183,17 @@ function affineWarp(img: Tensor, op: string, m: number[], options: WarpOptions):
   const [x0, x1] = [xs.map((v) => v * t[0]), xs.map((v) => v * t[3])];
   const [y0, y1] = [ys.map((v) => v * t[1]), ys.map((v) => v * t[4])];
   const [t2, t5] = [t[2], t[5]];
-  return warp(img, op, (y, ix, iy) => {
-    const [y0y, y1y] = [y0[y], y1[y]];
-    for (let x = 0; x < w; x++) {
-      const gx = f32(f32(x0[x] + y0y) + t2);
-      const gy = f32(f32(x1[x] + y1y) + t5);
-      ix[x] = f32(f32(f32(gx + 1) * w - 1) / 2);
-      iy[x] = f32(f32(f32(gy + 1) * h - 1) / 2);
-    }
-  }, options, 'nearest');
+  return warp(img, op, (y, ix, iy) => affineRow(ix, iy, x0, x1, y0[y], y1[y], t2, t5, w, h), options, 'nearest');
+}
+
+/** One row of affine's sample coordinates (a function of its own, as perspectiveRow, for the same reason). */
+function affineRow(ix: Float64Array, iy: Float64Array, x0: Float32Array, x1: Float32Array, y0y: number, y1y: number, t2: number, t5: number, w: number, h: number): void {
+  for (let x = 0; x < w; x++) {
+    const gx = f32(f32(x0[x] + y0y) + t2);
+    const gy = f32(f32(x1[x] + y1y) + t5);
+    ix[x] = f32(f32(gx + 1) * w - 1) / 2;
+    iy[x] = f32(f32(gy + 1) * h - 1) / 2;
+  }
 }
 
 /** torch.linspace's i-th value in float32 (the second half counts back from the end). */
