@@ -1,7 +1,8 @@
 // Batches from a dataset, as torch.utils.data.DataLoader: a fresh order every epoch when shuffling,
 // the same orders for the same seed, an optional short last batch. Iterate it with `for … of` (sync
 // datasets) or `for await … of`, which loads batches ahead: async get()s run concurrently, and with
-// `workers` the samples are made on Node worker threads, each of which rebuilds the dataset (workers.ts).
+// `workers` the samples are made on Node worker threads or a browser's Web Workers, each of which
+// rebuilds the dataset (workers.ts).
 //
 // Every sample is made under its own seed, sampleSeed(loader seed, epoch, index): get(i) runs with the
 // default generator seeded so (engine/random.ts withSeed), so random transforms draw the same numbers
@@ -13,7 +14,8 @@ import { withSeed } from '../engine/random.js';
 import { defaultCollate, type Collate } from './collate.js';
 import { DecodePool } from './decode-pool.js';
 import { epochGenerator, permutation } from './sampling.js';
-import { decodesAhead, SamplePool, sameRecipe, WorkerPoolError, workerRecipe, type DatasetRecipe } from './workers.js';
+import { isNode, WorkerPoolError } from './worker-pool.js';
+import { decodesAhead, SamplePool, sameRecipe, workerRecipe, type DatasetRecipe } from './workers.js';
 
 /** What a loader needs from a dataset; `get` may be async (e.g. decoding images in a browser). */
 export interface SampleSource<S> {
@@ -45,13 +47,13 @@ export interface DataLoaderOptions<S, B> {
   /** batches loaded ahead by the async iterator (default 2) */
   prefetch?: number;
   /**
-   * Node worker threads that make the samples (get() and its transforms) for `for await`, as PyTorch's
-   * num_workers. Default 0: on the main thread. The samples are the same either way. Each worker
+   * Workers (Node worker threads; Web Workers in a browser) that make the samples (get() and its
+   * transforms) for `for await`, as PyTorch's num_workers. Default 0: on the main thread. The samples are the same either way. Each worker
    * rebuilds the dataset: built-in datasets and transforms describe themselves; a dataset class of your
    * own needs `workerModule` (or its own toWorker()). Sync iteration always runs on the main thread.
    */
   workers?: number;
-  /** a module (URL or absolute path) whose `createDataset(workerData)` export builds this loader's dataset in each worker */
+  /** a module (URL, or an absolute path in Node) whose `createDataset(workerData)` export builds this loader's dataset in each worker (in a browser, a URL relative to the page is fine) */
   workerModule?: string | URL;
   /** passed (structured-cloned) to the worker module's createDataset */
   workerData?: unknown;
@@ -76,8 +78,6 @@ function mix32(x: number): number {
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
   return (x ^ (x >>> 16)) >>> 0;
 }
-
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements Iterable<B>, AsyncIterable<B> {
   readonly batchSize: number;
@@ -125,12 +125,12 @@ export class DataLoader<S = [Tensor, number], B = [Tensor, Tensor]> implements I
     this.#skipErrors = options.skipErrors ?? false;
     this.#onSkip = options.onSkip ?? ((i, e) => console.warn(`DataLoader: skipping sample ${i}: ${e.message}`));
     if (workers > 0) {
-      if (!isNode) throw new Error('DataLoader: workers > 0 runs get() on Node worker threads; Web Workers in browsers are not supported yet: use workers: 0 (for await still loads batches ahead)');
+      if (!isNode && typeof Worker !== 'function') throw new Error('DataLoader: workers > 0 runs get() on Web Workers, and this environment has no Worker; use workers: 0 (for await still loads batches ahead)');
       try {
         this.#recipe = workerRecipe(dataset, options.workerModule, options.workerData);
         this.workerMode = 'samples';
       } catch (e) {
-        if (options.workerModule !== undefined || !decodesAhead(dataset)) throw e;
+        if (options.workerModule !== undefined || !isNode || !decodesAhead(dataset)) throw e;
         this.workerMode = 'decode';
       }
     } else if (options.workerModule !== undefined) {

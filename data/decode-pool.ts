@@ -1,4 +1,4 @@
-// Decoding image files on worker threads (Node), so a training loop does not wait on JPEG decoding:
+// Decoding image files on worker threads (Node; the pool: worker-pool.ts), so a training loop does not wait on JPEG decoding:
 // jpeg-js takes ~14 ms for a 500x375 photo on one core. Workers only read and decode; transforms stay on
 // the main thread and run in sample order, so random augmentation is still replayable for a seed.
 
@@ -6,6 +6,7 @@ import type { RawImage } from './functional/convert.js';
 import { checkMaxPixels, convertMode, decodeError, type ImageMode } from './codecs.js';
 import { CORE_SOURCE } from './decode-core.js';
 import { nodeBuiltin } from './node-modules.js';
+import { nodeWorker, WorkerPool } from './worker-pool.js';
 
 // The worker's whole program: read a file, decode it with decodeCore (its source text, so the worker runs
 // exactly the checks decodeImage runs) and the same packages, send the pixels back (transferring the
@@ -39,15 +40,6 @@ parentPort.on('message', ({ id, file, maxPixels }) => {
 });
 `;
 
-interface WorkerLike {
-  postMessage(msg: unknown): void;
-  on(event: 'message', fn: (msg: Reply) => void): void;
-  on(event: 'error', fn: (e: Error) => void): void;
-  ref(): void;
-  unref(): void;
-  terminate(): Promise<number>;
-}
-
 interface Reply {
   id: number;
   data?: Uint8Array;
@@ -62,67 +54,30 @@ interface Reply {
 
 export class DecodePool {
   readonly size: number;
-  #workers: WorkerLike[] = [];
-  #pending = new Map<number, { resolve: (r: RawImage) => void; reject: (e: Error) => void; file: string; mode: ImageMode }>();
   readonly maxPixels: number;
-  #nextId = 0;
-  #next = 0;
+  readonly #pool: WorkerPool<Reply>;
 
   /** `maxPixels`: the limit decodeImage's option of that name sets (default DEFAULT_MAX_PIXELS), per file unless decodeFile says otherwise */
   constructor(size: number, options: { maxPixels?: number } = {}) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`DecodePool: size must be a positive integer, got ${size}`);
     this.size = size;
     this.maxPixels = checkMaxPixels(options.maxPixels, 'DecodePool');
-    const { Worker } = nodeBuiltin<{ Worker: new (src: string, opts: { eval: true; workerData: unknown }) => WorkerLike }>('node:worker_threads', 'DataLoader workers');
     const { createRequire } = nodeBuiltin<{ createRequire(url: string): { resolve(id: string): string } }>('node:module', 'DataLoader workers');
     const resolve = createRequire(import.meta.url).resolve;
     const workerData = { jpegPath: resolve('jpeg-js'), pngPath: resolve('pngjs') };
-    for (let k = 0; k < size; k++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData });
-      w.on('message', (msg) => this.#settle(msg));
-      w.on('error', (e) => {
-        for (const p of this.#pending.values()) p.reject(new Error(`DataLoader worker failed: ${e.message}`));
-        this.#pending.clear();
-        this.#keepAlive(false);
-      });
-      w.unref(); // idle workers never keep the process alive; busy ones do (#keepAlive)
-      this.#workers.push(w);
-    }
+    this.#pool = new WorkerPool(size, (events) => nodeWorker(WORKER_SOURCE, { eval: true, workerData }, events));
   }
 
-  /**
-   * While files are being decoded the workers keep Node alive: a loop awaiting them has nothing else
-   * that would (Node would exit with code 13, "unsettled top-level await"); idle, they let it exit.
-   */
-  #keepAlive(busy: boolean): void {
-    for (const w of this.#workers) busy ? w.ref() : w.unref();
-  }
-
-  #settle(msg: Reply): void {
-    const p = this.#pending.get(msg.id);
-    if (!p) return;
-    this.#pending.delete(msg.id);
-    if (this.#pending.size === 0) this.#keepAlive(false);
+  /** Reads and decodes a PNG or JPEG file on the least busy worker (errors as decodeImage's, naming the file). */
+  async decodeFile(file: string, mode: ImageMode = 'RGB', maxPixels: number = this.maxPixels): Promise<RawImage> {
+    const msg = await this.#pool.request({ file, maxPixels: checkMaxPixels(maxPixels, 'DecodePool.decodeFile') });
     if (msg.error !== undefined) {
-      p.reject(msg.read ? new Error(`cannot read ${p.file}: ${msg.error}`) : msg.format ? decodeError(p.file, msg.format, msg.error, msg.limit === true) : new Error(`decodeImage: cannot decode ${p.file}: ${msg.error}`));
-      return;
+      throw msg.read ? new Error(`cannot read ${file}: ${msg.error}`) : msg.format ? decodeError(file, msg.format, msg.error, msg.limit === true) : new Error(`decodeImage: cannot decode ${file}: ${msg.error}`);
     }
-    p.resolve(convertMode({ data: msg.data!, width: msg.width!, height: msg.height!, channels: msg.channels }, p.mode));
+    return convertMode({ data: msg.data!, width: msg.width!, height: msg.height!, channels: msg.channels }, mode);
   }
 
-  /** Reads and decodes a PNG or JPEG file on the next worker (errors as decodeImage's, naming the file). */
-  decodeFile(file: string, mode: ImageMode = 'RGB', maxPixels: number = this.maxPixels): Promise<RawImage> {
-    const limit = checkMaxPixels(maxPixels, 'DecodePool.decodeFile');
-    return new Promise((resolve, reject) => {
-      const id = this.#nextId++;
-      if (this.#pending.size === 0) this.#keepAlive(true);
-      this.#pending.set(id, { resolve, reject, file, mode });
-      this.#workers[this.#next++ % this.size].postMessage({ id, file, maxPixels: limit });
-    });
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.terminate()));
-    this.#workers = [];
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 }

@@ -1,23 +1,34 @@
-// The program of a DataLoader worker thread (Node): rebuild the dataset from the recipe in workerData,
-// then answer { id, index, epoch } with sample `index`, made under sampleSeed(seed, epoch, index) exactly
-// as the main thread makes it with workers: 0, or with the error its get() threw.
+// The program of a DataLoader worker (a Node worker thread, or a module Web Worker in a browser): told
+// first { init } (workers.ts WorkerInit), it rebuilds the dataset from the recipe, then answers
+// { id, index, epoch } with sample `index`, made under sampleSeed(seed, epoch, index) exactly as the main
+// thread makes it with workers: 0, or with the error its get() threw.
 
-import { parentPort, workerData } from 'node:worker_threads';
 import { getBackend, setBackend, type BackendName } from '../engine/index.js';
 import { withSeed } from '../engine/random.js';
 import { configureWasmBackend } from '../kernels-wasm/index.js';
 import { sampleSeed } from './dataloader.js';
 import type { Dataset } from './dataset.js';
-import { packError, packSample, rebuildDataset, type DatasetRecipe } from './workers.js';
+import { nodeBuiltin } from './node-modules.js';
+import { isNode } from './worker-pool.js';
+import { packError, packSample, rebuildDataset, type WorkerInit } from './workers.js';
 
-const port = parentPort!;
-const { recipe, seed, backend } = workerData as { recipe: DatasetRecipe; seed: number; backend: BackendName };
+interface Port {
+  post(msg: unknown, transfer?: Transferable[]): void;
+  onMessage(fn: (msg: unknown) => void): void;
+}
+
+/** The channel to the main thread: Node's parentPort, or the Web Worker's global scope. */
+const port: Port = isNode
+  ? ((p) => ({ post: (msg, transfer) => p.postMessage(msg, transfer), onMessage: (fn) => p.on('message', fn) }))(
+      nodeBuiltin<{ parentPort: { postMessage(m: unknown, t?: Transferable[]): void; on(e: 'message', fn: (m: unknown) => void): void } }>('node:worker_threads', 'DataLoader workers').parentPort,
+    )
+  : { post: (msg, transfer) => postMessage(msg, { transfer }), onMessage: (fn) => addEventListener('message', (e) => fn((e as MessageEvent).data)) };
 
 /**
  * The main thread's backend, so that tensor ops inside get() compute as they would there; the WASM one
  * on one thread (the workers are the parallelism). A backend a worker cannot have ('gl') leaves 'js'.
  */
-async function sameBackend(): Promise<void> {
+async function sameBackend(backend: BackendName): Promise<void> {
   if (backend === getBackend()) return;
   try {
     if (backend === 'wasm') await configureWasmBackend({ threads: 1 });
@@ -27,25 +38,36 @@ async function sameBackend(): Promise<void> {
   }
 }
 
-const ready: Promise<Dataset<unknown, unknown> | null> = sameBackend().then(() => rebuildDataset(recipe)).then(
-  (ds) => {
-    port.postMessage({ ready: ds.length });
+async function rebuild({ recipe, backend }: WorkerInit): Promise<Dataset<unknown, unknown> | null> {
+  try {
+    await sameBackend(backend);
+    const ds = await rebuildDataset(recipe);
+    port.post({ ready: ds.length });
     return ds;
-  },
-  (e) => {
-    port.postMessage({ initError: packError(e) });
+  } catch (e) {
+    port.post({ initError: packError(e) });
     return null;
-  },
-);
+  }
+}
 
-port.on('message', async ({ id, index, epoch }: { id: number; index: number; epoch: number }) => {
+let seed = 0;
+let ready: Promise<Dataset<unknown, unknown> | null> | null = null;
+
+port.onMessage(async (msg) => {
+  if (!ready) {
+    const { init } = msg as { init: WorkerInit };
+    seed = init.seed;
+    ready = rebuild(init);
+    return;
+  }
+  const { id, index, epoch } = msg as { id: number; index: number; epoch: number };
   const ds = await ready;
   if (!ds) return; // the main thread already has the initError
   try {
     const sample = await withSeed(sampleSeed(seed, epoch, index), () => ds.get(index));
     const [packed, transfer] = packSample(sample);
-    port.postMessage({ id, sample: packed }, transfer);
+    port.post({ id, sample: packed }, transfer);
   } catch (e) {
-    port.postMessage({ id, error: packError(e) });
+    port.post({ id, error: packError(e) });
   }
 });

@@ -1,4 +1,4 @@
-// DataLoader workers (Node worker threads), as PyTorch's num_workers: each worker rebuilds the loader's
+// DataLoader workers (Node worker threads, or Web Workers in a browser), as PyTorch's num_workers: each worker rebuilds the loader's
 // dataset from a recipe (a structured-cloneable description) and runs get(i), transforms included, under
 // the sample's own seed (see sampleSeed in dataloader.ts), so the samples do not depend on which worker
 // made them or in which order. Tensors come back with their buffers transferred, not copied.
@@ -8,12 +8,13 @@
 // by the datasets they wrap); transforms by class name and constructor options. A dataset of your own
 // reaches the workers through a module: the loader's `workerModule`, or the dataset's `toWorker()`.
 
-import { getBackend, Tensor } from '../engine/index.js';
+import { getBackend, Tensor, type BackendName } from '../engine/index.js';
 import { ConcatDataset, Dataset, MappedDataset, Subset, TensorDataset, type WorkerModuleSpec } from './dataset.js';
 import { CsvImageDataset, ImageFileDataset, ImageFolder, type CsvImageOptions, type ImageFolderOptions } from './folders.js';
 import { CIFAR10 } from './formats/cifar.js';
 import { MNIST } from './mnist.js';
 import { nodeBuiltin } from './node-modules.js';
+import { isNode, nodeWorker, webWorker, WorkerPool, WorkerPoolError, type SpawnWorker } from './worker-pool.js';
 import * as T from './transforms/index.js';
 
 /** A transform as a worker rebuilds it: `new transforms[name](options)` (Compose: its list). */
@@ -30,9 +31,11 @@ export type DatasetRecipe =
   | { dataset: 'MappedDataset'; of: DatasetRecipe; transform: TransformRecipe | null; targetTransform: TransformRecipe | null }
   | { dataset: 'module'; module: string; data?: unknown };
 
-/** A worker that could not start or died: fails the epoch even with skipErrors (it is not one sample's fault). */
-export class WorkerPoolError extends Error {
-  override name = 'WorkerPoolError';
+/** What a worker is told first: the dataset to rebuild, the loader's seed, and the main thread's backend. */
+export interface WorkerInit {
+  recipe: DatasetRecipe;
+  seed: number;
+  backend: BackendName;
 }
 
 /** Thrown (inside recipeOf) where a dataset or transform cannot be described; the loader words the final error. */
@@ -68,7 +71,8 @@ function transformRecipe(t: unknown, where: string): TransformRecipe {
 function moduleRecipe(spec: WorkerModuleSpec | string | URL, data?: unknown): DatasetRecipe {
   const s = typeof spec === 'string' || spec instanceof URL ? { module: spec, data } : spec;
   if (!s || !(typeof s.module === 'string' || s.module instanceof URL)) throw new TypeError(`DataLoader: a worker module must be a URL or a path, got ${JSON.stringify(s)}`);
-  return { dataset: 'module', module: String(s.module), data: s.data };
+  // a page's relative URL means relative to the page, not to the worker's script
+  return { dataset: 'module', module: isNode ? String(s.module) : new URL(s.module, location.href).href, data: s.data };
 }
 
 /** The recipe a worker rebuilds `ds` from; throws NotRebuildable naming the part (`where`) it cannot describe. */
@@ -77,6 +81,7 @@ function recipeOf(ds: unknown, where: string): DatasetRecipe {
   if (typeof d?.toWorker === 'function') return moduleRecipe(d.toWorker());
   const proto = d && typeof d === 'object' ? Object.getPrototypeOf(d) : null;
   if (proto === ImageFolder.prototype || proto === CsvImageDataset.prototype) {
+    if (!isNode) throw new NotRebuildable(`${where} is a ${proto.constructor.name}, which reads files from disk: a browser's workers cannot (make the samples from bytes or URLs with a dataset module)`);
     const f = d as unknown as ImageFolder;
     const { transform, ...options } = f.options as Record<string, unknown>;
     return { dataset: proto === ImageFolder.prototype ? 'ImageFolder' : 'CsvImageDataset', root: f.root, options: transform ? { ...options, transform: transformRecipe(transform, `${where}.transform`) } : options };
@@ -164,7 +169,7 @@ export async function rebuildDataset(r: DatasetRecipe): Promise<Dataset<unknown,
     }
     case 'module': {
       const url = /^[a-z][a-z0-9+.-]*:/i.test(r.module) ? r.module : nodeBuiltin<{ pathToFileURL(p: string): URL }>('node:url', 'DataLoader workers').pathToFileURL(r.module).href;
-      const m = (await import(url)) as { createDataset?: (data: unknown) => unknown; default?: unknown };
+      const m = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as { createDataset?: (data: unknown) => unknown; default?: unknown };
       const create = m.createDataset ?? (typeof m.default === 'function' ? (m.default as (data: unknown) => unknown) : undefined);
       if (typeof create !== 'function') throw new TypeError(`DataLoader: the worker module ${r.module} exports no createDataset(data) function`);
       const ds = (await create(r.data)) as Dataset<unknown, unknown>;
@@ -217,19 +222,11 @@ function unpackError(e: { name: string; message: string }): Error {
   return new (ERRORS[e.name] ?? Error)(e.message);
 }
 
-interface NodeWorker {
-  postMessage(msg: unknown): void;
-  on(event: 'message', fn: (msg: WorkerReply) => void): void;
-  on(event: 'error', fn: (e: Error) => void): void;
-  on(event: 'exit', fn: (code: number) => void): void;
-  ref(): void;
-  unref(): void;
-  terminate(): Promise<number>;
-}
+type SampleReply = { id: number; sample?: unknown; error?: { name: string; message: string } };
+/** What a worker says before any sample: the length of the dataset it rebuilt, or why it could not. */
+type Notice = { ready: number } | { initError: { name: string; message: string } };
 
-type WorkerReply = { ready: number } | { initError: { name: string; message: string } } | { id: number; sample?: unknown; error?: { name: string; message: string } };
-
-/** The worker program's file: next to this one in dist/, or dist/data/ from the sources (vitest). */
+/** The worker program's file in Node: next to this one in dist/, or dist/data/ from the sources (vitest). */
 function workerScript(): URL {
   const here = import.meta.url;
   const url = here.endsWith('.ts') ? new URL('../dist/data/worker-main.js', here) : new URL('./worker-main.js', here);
@@ -238,84 +235,42 @@ function workerScript(): URL {
   return url;
 }
 
+/** Workers running worker-main: Node worker threads, or module Web Workers in a browser. */
+function sampleWorkers(): SpawnWorker {
+  if (isNode) {
+    const script = workerScript();
+    return (events) => nodeWorker(script, {}, events);
+  }
+  // written out in full, as Vite and webpack recognise it, so a page build bundles worker-main as a worker
+  return (events) => webWorker(new Worker(new URL('./worker-main.js', import.meta.url), { type: 'module' }), events);
+}
+
 /**
- * Node worker threads that each rebuild the dataset from `recipe` and run get(index) for a given epoch
- * under sampleSeed(seed, epoch, index). Idle workers are unref'd (a script that forgets close() still
- * exits); while samples are pending they are ref'd, so a loop awaiting them is not cut short.
+ * Workers that each rebuild the dataset from `recipe` and run get(index) for a given epoch under
+ * sampleSeed(seed, epoch, index).
  */
 export class SamplePool {
-  readonly size: number;
-  #workers: NodeWorker[] = [];
-  #load: number[] = [];
-  #pending = new Map<number, { resolve: (s: unknown) => void; reject: (e: Error) => void; worker: number }>();
-  #nextId = 0;
-  #failed: Error | null = null;
+  readonly #pool: WorkerPool<SampleReply>;
 
   constructor(size: number, recipe: DatasetRecipe, seed: number, length: number) {
-    this.size = size;
-    const { Worker } = nodeBuiltin<{ Worker: new (url: URL, opts: { workerData: unknown }) => NodeWorker }>('node:worker_threads', 'DataLoader workers');
-    const script = workerScript();
-    for (let k = 0; k < size; k++) {
-      const w = new Worker(script, { workerData: { recipe, seed, backend: getBackend() } });
-      w.on('message', (msg) => {
-        if ('ready' in msg) {
-          if (msg.ready !== length) this.#fail(new WorkerPoolError(`DataLoader: the dataset a worker rebuilt has ${msg.ready} samples, this one has ${length}; does the worker module build the same dataset?`));
-        } else if ('initError' in msg) {
-          this.#fail(new WorkerPoolError(`DataLoader: a worker could not rebuild the dataset: ${msg.initError.message}`));
-        } else this.#settle(msg);
-      });
-      w.on('error', (e) => this.#fail(new WorkerPoolError(`DataLoader: a worker failed: ${e.message}`)));
-      w.on('exit', (code) => {
-        if (this.#workers.length > 0) this.#fail(new WorkerPoolError(`DataLoader: a worker exited (code ${code}) while samples were pending`));
-      });
-      w.unref();
-      this.#workers.push(w);
-      this.#load.push(0);
-    }
-  }
-
-  #keepAlive(busy: boolean): void {
-    for (const w of this.#workers) busy ? w.ref() : w.unref();
-  }
-
-  #fail(e: Error): void {
-    this.#failed ??= e;
-    for (const p of this.#pending.values()) p.reject(e);
-    this.#pending.clear();
-    this.#load.fill(0);
-    this.#keepAlive(false);
-  }
-
-  #settle(msg: { id: number; sample?: unknown; error?: { name: string; message: string } }): void {
-    const p = this.#pending.get(msg.id);
-    if (!p) return;
-    this.#pending.delete(msg.id);
-    this.#load[p.worker]--;
-    if (this.#pending.size === 0) this.#keepAlive(false);
-    if (msg.error) p.reject(unpackError(msg.error));
-    else p.resolve(unpackSample(msg.sample));
+    const pool = (this.#pool = new WorkerPool<SampleReply>(size, sampleWorkers(), (msg) => {
+      const notice = msg as Notice;
+      if ('initError' in notice) pool.fail(new WorkerPoolError(`DataLoader: a worker could not rebuild the dataset: ${notice.initError.message}`));
+      else if (notice.ready !== length) pool.fail(new WorkerPoolError(`DataLoader: the dataset a worker rebuilt has ${notice.ready} samples, this one has ${length}; does the worker module build the same dataset?`));
+    }));
+    pool.broadcast({ init: { recipe, seed, backend: getBackend() } satisfies WorkerInit });
   }
 
   /** Sample `index` of `epoch`, from the least busy worker. */
-  get(index: number, epoch: number): Promise<unknown> {
-    if (this.#failed) return Promise.reject(this.#failed);
-    if (this.#workers.length === 0) return Promise.reject(new WorkerPoolError('DataLoader: the workers were closed'));
-    return new Promise((resolve, reject) => {
-      const id = this.#nextId++;
-      const k = this.#load.indexOf(Math.min(...this.#load));
-      if (this.#pending.size === 0) this.#keepAlive(true);
-      this.#pending.set(id, { resolve, reject, worker: k });
-      this.#load[k]++;
-      this.#workers[k].postMessage({ id, index, epoch });
-    });
+  async get(index: number, epoch: number): Promise<unknown> {
+    const reply = await this.#pool.request({ index, epoch });
+    if (reply.error) throw unpackError(reply.error);
+    return unpackSample(reply.sample);
   }
 
   /** Stops the workers; samples still pending reject. */
-  async close(): Promise<void> {
-    const ws = this.#workers;
-    this.#workers = [];
-    this.#fail(new WorkerPoolError('DataLoader: the workers were closed while samples were pending'));
-    await Promise.all(ws.map((w) => w.terminate()));
+  close(): Promise<void> {
+    return this.#pool.close();
   }
 }
 

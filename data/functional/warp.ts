@@ -4,7 +4,7 @@
 // sampling picks the same pixel even where a coordinate lands near a half-pixel boundary.
 
 import { Tensor } from '../../engine/index.js';
-import { foldIndex, type FillMode, type Interpolation } from './geometry.js';
+import { foldIndex, type FillMode, type Interpolation, type PaddingMode } from './geometry.js';
 import { eachImage, imageDims, perChannel } from './image.js';
 
 const f32 = Math.fround;
@@ -46,79 +46,107 @@ function warp(img: Tensor, op: string, map: RowMap, options: WarpOptions, defaul
     // expression made V8 box every pixel value
     const fills = Float64Array.from(fill ?? Array(c).fill(0));
     const out = new Float32Array(c * h * w);
-    const plane = h * w;
-    const ix = new Float64Array(w);
-    const iy = new Float64Array(w);
-    if (interp === 'nearest') {
-      for (let y = 0; y < h; y++) {
-        map(y, ix, iy);
-        for (let x = 0; x < w; x++) {
-          const nx = nearbyint(ix[x]);
-          const ny = nearbyint(iy[x]);
-          const fx = nx >= 0 && nx < w ? nx : foldIndex(nx, w, fold);
-          const fy = ny >= 0 && ny < h ? ny : foldIndex(ny, h, fold);
-          const o = y * w + x;
-          if (fx >= 0 && fy >= 0) {
-            // + 0 as the weighted sum this is (0 + 1 · v) turns −0 into 0
-            for (let k = 0, q = fy * w + fx; k < c; k++, q += plane) out[k * plane + o] = src[q] + 0;
-          } else {
-            for (let k = 0; k < c; k++) out[k * plane + o] = fills[k];
-          }
-        }
-      }
-    } else {
-      const blend = fill !== null;
-      const taps = new Int32Array(4); // a pixel near the border: its neighbours, −1 where outside or weightless
-      const weights = new Float64Array(4);
-      for (let y = 0; y < h; y++) {
-        map(y, ix, iy);
-        for (let x = 0; x < w; x++) {
-          const o = y * w + x;
-          const x0 = Math.floor(ix[x]);
-          const y0 = Math.floor(iy[x]);
-          const ax = f32(ix[x] - x0);
-          const ay = f32(iy[x] - y0);
-          const w00 = f32((1 - ax) * (1 - ay));
-          const w01 = f32(ax * (1 - ay));
-          const w10 = f32((1 - ax) * ay);
-          const w11 = f32(ax * ay);
-          if (x0 >= 0 && x0 < w - 1 && y0 >= 0 && y0 < h - 1 && w00 !== 0 && w01 !== 0 && w10 !== 0 && w11 !== 0) {
-            // inside the image with four nonzero weights: nearly every pixel. The sums run in float64
-            // from 0 in tap order, then one float32 store, as for the border pixels below
-            const mask = 0 + w00 + w01 + w10 + w11;
-            for (let k = 0, q = y0 * w + x0; k < c; k++, q += plane) {
-              let v = 0 + src[q] * w00 + src[q + 1] * w01 + src[q + w] * w10 + src[q + w + 1] * w11;
-              if (blend) v = v * mask + (1 - mask) * fills[k];
-              out[k * plane + o] = v;
-            }
-            continue;
-          }
-          weights[0] = w00;
-          weights[1] = w01;
-          weights[2] = w10;
-          weights[3] = w11;
-          let mask = 0; // how much of the sample came from inside the image (torchvision's ones channel)
-          for (let t = 0; t < 4; t++) {
-            const xi = x0 + (t & 1);
-            const yi = y0 + (t >> 1);
-            const fx = xi >= 0 && xi < w ? xi : foldIndex(xi, w, fold);
-            const fy = yi >= 0 && yi < h ? yi : foldIndex(yi, h, fold);
-            const sampled = fx >= 0 && fy >= 0 && weights[t] !== 0;
-            taps[t] = sampled ? fy * w + fx : -1;
-            if (sampled) mask += weights[t];
-          }
-          for (let k = 0; k < c; k++) {
-            const base = k * plane;
-            let v = 0;
-            for (let t = 0; t < 4; t++) if (taps[t] >= 0) v += src[base + taps[t]] * weights[t];
-            if (blend) v = v * mask + (1 - mask) * fills[k];
-            out[base + o] = v;
-          }
-        }
-      }
-    }
+    const image: WarpImage = { src, out, c, h, w, fills, fold };
+    if (interp === 'nearest') sampleNearest(image, map);
+    else sampleBilinear(image, map, fill !== null);
     return { data: out, c, h, w };
   });
+}
+
+/** One image of a warp: its pixels, the output, the fill per channel (zeros without one), the fold mode. */
+interface WarpImage {
+  src: Float32Array;
+  out: Float32Array;
+  c: number;
+  h: number;
+  w: number;
+  fills: Float64Array;
+  fold: PaddingMode | FillMode;
+}
+
+// The sampling loops are functions of their own, with everything they touch in locals: inside the
+// warp's closure V8 kept reloading captured values every pixel.
+function sampleNearest({ src, out, c, h, w, fills, fold }: WarpImage, map: RowMap): void {
+  const plane = h * w;
+  const ix = new Float64Array(w);
+  const iy = new Float64Array(w);
+  for (let y = 0; y < h; y++) {
+    map(y, ix, iy);
+    for (let x = 0; x < w; x++) {
+      const nx = nearbyint(ix[x]);
+      const ny = nearbyint(iy[x]);
+      const fx = nx >= 0 && nx < w ? nx : foldIndex(nx, w, fold);
+      const fy = ny >= 0 && ny < h ? ny : foldIndex(ny, h, fold);
+      const o = y * w + x;
+      if (fx >= 0 && fy >= 0) {
+        // + 0 as the weighted sum this is (0 + 1 · v) turns −0 into 0
+        for (let k = 0, q = fy * w + fx; k < c; k++, q += plane) out[k * plane + o] = src[q] + 0;
+      } else {
+        for (let k = 0; k < c; k++) out[k * plane + o] = fills[k];
+      }
+    }
+  }
+}
+
+/** `blend`: torchvision's mask blending with the fill colour (a fill was given, fill mode constant). */
+function sampleBilinear({ src, out, c, h, w, fills, fold }: WarpImage, map: RowMap, blend: boolean): void {
+  const plane = h * w;
+  const ix = new Float64Array(w);
+  const iy = new Float64Array(w);
+  const constant = fold === 'constant';
+  const taps = new Int32Array(4); // a pixel near the border: its neighbours, −1 where outside or weightless
+  const weights = new Float64Array(4);
+  for (let y = 0; y < h; y++) {
+    map(y, ix, iy);
+    for (let x = 0, o = y * w; x < w; x++, o++) {
+      const x0 = Math.floor(ix[x]);
+      const y0 = Math.floor(iy[x]);
+      if (constant && (x0 < -1 || x0 >= w || y0 < -1 || y0 >= h)) {
+        // all four neighbours outside: nothing sampled, so the fill colour (0 without one)
+        for (let k = 0; k < c; k++) out[k * plane + o] = fills[k];
+        continue;
+      }
+      const ax = f32(ix[x] - x0);
+      const ay = f32(iy[x] - y0);
+      if (x0 >= 0 && x0 < w - 1 && y0 >= 0 && y0 < h - 1) {
+        // all four neighbours inside: nearly every pixel. Lerped along the rows, then between them (the
+        // weights' sum, torchvision's mask, is 1 up to rounding here, so there is nothing to blend)
+        const bx = 1 - ax;
+        const by = 1 - ay;
+        for (let k = 0, q = y0 * w + x0; k < c; k++, q += plane) {
+          const top = src[q] * bx + src[q + 1] * ax;
+          const bottom = src[q + w] * bx + src[q + w + 1] * ax;
+          out[k * plane + o] = 0 + top * by + bottom * ay; // from 0, as a sum of taps: −0 pixels give 0
+        }
+        continue;
+      }
+      const w00 = f32((1 - ax) * (1 - ay));
+      const w01 = f32(ax * (1 - ay));
+      const w10 = f32((1 - ax) * ay);
+      const w11 = f32(ax * ay);
+      weights[0] = w00;
+      weights[1] = w01;
+      weights[2] = w10;
+      weights[3] = w11;
+      let mask = 0; // how much of the sample came from inside the image (torchvision's ones channel)
+      for (let t = 0; t < 4; t++) {
+        const xi = x0 + (t & 1);
+        const yi = y0 + (t >> 1);
+        const fx = xi >= 0 && xi < w ? xi : foldIndex(xi, w, fold);
+        const fy = yi >= 0 && yi < h ? yi : foldIndex(yi, h, fold);
+        const sampled = fx >= 0 && fy >= 0 && weights[t] !== 0;
+        taps[t] = sampled ? fy * w + fx : -1;
+        if (sampled) mask += weights[t];
+      }
+      for (let k = 0; k < c; k++) {
+        const base = k * plane;
+        let v = 0;
+        for (let t = 0; t < 4; t++) if (taps[t] >= 0) v += src[base + taps[t]] * weights[t];
+        if (blend) v = v * mask + (1 - mask) * fills[k];
+        out[base + o] = v;
+      }
+    }
+  }
 }
 
 /**
@@ -155,15 +183,17 @@ function affineWarp(img: Tensor, op: string, m: number[], options: WarpOptions):
   const [x0, x1] = [xs.map((v) => v * t[0]), xs.map((v) => v * t[3])];
   const [y0, y1] = [ys.map((v) => v * t[1]), ys.map((v) => v * t[4])];
   const [t2, t5] = [t[2], t[5]];
-  return warp(img, op, (y, ix, iy) => {
-    const [y0y, y1y] = [y0[y], y1[y]];
-    for (let x = 0; x < w; x++) {
-      const gx = f32(f32(x0[x] + y0y) + t2);
-      const gy = f32(f32(x1[x] + y1y) + t5);
-      ix[x] = f32(f32(f32(gx + 1) * w - 1) / 2);
-      iy[x] = f32(f32(f32(gy + 1) * h - 1) / 2);
-    }
-  }, options, 'nearest');
+  return warp(img, op, (y, ix, iy) => affineRow(ix, iy, x0, x1, y0[y], y1[y], t2, t5, w, h), options, 'nearest');
+}
+
+/** One row of affine's sample coordinates (a function of its own, as perspectiveRow, for the same reason). */
+function affineRow(ix: Float64Array, iy: Float64Array, x0: Float32Array, x1: Float32Array, y0y: number, y1y: number, t2: number, t5: number, w: number, h: number): void {
+  for (let x = 0; x < w; x++) {
+    const gx = f32(f32(x0[x] + y0y) + t2);
+    const gy = f32(f32(x1[x] + y1y) + t5);
+    ix[x] = f32(f32(gx + 1) * w - 1) / 2;
+    iy[x] = f32(f32(gy + 1) * h - 1) / 2;
+  }
 }
 
 /** torch.linspace's i-th value in float32 (the second half counts back from the end). */
@@ -253,12 +283,23 @@ export function perspective(img: Tensor, startPoints: readonly Point[], endPoint
   return warp(img, 'perspective', (y, ix, iy) => {
     const py = linspaceAt(0.5, h + 0.5 - 1, h, y);
     const [pyD, pyX, pyY] = [f32(py * co[7]), f32(py * t[1]), f32(py * t[4])];
-    for (let x = 0; x < w; x++) {
-      const den = f32(f32(pxD[x] + pyD) + 1);
-      const gx = f32(f32(f32(f32(pxX[x] + pyX) + t2) / den) - 1);
-      const gy = f32(f32(f32(f32(pxY[x] + pyY) + t5) / den) - 1);
-      ix[x] = f32(f32(f32(gx + 1) * w - 1) / 2);
-      iy[x] = f32(f32(f32(gy + 1) * h - 1) / 2);
-    }
+    perspectiveRow(ix, iy, pxD, pxX, pxY, pyD, pyX, pyY, t2, t5, w, h);
   }, options, 'bilinear');
+}
+
+/**
+ * One row of perspective's sample coordinates from each column's products (px*) and the row's (py*),
+ * summed in the bmm's order (a function of its own: in the map's closure V8 reloaded every captured
+ * value at every pixel). Halving is exact in float32, so it needs no rounding of its own; multiplying by
+ * the float64 reciprocal of the denominator rounds to the float32 of dividing by it (but for a tie
+ * once in ~2^29 values), at one division per pixel instead of two.
+ */
+function perspectiveRow(ix: Float64Array, iy: Float64Array, pxD: Float64Array, pxX: Float64Array, pxY: Float64Array, pyD: number, pyX: number, pyY: number, t2: number, t5: number, w: number, h: number): void {
+  for (let x = 0; x < w; x++) {
+    const inv = 1 / f32(f32(pxD[x] + pyD) + 1);
+    const gx = f32(f32(f32(f32(pxX[x] + pyX) + t2) * inv) - 1);
+    const gy = f32(f32(f32(f32(pxY[x] + pyY) + t5) * inv) - 1);
+    ix[x] = f32(f32(gx + 1) * w - 1) / 2;
+    iy[x] = f32(f32(gy + 1) * h - 1) / 2;
+  }
 }

@@ -1,7 +1,7 @@
 // Random colour augmentation and erasing, with torchvision's parameter distributions.
 
 import { Tensor, parseArgs, type PyArgs } from '../../engine/index.js';
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, erase, rgbToGrayscale } from '../functional/color.js';
+import { adjustColors, erase, rgbToGrayscale, type ColorStep } from '../functional/color.js';
 import { imageDims, roundHalfEven } from '../functional/image.js';
 import { permutation } from '../sampling.js';
 import { checkProbability, generatorOf, rangeOf, uniform, type RandomOptions, type Transform } from './transform.js';
@@ -46,14 +46,12 @@ export class ColorJitter implements Transform {
 
   apply(img: Tensor): Tensor {
     const g = generatorOf(this.options);
-    const ops: ((x: Tensor) => Tensor)[] = [];
     const { brightness: b, contrast: c, saturation: s, hue: h } = this;
     // draw the order first, then every factor, as torchvision's get_params
     const order = permutation(4, g);
     const factors = [b, c, s, h].map((r) => (r ? uniform(g, r[0], r[1]) : null));
-    const fns = [adjustBrightness, adjustContrast, adjustSaturation, adjustHue];
-    for (const k of order) if (factors[k] !== null) ops.push((x) => fns[k](x, factors[k]!));
-    return ops.reduce((x, f) => f(x), img);
+    const ops = ['brightness', 'contrast', 'saturation', 'hue'] as const;
+    return adjustColors(img, order.filter((k) => factors[k] !== null).map((k): ColorStep => ({ op: ops[k], factor: factors[k]! })));
   }
 }
 

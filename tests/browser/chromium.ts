@@ -78,6 +78,26 @@ function serve(dir: string, pages: Record<string, () => string>): Promise<{ clos
   return new Promise((done) => server.listen(0, '127.0.0.1', () => done({ close: () => server.close(), origin: `http://127.0.0.1:${(server.address() as { port: number }).port}` })));
 }
 
+/** The import map of the unbundled pages: the package entry, and fast-check with its dependency pure-rand's subpath exports. */
+function importMap(): Record<string, string> {
+  const imports: Record<string, string> = { typegrad: '/dist/index.js', 'fast-check': '/node_modules/fast-check/lib/fast-check.js' };
+  const pureRand = JSON.parse(readFileSync(join(root, 'node_modules/pure-rand/package.json'), 'utf8')) as { exports: Record<string, string | { import?: string }> };
+  for (const [sub, target] of Object.entries(pureRand.exports)) {
+    const file = typeof target === 'string' ? target : target.import;
+    if (file?.endsWith('.js')) imports[join('pure-rand', sub)] = `/node_modules/pure-rand/${normalize(file)}`;
+  }
+  return imports;
+}
+
+/** A test page whose import map points `typegrad` at dist/index.js (the package entry, unbundled), then `scripts`. */
+export function pageHtml(title: string, scripts: string): string {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>${title}</title>
+<script type="importmap">${JSON.stringify({ imports: importMap() })}</script>
+${scripts}
+</head><body>${title}</body></html>`;
+}
+
 export interface Tab {
   page: Page;
   /** the page's errors so far: uncaught exceptions, console.error, alerts */
@@ -137,16 +157,16 @@ export async function startBrowser(dir: string, pages: Record<string, () => stri
 }
 
 /**
- * What a test page publishes as `window.__results` (a promise it sets once its modules have loaded),
+ * What a test page publishes as `window[name]` (a promise it sets once its modules have loaded),
  * waited for at most `ms`; `what` names the page in the errors.
  */
-export async function pageResults<T>({ page, errors }: Tab, ms: number, what: string): Promise<T> {
+export async function pageResults<T>({ page, errors }: Tab, ms: number, what: string, name = '__results'): Promise<T> {
   try {
-    await page.waitForFunction(() => (window as { __results?: unknown }).__results !== undefined, null, { timeout: 60_000 });
+    await page.waitForFunction((key) => (window as unknown as Record<string, unknown>)[key] !== undefined, name, { timeout: 60_000 });
   } catch {
     throw new Error(`${what} never started: ${errors.join('\n') || 'no error reported'}`);
   }
-  return within(page.evaluate(() => (window as unknown as { __results: Promise<T> }).__results), ms, what);
+  return within(page.evaluate((key) => (window as unknown as Record<string, Promise<T>>)[key], name), ms, what);
 }
 
 /** Rejects after `ms` so that nothing waits forever on a stuck page. */

@@ -6,32 +6,11 @@
 // `npm run build`; skipped, with the reason printed, when Chromium or the build is missing (failed under
 // CI=true: see chromium.ts). The bundled, minified pages are production-builds.spec.ts's.
 
-import { readFileSync } from 'node:fs';
-import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pageResults, root, skipReason, startBrowser, type Browser } from './chromium.js';
+import { pageHtml, pageResults, root, skipReason, startBrowser, type Browser } from './chromium.js';
 
 const reason = skipReason('tests/browser/gl.spec.ts');
 
-/** The import map: the package entry, and fast-check with its dependency pure-rand's subpath exports. */
-function importMap(): Record<string, string> {
-  const imports: Record<string, string> = { typegrad: '/dist/index.js', 'fast-check': '/node_modules/fast-check/lib/fast-check.js' };
-  const pureRand = JSON.parse(readFileSync(join(root, 'node_modules/pure-rand/package.json'), 'utf8')) as { exports: Record<string, string | { import?: string }> };
-  for (const [sub, target] of Object.entries(pureRand.exports)) {
-    const file = typeof target === 'string' ? target : target.import;
-    if (file?.endsWith('.js')) imports[join('pure-rand', sub)] = `/node_modules/pure-rand/${normalize(file)}`;
-  }
-  return imports;
-}
-
-function pageHtml(): string {
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>typegrad gl tests</title>
-<script type="importmap">${JSON.stringify({ imports: importMap() })}</script>
-<script src="/node_modules/gpu.js/dist/gpu-browser.min.js"></script>
-<script type="module" src="/tests/browser/gl-page.js"></script>
-</head><body>typegrad gl tests</body></html>`;
-}
 
 interface PageResults {
   log: string[];
@@ -42,7 +21,9 @@ interface PageResults {
 // One browser and one server of the repository for every test of this file.
 let browser: Browser | null = null;
 beforeAll(async () => {
-  if (!reason) browser = await startBrowser(root, { '/': pageHtml });
+  const page = () => pageHtml('typegrad gl tests', `<script src="/node_modules/gpu.js/dist/gpu-browser.min.js"></script>
+<script type="module" src="/tests/browser/gl-page.js"></script>`);
+  if (!reason) browser = await startBrowser(root, { '/': page });
 }, 60_000);
 afterAll(() => browser?.close(), 30_000);
 

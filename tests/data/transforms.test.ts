@@ -82,6 +82,24 @@ describe('random transforms', () => {
     expect(shift('wrap')).toEqual([0.3, 0.4, 0.1, 0.2]);
   });
 
+  it('adjustColors (ColorJitter in one image) equals adjustBrightness … adjustHue applied one by one, bit for bit, in any order', () => {
+    const ops = { brightness: F.adjustBrightness, contrast: F.adjustContrast, saturation: F.adjustSaturation, hue: F.adjustHue } as const;
+    const names = Object.keys(ops) as (keyof typeof ops)[];
+    fc.assert(
+      fc.property(fc.shuffledSubarray(names), fc.integer({ min: 1, max: 1000 }), fc.constantFrom(1, 3), (order, seed, c) => {
+        const g = new Generator(seed);
+        // a batch of two, with values below 0 and above 1 to clamp
+        const img = new Tensor(Float32Array.from({ length: 2 * c * 5 * 6 }, () => g.uniform() * 1.4 - 0.2), [2, c, 5, 6]);
+        const steps = order.map((op) => ({ op, factor: op === 'hue' ? g.uniform() - 0.5 : g.uniform() * 2 }));
+        const chained = steps.reduce((x, s) => ops[s.op](x, s.factor), img);
+        expect(same(F.adjustColors(img, steps), chained)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+    expect(() => F.adjustColors(image(new Generator(1), 4, 2, 2), [{ op: 'brightness', factor: 2 }, { op: 'hue', factor: 0.1 }])).toThrow('adjustHue: expected an RGB image with 3 channels, got 4');
+    expect(() => F.adjustColors(image(new Generator(1), 3, 2, 2), [{ op: 'gamma' as never, factor: 2 }])).toThrow("adjustColors: unknown adjustment 'gamma' (brightness, contrast, saturation or hue)");
+  });
+
   it('ColorJitter with degenerate ranges equals the functional adjustments', () => {
     const img = image(new Generator(3), 3, 6, 7);
     const out = new T.ColorJitter({ brightness: [1.3, 1.3], generator: new Generator(0) }).apply(img);
