@@ -60,7 +60,7 @@ async function readAsset(url: URL): Promise<Uint8Array> {
     const response = await fetch(url).catch((e: Error) => ({ ok: false, status: e.message }) as const);
     if (!response.ok) {
       throw new Error(
-        `loadMNIST: could not fetch ${url} (${response.status}); a bundler that does not copy \`new URL(…, import.meta.url)\` assets (esbuild) needs node_modules/typegrad/dist/data/mnist-10k/ copied next to the bundle as data/mnist-10k/`,
+        `loadMNIST: could not fetch ${url} (${response.status}); a bundler that does not copy \`new URL(…, import.meta.url)\` assets (esbuild) needs node_modules/typegrad/dist/data/mnist-10k/ copied next to the bundle as mnist-10k/`,
       );
     }
     bytes = new Uint8Array(await response.arrayBuffer());

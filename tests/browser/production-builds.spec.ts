@@ -51,7 +51,8 @@ const bundlers: Record<string, (outDir: string) => Promise<void>> = {
     const config: import('webpack').Configuration = {
       mode: 'production',
       entry: Object.fromEntries(pageNames.map((name) => [`${name}/main`, join(pages[name].dir, pages[name].entry)])),
-      output: { path: outDir, filename: '[name].js', chunkFilename: 'chunks/[id].js', module: true },
+      // the assets (the MNIST files) are emitted at the build's root, which the test server has at /webpack/
+      output: { path: outDir, filename: '[name].js', chunkFilename: 'chunks/[id].js', module: true, publicPath: '/webpack/' },
       experiments: { outputModule: true },
       resolve: { alias: { typegrad: packageEntry } },
       optimization: { splitChunks: { chunks: 'all' } },
@@ -67,6 +68,8 @@ const bundlers: Record<string, (outDir: string) => Promise<void>> = {
       const page = pages[name];
       await esbuild.build({ entryPoints: [join(page.dir, page.entry)], outfile: join(outDir, name, 'main.js'), bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', alias: { typegrad: packageEntry }, logLevel: 'error' });
       copyAssets(page, join(outDir, name));
+      // esbuild does not copy `new URL(…, import.meta.url)` assets: the README tells its users to copy the digits beside the bundle
+      cpSync(join(root, 'dist/data/mnist-10k'), join(outDir, name, 'mnist-10k'), { recursive: true });
     }
   },
 };
