@@ -48,9 +48,9 @@ async function findGpu(given: GpuConstructor | undefined): Promise<GpuConstructo
         "or pass it in: import { GPU } from 'gpu.js'; await configureGlBackend({ GPU }).",
     );
   }
-  const specifier = 'gpu.js'; // a variable, so that bundlers for the browser leave this import alone
+  const specifier = 'gpu.js'; // Node only: bundlers for the browser are told to leave this import alone
   try {
-    const mod = (await import(specifier)) as { GPU?: GpuConstructor; default?: { GPU?: GpuConstructor } };
+    const mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as { GPU?: GpuConstructor; default?: { GPU?: GpuConstructor } };
     const GPU = mod.GPU ?? mod.default?.GPU;
     if (typeof GPU !== 'function') throw new Error("'gpu.js' has no GPU export");
     return GPU;

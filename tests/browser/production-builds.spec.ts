@@ -60,6 +60,8 @@ const bundlers: Record<string, (outDir: string) => Promise<void>> = {
     };
     const stats = await new Promise<import('webpack').Stats>((done, fail) => webpack(config, (e, s) => (e || !s ? fail(e ?? new Error('webpack gave no stats')) : done(s))));
     if (stats.hasErrors()) throw new Error(`webpack: ${stats.toString('errors-only')}`);
+    // a user's build should be quiet too: no "Critical dependency: the request of a dependency is an expression"
+    if (stats.hasWarnings()) throw new Error(`webpack warned: ${stats.toString('errors-warnings')}`);
     for (const name of pageNames) copyAssets(pages[name], join(outDir, name));
   },
   async esbuild(outDir) {
