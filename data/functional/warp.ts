@@ -70,6 +70,9 @@ function sampleNearest({ src, out, c, h, w, fills, fold }: WarpImage, map: RowMa
   const plane = h * w;
   const ix = new Float64Array(w);
   const iy = new Float64Array(w);
+  // each output pixel's input pixel in the row, or -1 for the fill: found once, then copied channel by
+  // channel, so that every channel's loop reads and writes one plane
+  const from = new Int32Array(w);
   for (let y = 0; y < h; y++) {
     map(y, ix, iy);
     for (let x = 0; x < w; x++) {
@@ -77,13 +80,14 @@ function sampleNearest({ src, out, c, h, w, fills, fold }: WarpImage, map: RowMa
       const ny = nearbyint(iy[x]);
       const fx = nx >= 0 && nx < w ? nx : foldIndex(nx, w, fold);
       const fy = ny >= 0 && ny < h ? ny : foldIndex(ny, h, fold);
-      const o = y * w + x;
-      if (fx >= 0 && fy >= 0) {
-        // + 0 as the weighted sum this is (0 + 1 · v) turns −0 into 0
-        for (let k = 0, q = fy * w + fx; k < c; k++, q += plane) out[k * plane + o] = src[q] + 0;
-      } else {
-        for (let k = 0; k < c; k++) out[k * plane + o] = fills[k];
-      }
+      from[x] = fx >= 0 && fy >= 0 ? fy * w + fx : -1;
+    }
+    for (let k = 0; k < c; k++) {
+      const inPlane = k * plane;
+      const row = inPlane + y * w;
+      const fillK = fills[k];
+      // + 0 as the weighted sum this is (0 + 1 · v) turns −0 into 0
+      for (let x = 0; x < w; x++) out[row + x] = from[x] >= 0 ? src[inPlane + from[x]] + 0 : fillK;
     }
   }
 }
