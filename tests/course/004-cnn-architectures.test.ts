@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ROOT } from '../cli/helpers.js';
-import { expectPng, expectSvg, readResults, runExample, type ExampleRun } from './run-example.js';
+import { expectPng, expectSvg, readResults, runExample, type ExampleRun, expectEveryCheckPassed } from './run-example.js';
 
 const NAME = '004-cnn-architectures';
 
@@ -19,11 +19,8 @@ describe(`${NAME} --tiny`, () => {
     results = run.code === 0 ? readResults(run) : null;
   }, 120_000);
 
-  test('exits 0 within 60 s, every check passed', () => {
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.seconds).toBeLessThan(60);
-    expect(results.checks.length).toBe(19);
-    expect(results.checks.filter((c: { passed: boolean }) => !c.passed)).toEqual([]);
+  test('runs to the end, every check passing', () => {
+    expectEveryCheckPassed(run, 19);
     expect(run.stdout).toContain('all 19 checks passed');
   });
 

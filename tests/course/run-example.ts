@@ -15,7 +15,6 @@ export interface ExampleRun {
   stdout: string;
   stderr: string;
   out: string;
-  seconds: number;
 }
 
 /** `node dist/examples/course/<name>.js ...args --out <a new temp folder>`. */
@@ -23,9 +22,8 @@ export function runExample(name: string, args: string[]): ExampleRun {
   const script = join(ROOT, 'dist', 'examples', 'course', `${name}.js`);
   if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` before the course tests`);
   const out = mkdtempSync(join(tmpdir(), `typegrad-${name}-`));
-  const started = performance.now();
   const r = spawnSync(process.execPath, [script, ...args, '--out', out], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, out, seconds: (performance.now() - started) / 1000 };
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, out };
 }
 
 /** The picture decodes (pngjs) to a non-empty image whose pixels are not all one colour. */
@@ -48,4 +46,16 @@ export function expectSvg(file: string): void {
 
 export function readResults<T = any>(run: ExampleRun): T { // eslint-disable-line @typescript-eslint/no-explicit-any
   return JSON.parse(readFileSync(join(run.out, 'results.json'), 'utf8'));
+}
+
+/**
+ * The example ran to the end (exit code 0) and reported `count` checks, every one passed; returns its
+ * results.json. (How long it took is the benchmarks' business, not a test's.)
+ */
+export function expectEveryCheckPassed<T extends { checks: { name: string; passed: boolean }[] }>(run: ExampleRun, count: number): T {
+  expect(run.code, `the example exited with ${run.code}:\n${run.stdout}\n${run.stderr}`).toBe(0);
+  const results = readResults<T>(run);
+  expect(results.checks.length).toBe(count);
+  expect(results.checks.filter((c) => !c.passed).map((c) => c.name)).toEqual([]);
+  return results;
 }
