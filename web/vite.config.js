@@ -7,6 +7,6 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   resolve: { alias: { typegrad: fileURLToPath(new URL('../dist/index.js', import.meta.url)) } },
-  // typegrad's entry awaits the WASM backend at top level
+  // the demo's main.js awaits at top level (tg.ready(), the digits); the package entry itself does not
   build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 50_000 },
 });
