@@ -1,14 +1,11 @@
 // Reaching Node's built-ins and the CommonJS codec packages without a static import, so the package
 // entry still bundles and loads in a browser (where only the functions that need Node throw, clearly).
 
-interface NodeProcess {
-  getBuiltinModule?: (id: string) => unknown;
-}
+import { nodeBuiltin as builtinOrUndefined } from '../engine/node.js';
 
 /** A Node built-in ('node:fs', 'node:path', 'node:zlib', …), or a clear error outside Node. */
 export function nodeBuiltin<T>(name: string, op: string): T {
-  const proc = (globalThis as { process?: NodeProcess }).process;
-  const mod = proc?.getBuiltinModule?.(name);
+  const mod = builtinOrUndefined<T>(name);
   if (!mod) throw new Error(`${op}: needs Node (>= 20.16) for ${name}; in a browser pass bytes or use the async browser decoders`);
   return mod as T;
 }

@@ -1,5 +1,5 @@
 // Saving state dicts as safetensors files and loading safetensors or torch.save files, in Node, and
-// the package's one atomic file writer. The file system is reached through process.getBuiltinModule
+// the package's one atomic file writer. The file system is reached through engine/node.ts's nodeBuiltin
 // (Node >= 20.16) rather than a static `import 'node:fs'`, so the package entry can re-export these
 // and still load in a browser (where calling them throws a clear error).
 //
@@ -9,6 +9,7 @@
 // `.<file>.<pid>.<n>.tmp`; removeStaleTempFiles deletes those whose process is gone.
 
 import { SizeLimitError, type Tensor } from '../engine/index.js';
+import { nodeBuiltin } from '../engine/node.js';
 import type { Checkpointer, TrainingState } from '../nn/fit.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { saveSafetensors, loadSafetensors, type SafetensorsOptions } from './safetensors.js';
@@ -34,7 +35,6 @@ interface Process {
   pid: number;
   env: Record<string, string | undefined>;
   kill(pid: number, signal: string | number): boolean;
-  getBuiltinModule?: (id: string) => unknown;
 }
 
 function nodeProcess(): Process | undefined {
@@ -42,7 +42,7 @@ function nodeProcess(): Process | undefined {
 }
 
 function nodeModule<T>(name: string, op: string): T {
-  const mod = nodeProcess()?.getBuiltinModule?.(name);
+  const mod = nodeBuiltin<T>(name);
   if (!mod) throw new Error(`${op}: needs Node's file system (Node >= 20.16); in a browser use tg.io.saveSafetensors / loadSafetensors with bytes`);
   return mod as T;
 }

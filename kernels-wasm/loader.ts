@@ -17,7 +17,8 @@
 
 import { SizeLimitError } from '../engine/index.js';
 import { relaxedThreadsWasmBase64, relaxedWasmBase64, simdThreadsWasmBase64, simdWasmBase64 } from './generated/binaries.js';
-import { ThreadPool, availableThreads, nodeBuiltin, singleThreadReason } from './threads.js';
+import { nodeBuiltin } from '../engine/node.js';
+import { ThreadPool, availableThreads, singleThreadReason } from './threads.js';
 
 export type WasmBuild = 'simd' | 'relaxed';
 

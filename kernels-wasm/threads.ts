@@ -14,6 +14,8 @@
 // Node: worker_threads with an eval'd script (unref'd, so idle workers never keep a process alive).
 // Browsers: a module-free Web Worker from a Blob URL; only where the page is cross-origin isolated.
 
+import { nodeBuiltin } from '../engine/node.js';
+
 /** The exports a task may call, by index (must match the worker script's table). */
 export const taskExports = [
   'gemm', 'gemmBatched', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight',
@@ -72,15 +74,6 @@ interface NodeWorker {
   terminate(): Promise<number>;
 }
 type NodeWorkerCtor = new (code: string, opts: { eval: true; workerData: unknown }) => NodeWorker;
-
-/**
- * A Node built-in module, loaded synchronously (process.getBuiltinModule, Node >= 20.16); undefined
- * outside Node. The id is a parameter, so bundlers for the browser never see a `node:` import.
- */
-export function nodeBuiltin<T>(id: string): T | undefined {
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?(id: string): unknown } }).process;
-  return proc?.versions?.node ? (proc.getBuiltinModule?.(id) as T | undefined) : undefined;
-}
 
 const inNode = () => nodeBuiltin('node:os') !== undefined;
 

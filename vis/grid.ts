@@ -3,6 +3,7 @@
 // `padding` px of `padValue` around and between images, and the same single-image shortcut (one image
 // comes back without padding). save_image's rounding is mul(255).add(0.5).clamp(0, 255) then truncate.
 
+import { nodeBuiltin } from '../engine/node.js';
 import { Tensor } from '../engine/tensor.js';
 import { pngBytes, type Pixels } from './png.js';
 
@@ -137,11 +138,11 @@ export function saveImage(images: Tensor | readonly Tensor[], path: string, opti
 let counter = 0;
 /** Writes a temp file beside `path` and renames it over `path` (atomic on POSIX file systems). */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string, op: string): void {
-  const proc = (globalThis as { process?: { pid: number; getBuiltinModule?: (id: string) => unknown } }).process;
-  const fs = proc?.getBuiltinModule?.('node:fs') as Fs | undefined;
+  const fs = nodeBuiltin<Fs>('node:fs');
   if (!fs) throw new Error(`${op}: writing files needs Node (>= 20.16); in a browser use tg.vis.encodeImage for the PNG bytes`);
+  const pid = (globalThis as unknown as { process: { pid: number } }).process.pid; // in Node, as fs is there
   const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-  const tmp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${proc!.pid}.${counter++}.tmp`;
+  const tmp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${pid}.${counter++}.tmp`;
   try {
     fs.writeFileSync(tmp, typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes);
     fs.renameSync(tmp, path);
