@@ -135,12 +135,13 @@ export class ThreadPool {
   run(what: string, tasks: Array<[TaskExport, number[]]>): void {
     if (tasks.length > this.size) throw new RangeError(`${what}: ${tasks.length} tasks for ${this.size} threads`);
     const posted: Helper[] = [];
-    const local: Array<[TaskExport, number[]]> = tasks.slice(0, 1);
+    // the shares of workers not started yet (null, not an array, on the usual path: this runs per kernel call)
+    let unstarted: Array<[TaskExport, number[]]> | null = null;
     for (let i = 1; i < tasks.length; i++) {
       const h = this.#helpers[i - 1];
       const [name, args] = tasks[i];
       if (!started(h)) {
-        local.push(tasks[i]);
+        (unstarted ??= []).push(tasks[i]);
         continue;
       }
       h.ctl[3] = taskExports.indexOf(name);
@@ -153,7 +154,8 @@ export class ThreadPool {
     }
     let failure: unknown = null;
     try {
-      for (const [name, args] of local) this.#exports[name](...args);
+      if (tasks.length > 0) this.#exports[tasks[0][0]](...tasks[0][1]);
+      if (unstarted) for (const [name, args] of unstarted) this.#exports[name](...args);
     } catch (e) {
       failure = e; // still wait for the workers: they write into memory the next call reuses
     }
