@@ -12,7 +12,7 @@ import { buildModel, modelSpec, MODEL_NAMES, type ModelSpec } from './models.js'
 import { makeAugment, AUGMENT_NAMES } from './augment.js';
 import { checkWritableDir, ensureWritableDir, timestampName, writeRunFile } from './files.js';
 import { readCheckpoint, resumeUsageError, runCheckpoint } from './checkpoint.js';
-import { curvesPng, curvesSvg, type CurvePoint } from './curves.js';
+import { curvesPng, curvesSvg } from './curves.js';
 import { activationsPng, captureConvActivations } from './activations.js';
 import { confusionMatrix, confusionPng } from './confusion.js';
 import { BACKEND_NAMES, selectBackend } from './backend.js';
@@ -62,9 +62,6 @@ export interface TrainConfig {
   valSplit: number | null;
   imageSize: number;
 }
-
-/** An epoch's entry in metrics.json: fit's, plus the resident memory at its end (it should not grow from epoch to epoch). */
-export type EpochMetrics = tg.nn.EpochLog & CurvePoint & { rssMB: number };
 
 function makeOptimizer(cfg: TrainConfig, params: tg.nn.Parameter[]): tg.optim.Optimizer {
   if (cfg.optimizer === 'sgd') return new tg.optim.SGD(params, { lr: cfg.lr, momentum: 0.9, weightDecay: cfg.weightDecay });
@@ -183,7 +180,7 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
   };
   process.on('SIGINT', onSigint);
   let peakRss = process.memoryUsage().rss;
-  const writeMetrics = (history: EpochMetrics[], confusion: number[][]) => {
+  const writeMetrics = (history: tg.nn.EpochLog[], confusion: number[][]) => {
     const metrics = {
       typegrad: typegradVersion(),
       command: ['typegrad', 'train', ...argv].join(' '),
@@ -217,13 +214,14 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
       resume: saved,
       extra: cfg,
       signal: stop.signal,
-      // the epoch's outputs; the checkpoint fit writes next names the next epoch
+      // the epoch's outputs; the checkpoint fit writes next names the next epoch. An entry also
+      // records the resident memory at the epoch's end (it should not grow from epoch to epoch).
       onEpoch: async (log, { history, val }) => {
         log.rssMB = Math.round(process.memoryUsage().rss / 2 ** 20);
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
         const confusion = confusionMatrix(val!.targets, val!.predictions, data.classes.length);
-        await writeRunFiles(dir, model, data, history as EpochMetrics[], confusion);
-        writeMetrics(history as EpochMetrics[], confusion);
+        await writeRunFiles(dir, model, data, history, confusion);
+        writeMetrics(history, confusion);
       },
     });
   } catch (e) {
@@ -268,7 +266,7 @@ async function setUp(cfg: TrainConfig, options: Record<string, unknown>, resumed
   return { data, spec, model, optimizer, loader, valLoader, scheduler };
 }
 
-async function writeRunFiles(dir: string, model: tg.nn.Module, data: LoadedData, history: EpochMetrics[], confusion: number[][]): Promise<void> {
+async function writeRunFiles(dir: string, model: tg.nn.Module, data: LoadedData, history: tg.nn.EpochLog[], confusion: number[][]): Promise<void> {
   writeRunFile(join(dir, 'curves.svg'), curvesSvg(history));
   writeRunFile(join(dir, 'curves.png'), curvesPng(history));
   writeRunFile(join(dir, 'confusion.png'), confusionPng(confusion, data.classes));
