@@ -16,7 +16,7 @@ import { checkOptions, crossEntropy, defaultGenerator, noGrad, Tensor, type Targ
 import type { Module, StateDict } from './module.js';
 import type { Optimizer, OptimizerStateDict } from './optim/optimizer.js';
 import type { LRScheduler } from './optim/scheduler.js';
-import { ProgressBar, type ProgressStream } from './progress.js';
+import { defaultProgressStream, ProgressBar, type ProgressStream } from './progress.js';
 
 /** One batch: the model's input and the loss's target (class indices, or values for a regression). */
 export type Batch = readonly [Tensor, Target, ...unknown[]];
@@ -172,10 +172,6 @@ function yieldToEventLoop(): Promise<void> {
     ch.port1.onmessage = () => (ch.port1.close(), r());
     ch.port2.postMessage(null);
   });
-}
-
-function nodeStderr(): ProgressStream | undefined {
-  return (globalThis as { process?: { stderr?: ProgressStream } }).process?.stderr;
 }
 
 /** Loss and metrics of `model` over every batch of `loader`, in eval mode without a graph (Keras's evaluate). */
@@ -338,7 +334,7 @@ function progressReporter(option: FitOptions['progress'], epochs: number, perEpo
   let bar: ProgressBar | null = null;
   let epoch = 0;
   const callback = typeof option === 'function' ? option : null;
-  const stream: ProgressStream | null = typeof option === 'object' ? option : option === false || callback ? null : nodeStderr() ?? null;
+  const stream: ProgressStream | null = typeof option === 'object' ? option : option === false || callback ? null : defaultProgressStream();
   return {
     stream,
     start(e: number) {

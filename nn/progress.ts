@@ -20,6 +20,11 @@ function nodeProcess(): { stderr: ProgressStream; env: Record<string, string | u
   return (globalThis as { process?: { stderr: ProgressStream; env: Record<string, string | undefined> } }).process;
 }
 
+/** Where progress goes by default: stderr in Node, nowhere (null) elsewhere. */
+export function defaultProgressStream(): ProgressStream | null {
+  return nodeProcess()?.stderr ?? null;
+}
+
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--:--';
   const s = Math.max(0, Math.round(seconds));
@@ -36,7 +41,7 @@ export class ProgressBar {
   constructor(
     readonly label: string,
     readonly total: number,
-    readonly stream: ProgressStream = nodeProcess()?.stderr ?? { write: () => true },
+    readonly stream: ProgressStream = defaultProgressStream() ?? { write: () => true },
     interactive = Boolean(stream.isTTY) && !nodeProcess()?.env.CI,
   ) {
     this.interactive = interactive;
