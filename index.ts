@@ -4,8 +4,8 @@ export * from './engine/index.js';
 
 // The WASM SIMD backend (kernels-wasm/): registered on import, and the default wherever WebAssembly SIMD runs.
 export { configureWasmBackend, createWasmKernels, wasmBackendInfo, wasmSimdSupported, relaxedSimdSupported, type WasmBuild, type WasmKernels } from './kernels-wasm/index.js';
-import { loadWasmBackend, loadWasmBackendSync, noticeOnce, wasmSimdSupported } from './kernels-wasm/index.js';
-import { useDefaultBackend } from './engine/index.js';
+import { loadWasmBackendSync, noticeOnce, wasmSimdSupported } from './kernels-wasm/index.js';
+import { loadBackend, useDefaultBackend } from './engine/index.js';
 
 // Importing typegrad is synchronous (no top-level await), so `require('typegrad')`, Vite's default
 // targets and esbuild's iife format all work. Node compiles the WASM kernels synchronously right here:
@@ -20,7 +20,7 @@ const fallBackToJs = (e: unknown) => noticeOnce(`using the 'js' backend: the WAS
 function startDefaultBackend(): Promise<void> {
   try {
     if (!wasmSimdSupported()) throw new Error('WebAssembly SIMD is not available');
-    if (!inNode) return loadWasmBackend().then(() => useDefaultBackend('wasm'), fallBackToJs);
+    if (!inNode) return loadBackend('wasm').then(() => useDefaultBackend('wasm'), fallBackToJs);
     loadWasmBackendSync();
     useDefaultBackend('wasm');
   } catch (e) {
@@ -42,11 +42,6 @@ export function ready(): Promise<void> {
 
 // The GPU backend (kernels-gl/): registered on import as 'gl'; gpu.js, an optional peer dependency, is
 // loaded only by `await setBackend('gl')` (or configureGlBackend), never by importing typegrad.
-declare module './engine/backend.js' {
-  interface BackendNames {
-    gl: true;
-  }
-}
 export { configureGlBackend, createGlBackendKernels, glBackendInfo, type GlBackendOptions, type GlKernels, type GlMode } from './kernels-gl/index.js';
 
 // nn toolkit (nn/), optimizers (nn/optim/), file formats (io/); save/load reach node:fs only when called.

@@ -1,16 +1,22 @@
 // Backend registry. Backends register themselves with their kernels; the engine knows only its own
-// plain-JS reference by name. `setBackend` is async because a backend may need to compile WASM or
-// start a GPU context before its kernels can run.
+// plain-JS reference by name. A backend that must compile WASM or start a GPU context first registers
+// a `load` instead, which the registry runs once, when setBackend first asks for it (so setBackend is
+// async); registering a name again replaces its kernels, also while it is the active backend.
 
 import { jsKernels } from './backends/js/index.js';
 import { kernelNames, type Kernels } from './kernels.js';
 
+/** How a backend provides its kernels on first use (compile, allocate); a failed load may be retried. */
+export interface KernelsLoader {
+  load(): Promise<Kernels> | Kernels;
+}
+
 interface Backend {
   readonly name: string;
-  readonly kernels: Kernels;
-  /** one-time preparation (compile, allocate); setBackend awaits it */
-  readonly setup?: () => Promise<void> | void;
-  ready?: Promise<void>;
+  /** null until the loader has run */
+  kernels: Kernels | null;
+  load?: () => Promise<Kernels> | Kernels;
+  loading?: Promise<void>;
 }
 
 /**
@@ -28,31 +34,62 @@ let active: Backend;
 /** set by setBackend: from then on the package's default (useDefaultBackend) leaves the user's choice alone */
 let chosen = false;
 
-/** Adds a backend. Throws at once, listing them, if any kernel of the Kernels interface is missing. */
-export function registerBackend(name: string, kernels: Kernels, options: { setup?: () => Promise<void> | void } = {}): void {
+/**
+ * Adds a backend, or replaces the kernels of one registered before. Kernels are checked at once (a
+ * loader's when it has loaded): a missing kernel throws, listing them.
+ */
+export function registerBackend(name: string, kernels: Kernels | KernelsLoader): void {
   if (typeof name !== 'string' || name === '') throw new TypeError('registerBackend: name must be a non-empty string');
+  const loader = typeof (kernels as Partial<KernelsLoader>)?.load === 'function' ? (kernels as KernelsLoader) : null;
+  const backend = backends.get(name) ?? { name, kernels: null };
+  if (loader) {
+    if (backend === active) throw new Error(`registerBackend: '${name}' is the active backend; replace its kernels with loaded ones, not with a loader`);
+    Object.assign(backend, { kernels: null, load: () => loader.load(), loading: undefined });
+  } else {
+    backend.kernels = checked(name, kernels as Kernels);
+    backend.loading = undefined;
+  }
+  backends.set(name, backend);
+}
+
+function checked(name: string, kernels: Kernels): Kernels {
   const missing = kernelNames.filter((k) => typeof (kernels as unknown as Record<string, unknown>)?.[k] !== 'function');
   if (missing.length > 0) {
     throw new TypeError(`registerBackend: backend '${name}' is missing kernel(s) ${missing.join(', ')}; every backend must implement all of ${kernelNames.join(', ')}`);
   }
-  backends.set(name, { name, kernels, setup: options.setup });
+  return kernels;
 }
 
-/** Makes `name` the backend of every later op; resolves when it is ready. */
-export async function setBackend(name: BackendName): Promise<void> {
-  chosen = true;
+function registered(name: string, caller: string): Backend {
   const backend = backends.get(name);
-  if (!backend) {
-    throw new RangeError(`setBackend: unknown backend '${name}'; registered backends: ${listBackends().join(', ')}`);
+  if (!backend) throw new RangeError(`${caller}: unknown backend '${name}'; registered backends: ${listBackends().join(', ')}`);
+  return backend;
+}
+
+/** Runs a registered backend's loader once (setBackend awaits it); resolves at once for a loaded backend. */
+export async function loadBackend(name: BackendName): Promise<void> {
+  const backend = registered(name, 'loadBackend');
+  if (backend.kernels) return;
+  if (!backend.loading) {
+    // kernels registered while this loads win: they were asked for later
+    const loading: Promise<void> = Promise.resolve()
+      .then(backend.load)
+      .then((kernels) => void (backend.loading === loading && (backend.kernels = checked(name, kernels!))));
+    backend.loading = loading;
   }
-  backend.ready ??= Promise.resolve(backend.setup?.());
   try {
-    await backend.ready;
+    await backend.loading;
   } catch (e) {
-    backend.ready = undefined; // let a later call retry
+    backend.loading = undefined; // let a later call retry
     throw e;
   }
-  active = backend;
+}
+
+/** Makes `name` the backend of every later op; resolves when it is loaded. */
+export async function setBackend(name: BackendName): Promise<void> {
+  chosen = true;
+  await loadBackend(name);
+  active = registered(name, 'setBackend');
 }
 
 /**
@@ -60,8 +97,8 @@ export async function setBackend(name: BackendName): Promise<void> {
  * first: how the package entry applies its default without overriding the user's choice.
  */
 export function useDefaultBackend(name: BackendName): void {
-  const backend = backends.get(name);
-  if (!backend) throw new RangeError(`useDefaultBackend: unknown backend '${name}'; registered backends: ${listBackends().join(', ')}`);
+  const backend = registered(name, 'useDefaultBackend');
+  if (!backend.kernels) throw new Error(`useDefaultBackend: backend '${name}' is not loaded yet (await loadBackend('${name}') first)`);
   if (!chosen) active = backend;
 }
 
@@ -81,7 +118,7 @@ export function hasBackend(name: string): name is BackendName {
 
 /** The active backend's kernels; ops call this at the moment they run. */
 export function kernels(): Kernels {
-  return active.kernels;
+  return active.kernels!; // setBackend and useDefaultBackend activate only loaded backends
 }
 
 registerBackend('js', jsKernels);

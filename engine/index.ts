@@ -4,7 +4,7 @@ export { Tensor, type DeviceStorage, type NestedArray, type TensorLike } from '.
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, type TensorOptions, type RandomOptions } from './creation.js';
 export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, record, type BackwardFn, type BackwardOptions, type GradNode } from './autograd.js';
 export { Generator, defaultGenerator, manualSeed } from './random.js';
-export { registerBackend, setBackend, useDefaultBackend, getBackend, listBackends, hasBackend, kernels, type BackendName, type BackendNames } from './backend.js';
+export { registerBackend, loadBackend, setBackend, useDefaultBackend, getBackend, listBackends, hasBackend, kernels, type BackendName, type BackendNames, type KernelsLoader } from './backend.js';
 export { kernelNames, type Kernels, type GemmParams, type Conv2dParams, type Pool2dParams, type ChannelParams } from './kernels.js';
 export { parseArgs, checkOptions, nearestName, unknownOptionError, isOptionsObject, type ArgKind, type PositionalSpec, type PyArgs, type Prefixes } from './options.js';
 export { broadcastShapes, formatShape, setMaxTensorElements, getMaxTensorElements, SizeLimitError } from './shape.js';

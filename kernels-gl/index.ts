@@ -8,7 +8,7 @@
 // and runs on WebGL2 (or WebGL) in a browser and on headless-gl in Node. Where none works it throws,
 // saying what to install: it never runs on gpu.js's CPU fallback while calling itself 'gl'.
 
-import { registerBackend, kernelNames, Tensor, type Kernels } from '../engine/index.js';
+import { registerBackend, Tensor } from '../engine/index.js';
 import { createGlKernels, type GlKernelOptions, type GlKernels, type GpuInstance } from './kernels.js';
 
 export { createGlKernels, type GlKernels, type GlKernelOptions, type GpuInstance };
@@ -88,7 +88,8 @@ function checkKernels(kernels: GlKernels, mode: GlMode): void {
   }
 }
 
-let loaded: { kernels: GlKernels; mode: GlMode } | null = null;
+/** The kernels behind the registered 'gl' backend, once it has loaded. */
+let current: (GlKernels & { readonly mode: GlMode }) | null = null;
 
 /** Creates a standalone set of GL kernels (tests compare them with 'js'; tiling can be forced small). */
 export async function createGlBackendKernels(options: GlBackendOptions = {}): Promise<GlKernels & { readonly mode: GlMode }> {
@@ -104,11 +105,10 @@ export async function createGlBackendKernels(options: GlBackendOptions = {}): Pr
   return Object.defineProperty(kernels, 'mode', { value: mode, enumerable: true }) as GlKernels & { readonly mode: GlMode };
 }
 
-/** (Re)creates the registered 'gl' backend's kernels; setBackend('gl') calls it once with no options. */
+/** (Re)creates the registered 'gl' backend's kernels; setBackend('gl') loads them once with no options. */
 export async function configureGlBackend(options: GlBackendOptions = {}): Promise<void> {
   // the previous kernels are not disposed: tensors they made may still hold unread textures
-  const kernels = await createGlBackendKernels(options);
-  loaded = { kernels, mode: kernels.mode };
+  registerBackend('gl', (current = await createGlBackendKernels(options)));
 }
 
 /**
@@ -116,19 +116,14 @@ export async function configureGlBackend(options: GlBackendOptions = {}): Promis
  * so far (null before setBackend('gl') or configureGlBackend).
  */
 export function glBackendInfo(): { mode: GlMode; maxTileElements: number; readbacks: number } | null {
-  return loaded && { mode: loaded.mode, maxTileElements: loaded.kernels.maxTileElements, readbacks: loaded.kernels.readbacks };
+  return current && { mode: current.mode, maxTileElements: current.maxTileElements, readbacks: current.readbacks };
 }
 
-function notReady(): never {
-  throw new Error("gl backend: not loaded yet; call `await setBackend('gl')` first");
+declare module '../engine/backend.js' {
+  interface BackendNames {
+    gl: true;
+  }
 }
 
-const glKernels = Object.fromEntries(
-  kernelNames.map((name) => [name, (...args: unknown[]) => ((loaded?.kernels ?? notReady())[name] as (...a: unknown[]) => unknown)(...args)]),
-) as unknown as Kernels;
-
-registerBackend('gl', glKernels, {
-  async setup() {
-    if (!loaded) await configureGlBackend();
-  },
-});
+// gpu.js, an optional peer dependency, is imported only when setBackend('gl') first asks for the kernels
+registerBackend('gl', { load: async () => (current = await createGlBackendKernels()) });

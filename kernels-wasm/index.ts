@@ -3,7 +3,7 @@
 // worker threads where the platform has them (threads.ts). In Node the package entry loads it
 // synchronously at import instead (loadWasmBackendSync).
 
-import { registerBackend, kernelNames, type Kernels } from '../engine/index.js';
+import { registerBackend, type Kernels } from '../engine/index.js';
 import { createKernels } from './kernels.js';
 import { instantiateKernels, instantiateKernelsSync, noticeOnce, wasmSimdSupported, relaxedSimdSupported, type WasmBuild, type WasmInstance } from './loader.js';
 
@@ -44,45 +44,33 @@ function withInfo(kernels: Kernels, instance: WasmInstance): WasmKernels {
   }) as WasmKernels;
 }
 
-/** Which build the registered 'wasm' backend runs, on how many threads, and its WASM memory size (null before setBackend('wasm')). */
+/** The instance behind the registered 'wasm' backend, once it has loaded. */
+let current: WasmInstance | null = null;
+
+/** Which build the registered 'wasm' backend runs, on how many threads, and its WASM memory size (null before it loads). */
 export function wasmBackendInfo(): { build: WasmBuild; threads: number; memoryBytes: number } | null {
-  return loaded && { build: loaded.instance.build, threads: loaded.instance.pool?.size ?? 1, memoryBytes: loaded.instance.arena.memoryBytes };
+  return current && { build: current.build, threads: current.pool?.size ?? 1, memoryBytes: current.arena.memoryBytes };
 }
 
-function notReady(): never {
-  throw new Error("wasm backend: not loaded yet; call `await setBackend('wasm')` first");
+/** Makes `instance` the registered backend's, stopping the threads of the one before. */
+function use(instance: WasmInstance): Kernels {
+  current?.pool?.dispose();
+  current = instance;
+  return createKernels(instance);
 }
-
-// Every kernel forwards to the loaded instance; setBackend('wasm') runs setup once before any is used.
-const wasmKernels = Object.fromEntries(
-  kernelNames.map((name) => [name, (...args: unknown[]) => ((loaded?.kernels ?? notReady())[name] as (...a: unknown[]) => unknown)(...args)]),
-) as unknown as Kernels;
 
 /**
  * (Re)loads the registered 'wasm' backend's kernels: `build` 'auto' (relaxed SIMD where supported) and
  * `threads` 'auto' (the cores, at most 2, where workers and shared memory exist) by default.
- * setBackend('wasm') calls it once; call it again to change the thread count.
+ * setBackend('wasm') loads it once with the defaults; call this to change the thread count.
  */
 export async function configureWasmBackend(options: { build?: WasmBuild | 'auto'; threads?: number | 'auto' } = {}): Promise<void> {
-  use(await instantiateKernels(options.build ?? 'auto', options.threads ?? 'auto'));
+  registerBackend('wasm', use(await instantiateKernels(options.build ?? 'auto', options.threads ?? 'auto')));
 }
 
-let loading: Promise<void> | null = null;
-
-/** Loads the registered backend's kernels once, with the defaults: what setBackend('wasm') and, in browsers, tg.ready() wait for. */
-export function loadWasmBackend(): Promise<void> {
-  if (loaded) return Promise.resolve();
-  return (loading ??= configureWasmBackend().finally(() => (loading = null)));
-}
-
-/** loadWasmBackend, synchronously: for Node (see instantiateKernelsSync), where the package entry calls it at import. */
+/** Loads the backend synchronously, for Node (see instantiateKernelsSync), where the package entry calls it at import. */
 export function loadWasmBackendSync(): void {
-  if (!loaded) use(instantiateKernelsSync('auto', 'auto'));
-}
-
-function use(instance: WasmInstance): void {
-  loaded?.instance.pool?.dispose();
-  loaded = { instance, kernels: createKernels(instance) };
+  if (!current) registerBackend('wasm', use(instantiateKernelsSync('auto', 'auto')));
 }
 
 declare module '../engine/backend.js' {
@@ -91,4 +79,5 @@ declare module '../engine/backend.js' {
   }
 }
 
-registerBackend('wasm', wasmKernels, { setup: loadWasmBackend });
+// compiled and instantiated when setBackend('wasm') (or, in browsers, tg.ready()) first asks for it
+registerBackend('wasm', { load: async () => use(await instantiateKernels('auto', 'auto')) });

@@ -1,5 +1,5 @@
 // The backend registry: the plain-JS default, registering a backend and routing ops through it,
-// setup that runs once (and may fail and be retried), and a check that the engine imports nothing
+// a loader that runs once (and may fail and be retried), and a check that the engine imports nothing
 // from Node, so it stays bundlable for the browser.
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -135,25 +135,40 @@ describe('a custom backend', () => {
     expect(x.grad!.shape).toEqual([2, 2, 4, 4]);
   });
 
-  test('setBackend awaits setup once; a failing setup rejects, keeps the old backend, and can be retried', async () => {
+  test('setBackend runs a loader once; a failing load rejects, keeps the old backend, and can be retried', async () => {
     let attempts = 0;
-    let ready = false;
-    tg.registerBackend('flaky', tg.kernels(), {
-      setup: async () => {
+    tg.registerBackend('flaky', {
+      load: async () => {
         attempts++;
         await new Promise((resolve) => setTimeout(resolve, 5));
-        if (attempts === 1) throw new Error('first setup fails');
-        ready = true;
+        if (attempts === 1) throw new Error('first load fails');
+        return tg.kernels();
       },
     });
-    await expect(tg.setBackend('flaky')).rejects.toThrow('first setup fails');
+    await expect(tg.setBackend('flaky')).rejects.toThrow('first load fails');
     expect(tg.getBackend()).toBe('js');
     await tg.setBackend('flaky');
-    expect(ready).toBe(true);
     expect(tg.getBackend()).toBe('flaky');
     await tg.setBackend('js');
     await tg.setBackend('flaky');
-    expect(attempts).toBe(2); // a successful setup is not run again
+    expect(attempts).toBe(2); // a successful load is not run again
+  });
+
+  test("a loader's kernels are checked when they load; kernels registered again replace those of the active backend", async () => {
+    tg.registerBackend('flaky', { load: () => ({ gemm: tg.kernels().gemm }) as unknown as tg.Kernels });
+    await expect(tg.setBackend('flaky')).rejects.toThrow("registerBackend: backend 'flaky' is missing kernel(s) conv2d");
+    const js = tg.kernels();
+    const calls: string[] = [];
+    const counting = (name: string) => Object.fromEntries(tg.kernelNames.map((k) => [k, (...a: never[]) => (calls.push(`${name}.${k}`), (js[k] as (...a: never[]) => unknown)(...a))])) as unknown as tg.Kernels;
+    tg.registerBackend('flaky', { load: () => counting('first') });
+    await tg.setBackend('flaky');
+    tg.ones([3]).relu();
+    // a backend replacing its kernels (as configureWasmBackend does) while it is the active one
+    tg.registerBackend('flaky', counting('second'));
+    tg.ones([3]).relu();
+    expect(calls).toEqual(['first.relu', 'second.relu']);
+    expect(() => tg.registerBackend('flaky', { load: () => js })).toThrow("'flaky' is the active backend");
+    await tg.setBackend('js');
   });
 });
 
