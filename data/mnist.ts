@@ -37,17 +37,31 @@ export class MNIST extends Dataset<Tensor, number> {
 let cached: Promise<{ train: MNIST; test: MNIST }> | null = null;
 
 /**
+ * The script that evaluated this module when it has no import.meta.url: an iife bundle (esbuild
+ * `--format=iife`) loaded by a classic `<script src>`, whose currentScript is known only while it runs.
+ */
+const scriptSrc = typeof document === 'object' ? (document.currentScript as HTMLScriptElement | null)?.src : undefined;
+
+/**
  * The bundled digits as { train, test }. They are two small files beside this module (data/mnist-10k/),
  * reached with `new URL(…, import.meta.url)`: Node reads them, a page fetches them, and bundlers copy
- * them as assets, so no digit is in a page's JavaScript and nothing is loaded until this is called.
+ * them as assets, so no digit is in a page's JavaScript and nothing is loaded until this is called. An
+ * iife bundle fetches them from mnist-10k/ beside its script.
  */
 export function loadMNIST(): Promise<{ train: MNIST; test: MNIST }> {
-  cached ??= Promise.all([
-    readAsset(new URL('./mnist-10k/images-idx3-ubyte.gz', import.meta.url)),
-    readAsset(new URL('./mnist-10k/labels-idx1-ubyte.gz', import.meta.url)),
-  ]).then(([images, labels]) => split(parseIdx(images, 'loadMNIST images').data as Uint8Array, parseIdx(labels, 'loadMNIST labels').data as Uint8Array));
+  cached ??= Promise.resolve()
+    .then(digitFiles)
+    .then((urls) => Promise.all(urls.map(readAsset)))
+    .then(([images, labels]) => split(parseIdx(images, 'loadMNIST images').data as Uint8Array, parseIdx(labels, 'loadMNIST labels').data as Uint8Array));
   cached.catch(() => (cached = null)); // a failed fetch may be retried
   return cached;
+}
+
+/** Where the two files are. Each `new URL` is written out in full: that is the form Vite and webpack copy as an asset. */
+function digitFiles(): [URL, URL] {
+  if (import.meta.url) return [new URL('./mnist-10k/images-idx3-ubyte.gz', import.meta.url), new URL('./mnist-10k/labels-idx1-ubyte.gz', import.meta.url)];
+  if (!scriptSrc) throw new Error('loadMNIST: cannot tell where the digit files are: this build has no import.meta.url and was not loaded by a <script src> (bundle typegrad as an ES module, or load the iife bundle with a <script src> and copy mnist-10k/ beside it)');
+  return [new URL('./mnist-10k/images-idx3-ubyte.gz', scriptSrc), new URL('./mnist-10k/labels-idx1-ubyte.gz', scriptSrc)];
 }
 
 /** The bytes of a bundled file, gunzipped (DecompressionStream: Node >= 18 and every current browser). */

@@ -241,6 +241,7 @@ function sampleWorkers(): SpawnWorker {
     const script = workerScript();
     return (events) => nodeWorker(script, {}, events);
   }
+  if (!import.meta.url) throw new Error('DataLoader: workers > 0 needs typegrad bundled as an ES module (this build has no import.meta.url to find its worker program, as in an iife bundle); use workers: 0');
   // written out in full, as Vite and webpack recognise it, so a page build bundles worker-main as a worker
   return (events) => webWorker(new Worker(new URL('./worker-main.js', import.meta.url), { type: 'module' }), events);
 }

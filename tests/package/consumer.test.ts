@@ -1,30 +1,26 @@
-// The package as a user installs it: `npm pack`, the tarball installed into a fresh project (production
-// dependencies only), then imported from ESM and CommonJS, type-checked as a TypeScript consumer under
-// three module settings, and measured. The install-size limit binds every later change. npm test builds
-// dist/ first; this test packs that build.
+// The package as a user installs it (install.ts: `npm pack`, the tarball installed into a fresh project
+// with production dependencies only), then imported from ESM and CommonJS, type-checked as a TypeScript
+// consumer under three module settings, and measured. The install-size limit binds every later change.
+// npm test builds dist/ first; this test packs that build. The page builds from the same tarball run in
+// Chromium: tests/browser/production-builds.spec.ts.
 
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { installPackedTarball, root, run as runIn, type Packed } from './install.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 /** What `npm install typegrad` may add to a project, dependencies included. */
 const INSTALL_LIMIT_BYTES = 5_000_000;
 
 let project: string;
-let packed: { filename: string; size: number; unpackedSize: number; files: { path: string; size: number }[] };
+let packed: Packed;
 const installed = () => join(project, 'node_modules', 'typegrad');
-const run = (cmd: string, args: string[], cwd = project) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (cmd: string, args: string[], cwd = project) => runIn(cmd, args, cwd);
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'typegrad-consumer-'));
-  [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', project], root));
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-  // from npm's cache where it can (as CI after npm ci); the registry for anything missing
-  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=dev', join(project, packed.filename)]);
+  packed = installPackedTarball(project);
 }, 180_000);
 
 afterAll(() => {

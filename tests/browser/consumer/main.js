@@ -1,7 +1,8 @@
 // A small page as a typegrad user writes it for a bundler: gpu.js from npm handed to the gl backend.
 // production-builds.spec.ts bundles it with Vite, webpack and esbuild in production mode (minified)
 // and runs it in Chromium: every GL kernel against js (the properties of ../equivalence.js) and a CNN
-// training step on both. Publishes { log, failures, facts } as window.__results.
+// training step on both, and the digits loadMNIST fetches (the bundler copies them as assets; an iife
+// bundle finds them beside its script). Publishes { log, failures, facts } as window.__results.
 
 import * as tg from 'typegrad';
 import { GPU } from 'gpu.js';
@@ -20,7 +21,8 @@ async function run() {
   failures.push(...(await checkCnnStep({ tg, backend: 'gl' })));
   // a GL result that is a texture was computed by a WebGL shader, not by gpu.js's CPU fallback
   const y = gl.relu(new tg.Tensor(values(64, 1), [64]));
-  return { log, failures, facts: { glMode: tg.glBackendInfo()?.mode, resultOnGpu: y.deviceStorage('gl') !== null } };
+  const { train, test } = await tg.data.loadMNIST();
+  return { log, failures, facts: { glMode: tg.glBackendInfo()?.mode, resultOnGpu: y.deviceStorage('gl') !== null, digits: [train.length, test.length] } };
 }
 
 window.__results = run().catch((e) => ({ log, failures: [`threw: ${e?.stack ?? e}`], facts: {} }));
