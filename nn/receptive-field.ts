@@ -16,12 +16,10 @@ export interface ReceptiveFieldLayer {
   dilation?: number;
 }
 
-const first = (v: number | readonly number[]) => (typeof v === 'number' ? v : v[0]);
-
 function windowOf(m: AnyModule): ReceptiveFieldLayer | null {
   if (m instanceof Conv2d) return { kernelSize: m.kernelSize[0], stride: m.stride[0], dilation: m.dilation[0] };
-  if (m instanceof MaxPool2d) return { kernelSize: first(m.kernelSize), stride: first(m.stride), dilation: first(m.dilation) };
-  if (m instanceof AvgPool2d) return { kernelSize: first(m.kernelSize), stride: first(m.stride) };
+  if (m instanceof MaxPool2d) return { kernelSize: m.kernelSize[0], stride: m.stride[0], dilation: m.dilation[0] };
+  if (m instanceof AvgPool2d) return { kernelSize: m.kernelSize[0], stride: m.stride[0] };
   if (m instanceof AdaptiveAvgPool2d || m instanceof AdaptiveMaxPool2d || m instanceof Linear || m instanceof LazyLinear || m instanceof Flatten) {
     throw new RangeError(`receptiveField: ${m.constructor.name} mixes every position; give the layers before it (e.g. model.features)`);
   }
