@@ -115,6 +115,15 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const [, m] of this.namedChildren()) yield m;
   }
 
+  /**
+   * Children that run beside the main path and are merged back into it, such as a residual block's
+   * shortcut: tools that follow one path through a model (receptiveField) leave them out. None by
+   * default; a block with a side branch overrides it (`override sideBranches() { return [this.shortcut]; }`).
+   */
+  sideBranches(): AnyModule[] {
+    return [];
+  }
+
   /** This module and every descendant, depth first, with dotted names ('' for this one). */
   *namedModules(prefix = ''): Generator<[string, AnyModule]> {
     const seen = new Set<AnyModule>();

@@ -28,8 +28,9 @@ function windowOf(m: AnyModule): ReceptiveFieldLayer | null {
 
 /** The leaf layers of a model in forward order (Sequentials flattened). */
 function leaves(m: AnyModule): AnyModule[] {
-  // a residual block's shortcut runs beside its main path, so the main path alone sets the field
-  const kids = [...m.namedChildren()].filter(([name]) => name !== 'shortcutPath' && name !== 'downsample').map(([, k]) => k);
+  // a side branch (a residual block's shortcut) runs beside the main path, which alone sets the field
+  const side = new Set(m.sideBranches());
+  const kids = [...m.children()].filter((k) => !side.has(k));
   if (kids.length === 0) return [m];
   return kids.flatMap(leaves);
 }
