@@ -3,6 +3,7 @@
 export { Module, type AnyModule, type ForwardHook, type ForwardPreHook, type HookHandle, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
 export { Parameter } from './parameter.js';
 export * as init from './init.js';
+export * as functional from './functional.js';
 
 export { Linear, LazyLinear, type LinearOptions, type LazyLinearOptions, type LinearArgs } from './layers/linear.js';
 export { Conv2d, type Conv2dOptions, type Conv2dArgs, type Conv2dPaddingMode } from './layers/conv.js';

@@ -241,10 +241,15 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this.train(false);
   }
 
-  /** Freezes (false) or unfreezes (true) every parameter of this subtree. */
-  requiresGrad(on = true): this {
+  /** Freezes (false) or unfreezes (true) every parameter of this subtree: PyTorch's requires_grad_(). */
+  requiresGrad_(on = true): this {
     for (const p of this.parameters()) p.requiresGrad = on;
     return this;
+  }
+
+  /** requiresGrad_ under its earlier name. */
+  requiresGrad(on = true): this {
+    return this.requiresGrad_(on);
   }
 
   /** Clears every parameter's gradient (to null, as PyTorch 2's set_to_none default). */
