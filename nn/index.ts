@@ -16,6 +16,7 @@ export { Sequential, ModuleList } from './layers/container.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type CrossEntropyLossOptions, type NLLLossOptions, type BCEWithLogitsLossOptions } from './loss.js';
 
 export { CNN, type CNNOptions, type ConvParams } from './models/cnn.js';
+export { RecipeCNN, type RecipeCNNOptions } from './models/recipe.js';
 export { ResidualBlock, ResidualBottleneckBlock, ResNet, type ResidualBlockOptions, type ResidualBottleneckBlockOptions, type ResNetOptions } from './models/residual.js';
 export { ArgMaxClassifier } from './models/classifier.js';
 export { VGG, VGGSmall, vgg16, vggSmall, vggFeatures, VGG16_CONFIG, type VGGOptions, type VGGSmallOptions } from './models/vgg.js';
