@@ -23,8 +23,8 @@ export { VGG, VGGSmall, vgg16, vggSmall, vggFeatures, VGG16_CONFIG, type VGGOpti
 export { ResNet18, BasicBlock, resnet18 } from './models/resnet.js';
 export { type ActivationType, type PoolingType } from './models/blocks.js';
 
-export { summary, type SummaryRow, type SummaryResult } from './summary.js';
-export { receptiveField, type ReceptiveFieldLayer } from './receptive-field.js';
-export { convOutputSize, conv2dParameterCount, outputShape } from './shapes.js';
+export { summary, type SummaryRow, type SummaryResult } from './tools/summary.js';
+export { receptiveField, type ReceptiveFieldLayer } from './tools/receptive-field.js';
+export { convOutputSize, conv2dParameterCount, outputShape } from './tools/shapes.js';
 export { ProgressBar, formatDuration, type ProgressStats, type ProgressStream } from './progress.js';
 export { fit, evaluate, epochLine, ResumeError, type FitOptions, type FitResult, type EpochLog, type FitProgress, type TrainingState, type Checkpointer, type Metric, type Batch, type BatchSource, type BatchProgress, type ValOutputs } from './fit.js';

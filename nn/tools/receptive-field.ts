@@ -3,11 +3,11 @@
 // with k_eff = d·(k − 1) + 1 for a dilated kernel. Layers without a window (activations,
 // batchnorm, dropout) leave it unchanged.
 
-import { Module, type AnyModule } from './module.js';
-import { Conv2d } from './layers/conv.js';
-import { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './layers/pooling.js';
-import { Linear, LazyLinear } from './layers/linear.js';
-import { Flatten } from './layers/basic.js';
+import { Module, type AnyModule } from '../module.js';
+import { Conv2d } from '../layers/conv.js';
+import { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from '../layers/pooling.js';
+import { Linear, LazyLinear } from '../layers/linear.js';
+import { Flatten } from '../layers/basic.js';
 
 /** A layer given by its window: kernel size, stride, dilation (square). */
 export interface ReceptiveFieldLayer {

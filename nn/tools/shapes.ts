@@ -1,9 +1,9 @@
 // Shape and size arithmetic of single layers, as the course's exercises ask for it.
 
-import { formatShape } from '../engine/index.js';
-import { convOutputSize as outputLength } from '../engine/ops/conv.js';
-import { toPair } from '../engine/shape.js';
-import type { Module } from './module.js';
+import { formatShape } from '../../engine/index.js';
+import { convOutputSize as outputLength } from '../../engine/ops/conv.js';
+import { toPair } from '../../engine/shape.js';
+import type { Module } from '../module.js';
 
 /** Output length of a conv or pool along one dim: floor((n + 2p − d(k − 1) − 1) / s) + 1. */
 export function convOutputSize(n: number, options: { kernelSize: number; stride?: number; padding?: number; dilation?: number }): number {
