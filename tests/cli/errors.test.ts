@@ -24,7 +24,7 @@ describe('bad input: one line, exit code 2', () => {
   it('an unknown option or command', () => {
     expectUsageError(run(['train', '--epoch', '3']), /unknown option '--epoch'/);
     expectUsageError(run(['trian']), /unknown command 'trian'/);
-    expectUsageError(run(['train', '--model', 'transformer']), /--model must be one of cnn, resnet, vgg-small, mlp/);
+    expectUsageError(run(['train', '--model', 'transformer']), /--model must be one of recipe, resnet, vgg-small, mlp or a \.json file of CNN\/ResNet\/RecipeCNN options, got 'transformer'/);
   });
 
   it('a dataset folder that does not exist (and no empty run folder is left behind)', () => {
