@@ -33,8 +33,8 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
 export function conv2dOptions(options: Conv2dOptions, op: string): { stride: [number, number]; padding: [number, number] | 'same' | 'valid'; dilation: [number, number]; groups: number } {
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${groups}`);
-  const stride = toPair(options.stride ?? 1, 'stride', op);
-  const dilation = toPair(options.dilation ?? 1, 'dilation', op);
+  const stride = toPair(options.stride ?? 1, 'stride', op, 1);
+  const dilation = toPair(options.dilation ?? 1, 'dilation', op, 1);
   const given = options.padding ?? 0;
   const padding = given === 'same' || given === 'valid' ? given : toPair(given, 'padding', op, 0);
   if (padding === 'same' && (stride[0] !== 1 || stride[1] !== 1)) throw new RangeError(`${op}: padding 'same' needs stride 1, got stride [${stride}]`);

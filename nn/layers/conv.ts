@@ -58,7 +58,7 @@ export class Conv2d extends Module {
     const options = parseArgs(name, args, conv2dArgs, ['generator']) as unknown as Conv2dOptions;
     this.inChannels = checkPositiveInt(name, 'inChannels', options.inChannels);
     this.outChannels = checkPositiveInt(name, 'outChannels', options.outChannels);
-    this.kernelSize = toPair(options.kernelSize, 'kernelSize', name);
+    this.kernelSize = toPair(options.kernelSize, 'kernelSize', name, 1);
     // checked as conv2d checks them, so that a layer that builds also runs
     ({ stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups } = conv2dOptions(options, name));
     this.paddingMode = options.paddingMode ?? 'zeros';

@@ -38,10 +38,10 @@ function windowOf(layer: string, o: { kernelSize: Pair; stride?: Pair | null; pa
   if (o.kernelSize === undefined) throw new TypeError(`${layer}: kernelSize is required`);
   const given = { kernelSize: o.kernelSize, stride: o.stride ?? o.kernelSize, padding: o.padding ?? 0, dilation: o.dilation ?? 1 };
   const window = {
-    kernelSize: toPair(given.kernelSize, 'kernelSize', layer),
-    stride: toPair(given.stride, 'stride', layer),
+    kernelSize: toPair(given.kernelSize, 'kernelSize', layer, 1),
+    stride: toPair(given.stride, 'stride', layer, 1),
     padding: toPair(given.padding, 'padding', layer, 0),
-    dilation: toPair(given.dilation, 'dilation', layer),
+    dilation: toPair(given.dilation, 'dilation', layer, 1),
   };
   return { window, given };
 }

@@ -16,7 +16,7 @@ export function convOutputSize(n: number, options: { kernelSize: number; stride?
  * n·m·d·k without.
  */
 export function conv2dParameterCount(options: { inChannels: number; outChannels: number; kernelSize: number | [number, number]; bias?: boolean; groups?: number }): number {
-  const [n, m] = toPair(options.kernelSize, 'kernelSize', 'conv2dParameterCount');
+  const [n, m] = toPair(options.kernelSize, 'kernelSize', 'conv2dParameterCount', 1);
   const perFilter = n * m * (options.inChannels / (options.groups ?? 1));
   return (perFilter + (options.bias === false ? 0 : 1)) * options.outChannels;
 }
