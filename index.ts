@@ -46,6 +46,7 @@ export { configureGlBackend, createGlBackendKernels, glBackendInfo, type GlBacke
 
 // nn toolkit (nn/), optimizers (nn/optim/), file formats (io/); save/load reach node:fs only when called.
 export * as nn from './nn/index.js';
+export { nllLoss, mseLoss } from './nn/functional.js'; // beside crossEntropy, as torch.nn.functional names them
 export * as optim from './nn/optim/index.js';
 export * as io from './io/index.js';
 export { save, load } from './io/node.js';

@@ -5,7 +5,6 @@
 import * as tg from '../index.js';
 import { helpText, parseArgs, type OptionSpecs } from './args.js';
 import { UsageError } from './errors.js';
-import { RecipeCNN } from './models.js';
 import { selectBackend } from './backend.js';
 
 const OPTIONS: OptionSpecs = {
@@ -45,7 +44,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     const a = tg.randn([512, 512]);
     const b = tg.randn([512, 512]);
     const matmul = time(() => tg.matmul(a, b), steps);
-    const model = new RecipeCNN([1, 28, 28], 10);
+    const model = new tg.nn.RecipeCNN({ inSize: [1, 28, 28], outClasses: 10 });
     const opt = new tg.optim.AdamW(model.parameters(), { lr: 1e-3 });
     const x = tg.rand([bs, 1, 28, 28]);
     const y = tg.randint(0, 10, [bs]);

@@ -1,13 +1,18 @@
-// The models `--model` names, built for a dataset's image size and class count. The default `cnn` is
-// the recipe that reaches 98% on the bundled digits: conv32-conv32-pool-conv64-conv64-pool-fc128-fc10
-// with BatchNorm after each conv and Dropout 0.3 before each Linear. A JSON file gives the options of
-// tg.nn.CNN or tg.nn.ResNet instead ({"type": "cnn" | "resnet", ...options}).
+// The models `--model` names, built for a dataset's image size and class count. The default, `recipe`,
+// is tg.nn.RecipeCNN (98.6% on the bundled digits). A JSON file gives the options of one of the
+// library's configurable models: {"type": "cnn" (tg.nn.CNN) | "resnet" (tg.nn.ResNet) | "recipe", ...options}.
 
 import { readFileSync } from 'node:fs';
 import * as tg from '../index.js';
 import { UsageError, firstLine } from './errors.js';
 
-export const MODEL_NAMES = ['cnn', 'resnet', 'vgg-small', 'mlp'] as const;
+export const MODEL_NAMES = ['recipe', 'resnet', 'vgg-small', 'mlp'] as const;
+
+/** Names runs and commands used before: `cnn` was the recipe's (a tg.nn.CNN is a JSON file's "type": "cnn"). */
+const RENAMED = new Map([['cnn', 'recipe']]);
+
+/** What a JSON file's "type" builds, from its options plus the dataset's inSize and outClasses. */
+const JSON_TYPES = { cnn: tg.nn.CNN, resnet: tg.nn.ResNet, recipe: tg.nn.RecipeCNN } as const;
 
 /** Everything needed to build the same model again (stored in metrics.json and the checkpoint). */
 export interface ModelSpec {
@@ -17,39 +22,6 @@ export interface ModelSpec {
   numClasses: number;
   /** the JSON file's contents, for 'json' */
   config?: Record<string, unknown>;
-}
-
-/** The default recipe, with the same key layout as tg.nn.CNN (featureExtractor.N, mlp.N). */
-export class RecipeCNN extends tg.nn.Module {
-  featureExtractor: tg.nn.Sequential;
-  mlp: tg.nn.Sequential;
-
-  constructor(inSize: number[], numClasses: number, channels = [32, 32, 64, 64], hidden = 128, dropout = 0.3) {
-    super();
-    const layers: tg.nn.Module[] = [];
-    let c = inSize[0];
-    channels.forEach((ch, i) => {
-      // no conv bias: the BatchNorm right after it has its own shift
-      layers.push(new tg.nn.Conv2d({ inChannels: c, outChannels: ch, kernelSize: 3, padding: 1, bias: false }), new tg.nn.BatchNorm2d({ numFeatures: ch }), new tg.nn.ReLU());
-      c = ch;
-      if (i % 2 === 1) layers.push(new tg.nn.MaxPool2d({ kernelSize: 2 }));
-    });
-    this.featureExtractor = new tg.nn.Sequential(layers);
-    const [, h, w] = this.featureExtractor.outputShape([1, ...inSize]).slice(1);
-    this.mlp = new tg.nn.Sequential(
-      new tg.nn.Flatten(),
-      new tg.nn.Dropout({ p: dropout }), new tg.nn.Linear({ inFeatures: c * h * w, outFeatures: hidden }), new tg.nn.ReLU(),
-      new tg.nn.Dropout({ p: dropout }), new tg.nn.Linear({ inFeatures: hidden, outFeatures: numClasses }),
-    );
-  }
-
-  forward(x: tg.Tensor): tg.Tensor {
-    return this.mlp.forward(this.featureExtractor.forward(x));
-  }
-
-  outputShape(input: readonly number[]): number[] {
-    return [input[0], (this.mlp.at(-1) as tg.nn.Linear).outFeatures];
-  }
 }
 
 /** A small fully connected network on the flattened image. */
@@ -75,15 +47,16 @@ export function jsonModelSpec(path: string, inSize: number[], numClasses: number
   } catch (e) {
     throw new UsageError(`--model ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : firstLine((e as Error).message)}`);
   }
-  if (!config || typeof config !== 'object' || (config.type !== 'cnn' && config.type !== 'resnet')) {
-    throw new UsageError(`--model ${path}: expected a JSON object with "type": "cnn" or "resnet" and the model's options`);
+  if (!config || typeof config !== 'object' || !Object.hasOwn(JSON_TYPES, config.type as string)) {
+    throw new UsageError(`--model ${path}: expected a JSON object with "type": ${Object.keys(JSON_TYPES).map((t) => `"${t}"`).join(', ')} and the model's options`);
   }
   return { name: 'json', inSize, numClasses, config };
 }
 
-export function modelSpec(model: string, inSize: number[], numClasses: number): ModelSpec {
-  if (model.endsWith('.json')) return jsonModelSpec(model, inSize, numClasses);
-  if (!(MODEL_NAMES as readonly string[]).includes(model)) throw new UsageError(`--model must be one of ${MODEL_NAMES.join(', ')} or a .json file of CNN/ResNet options, got '${model}'`);
+export function modelSpec(given: string, inSize: number[], numClasses: number): ModelSpec {
+  if (given.endsWith('.json')) return jsonModelSpec(given, inSize, numClasses);
+  const model = RENAMED.get(given) ?? given;
+  if (!(MODEL_NAMES as readonly string[]).includes(model)) throw new UsageError(`--model must be one of ${MODEL_NAMES.join(', ')} or a .json file of CNN/ResNet/RecipeCNN options, got '${model}'`);
   return { name: model, inSize, numClasses };
 }
 
@@ -91,14 +64,13 @@ export function buildModel(spec: ModelSpec): tg.nn.Module {
   const { inSize, numClasses } = spec;
   try {
     switch (spec.name) {
-      case 'cnn': return new RecipeCNN(inSize, numClasses);
+      case 'recipe': return new tg.nn.RecipeCNN({ inSize, outClasses: numClasses });
       case 'resnet': return resnet(inSize, numClasses);
       case 'vgg-small': return tg.nn.vggSmall({ numClasses, inChannels: inSize[0] }); // the dog-breed lab's VGG
       case 'mlp': return mlp(inSize, numClasses);
       case 'json': {
         const { type, ...options } = spec.config!;
-        const o = { inSize, outClasses: numClasses, ...options } as never;
-        return type === 'cnn' ? new tg.nn.CNN(o) : new tg.nn.ResNet(o);
+        return new JSON_TYPES[type as keyof typeof JSON_TYPES]({ inSize, outClasses: numClasses, ...options } as never);
       }
     }
   } catch (e) {
@@ -107,17 +79,11 @@ export function buildModel(spec: ModelSpec): tg.nn.Module {
   throw new UsageError(`unknown model '${spec.name}'`);
 }
 
-/** Loads a state dict into the model, naming the first mismatching key and both shapes. */
+/** Loads a state dict into the model (Module.loadStateDict's strict checks), as a usage error naming the file. */
 export function loadWeights(model: tg.nn.Module, weights: Record<string, tg.Tensor>, file: string): void {
-  const own = model.stateDict();
-  for (const [k, t] of Object.entries(own)) {
-    const w = weights[k];
-    if (!w) throw new UsageError(`${file}: has no tensor '${k}' (shape [${t.shape}]) that the model needs; was it trained with another --model?`);
-    if (w.shape.length !== t.shape.length || w.shape.some((n, i) => n !== t.shape[i])) {
-      throw new UsageError(`${file}: tensor '${k}' has shape [${w.shape}] but the model expects [${t.shape}]`);
-    }
+  try {
+    model.loadStateDict(weights);
+  } catch (e) {
+    throw new UsageError(`${file}: does not fit the model (was it trained with another --model?): ${firstLine((e as Error).message)}`);
   }
-  const extra = Object.keys(weights).find((k) => !(k in own));
-  if (extra) throw new UsageError(`${file}: tensor '${extra}' does not belong to the model; was it trained with another --model?`);
-  model.loadStateDict(weights);
 }

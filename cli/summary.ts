@@ -9,7 +9,7 @@ import { buildModel, modelSpec, MODEL_NAMES } from './models.js';
 const EXTRA_MODELS = ['vgg16', 'resnet18'];
 
 const OPTIONS: OptionSpecs = {
-  model: { type: 'string', default: 'cnn', help: `${[...MODEL_NAMES, ...EXTRA_MODELS].join('|')} or a JSON file of CNN/ResNet options` },
+  model: { type: 'string', default: 'recipe', help: `${[...MODEL_NAMES, ...EXTRA_MODELS].join('|')} or a JSON file of CNN/ResNet/RecipeCNN options` },
   input: { type: 'string', help: 'one input\'s C,H,W (default 1,28,28; 3,224,224 for vgg16/resnet18)' },
   classes: { type: 'int', min: 1, help: 'output classes (default 10; 1000 for vgg16/resnet18)' },
   help: { type: 'flag', help: 'show this help' },

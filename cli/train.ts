@@ -21,7 +21,7 @@ import { typegradVersion } from './version.js';
 const { formatDuration } = tg.nn;
 
 export const TRAIN_OPTIONS: OptionSpecs = {
-  model: { type: 'string', default: 'cnn', help: `${MODEL_NAMES.join('|')} or a JSON file of tg.nn.CNN/ResNet options ({"type":"cnn",...})` },
+  model: { type: 'string', default: 'recipe', help: `${MODEL_NAMES.join('|')} or a JSON file of tg.nn.CNN/ResNet/RecipeCNN options ({"type":"cnn",...})` },
   dataset: { type: 'string', default: 'mnist', help: 'mnist | idx:DIR | cifar10:DIR | folder:DIR | csv:FILE,DIR' },
   epochs: { type: 'int', min: 1, default: 4, help: 'passes over the training set' },
   'batch-size': { type: 'int', min: 1, default: 64, help: 'images per step' },

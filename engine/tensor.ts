@@ -162,6 +162,11 @@ export class Tensor {
     return this;
   }
 
+  /** PyTorch's name for setRequiresGrad. */
+  requiresGrad_(on = true): this {
+    return this.setRequiresGrad(on);
+  }
+
   /** A differentiable copy with its own storage. */
   clone(): Tensor {
     return movement.clone(this);

@@ -3,6 +3,7 @@
 export { Module, type AnyModule, type ForwardHook, type ForwardPreHook, type HookHandle, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
 export { Parameter } from './parameter.js';
 export * as init from './init.js';
+export * as functional from './functional.js';
 
 export { Linear, LazyLinear, type LinearOptions, type LazyLinearOptions, type LinearArgs } from './layers/linear.js';
 export { Conv2d, type Conv2dOptions, type Conv2dArgs, type Conv2dPaddingMode } from './layers/conv.js';
@@ -15,14 +16,15 @@ export { Sequential, ModuleList } from './layers/container.js';
 export { CrossEntropyLoss, NLLLoss, MSELoss, BCEWithLogitsLoss, type CrossEntropyLossOptions, type NLLLossOptions, type BCEWithLogitsLossOptions } from './loss.js';
 
 export { CNN, type CNNOptions, type ConvParams } from './models/cnn.js';
+export { RecipeCNN, type RecipeCNNOptions } from './models/recipe.js';
 export { ResidualBlock, ResidualBottleneckBlock, ResNet, type ResidualBlockOptions, type ResidualBottleneckBlockOptions, type ResNetOptions } from './models/residual.js';
 export { ArgMaxClassifier } from './models/classifier.js';
 export { VGG, VGGSmall, vgg16, vggSmall, vggFeatures, VGG16_CONFIG, type VGGOptions, type VGGSmallOptions } from './models/vgg.js';
 export { ResNet18, BasicBlock, resnet18 } from './models/resnet.js';
 export { type ActivationType, type PoolingType } from './models/blocks.js';
 
-export { summary, type SummaryRow, type SummaryResult } from './summary.js';
-export { receptiveField, type ReceptiveFieldLayer } from './receptive-field.js';
-export { convOutputSize, conv2dParameterCount, outputShape } from './shapes.js';
+export { summary, type SummaryRow, type SummaryResult } from './tools/summary.js';
+export { receptiveField, type ReceptiveFieldLayer } from './tools/receptive-field.js';
+export { convOutputSize, conv2dParameterCount, outputShape } from './tools/shapes.js';
 export { ProgressBar, formatDuration, type ProgressStats, type ProgressStream } from './progress.js';
 export { fit, evaluate, epochLine, ResumeError, type FitOptions, type FitResult, type EpochLog, type FitProgress, type TrainingState, type Checkpointer, type Metric, type Batch, type BatchSource, type BatchProgress, type ValOutputs } from './fit.js';

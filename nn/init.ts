@@ -2,6 +2,11 @@
 // for a seed but differ from PyTorch's). Each returns the tensor it filled.
 
 import { Tensor, defaultGenerator, formatShape, type Generator } from '../engine/index.js';
+import type { Module } from './module.js';
+// the layers' default init lives here, so these imports are a cycle; torchvisionInit reads them only when called
+import { Conv2d } from './layers/conv.js';
+import { Linear } from './layers/linear.js';
+import { BatchNorm2d } from './layers/normalization.js';
 
 export interface InitOptions {
   generator?: Generator;
@@ -115,5 +120,25 @@ export function resetLinearLike(weight: Tensor, bias: Tensor | null, generator?:
     const [fanIn] = calculateFanInAndFanOut(weight);
     const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
     uniform(bias, -bound, bound, { generator });
+  }
+}
+
+/**
+ * torchvision's init: conv weights kaiming-normal (fan_out, relu) with zero bias, batchnorm 1 and 0,
+ * and with `linear: 'normal'` (VGG's) Linear weights N(0, 0.01) with zero bias; 'default' (ResNet's)
+ * keeps Linear's own init.
+ */
+export function torchvisionInit(model: Module, linear: 'normal' | 'default'): void {
+  for (const m of model.modules()) {
+    if (m instanceof Conv2d) {
+      kaimingNormal(m.weight, { mode: 'fan_out', nonlinearity: 'relu' });
+      if (m.bias) zeros(m.bias);
+    } else if (m instanceof BatchNorm2d) {
+      ones(m.weight!);
+      zeros(m.bias!);
+    } else if (m instanceof Linear && linear === 'normal') {
+      normal(m.weight, 0, 0.01);
+      if (m.bias) zeros(m.bias);
+    }
   }
 }

@@ -1,7 +1,8 @@
 // Loss modules: torch.nn's classes over the engine's functional losses.
 
-import { Tensor, crossEntropy, nll, mse, binaryCrossEntropyWithLogits, parseArgs, type PositionalSpec, type PyArgs, type Reduction, type Target } from '../engine/index.js';
+import { Tensor, crossEntropy, binaryCrossEntropyWithLogits, parseArgs, type PositionalSpec, type PyArgs, type Reduction, type Target } from '../engine/index.js';
 import { Module } from './module.js';
+import { nllLoss, mseLoss } from './functional.js';
 
 export interface CrossEntropyLossOptions {
   weight?: Tensor | null;
@@ -77,7 +78,7 @@ export class NLLLoss extends Module<[Tensor, Target]> {
     this.reduction = options.reduction ?? 'mean';
   }
   forward(input: Tensor, target: Target): Tensor {
-    return nll(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
+    return nllLoss(input, target, { weight: this.weight, ignoreIndex: this.ignoreIndex, reduction: this.reduction });
   }
 }
 
@@ -90,7 +91,7 @@ export class MSELoss extends Module<[Tensor, Tensor]> {
     this.reduction = options.reduction ?? 'mean';
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return mse(input, target, { reduction: this.reduction });
+    return mseLoss(input, target, { reduction: this.reduction });
   }
 }
 

@@ -115,6 +115,15 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     for (const [, m] of this.namedChildren()) yield m;
   }
 
+  /**
+   * Children that run beside the main path and are merged back into it, such as a residual block's
+   * shortcut: tools that follow one path through a model (receptiveField) leave them out. None by
+   * default; a block with a side branch overrides it (`override sideBranches() { return [this.shortcut]; }`).
+   */
+  sideBranches(): AnyModule[] {
+    return [];
+  }
+
   /** This module and every descendant, depth first, with dotted names ('' for this one). */
   *namedModules(prefix = ''): Generator<[string, AnyModule]> {
     const seen = new Set<AnyModule>();
@@ -232,10 +241,15 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this.train(false);
   }
 
-  /** Freezes (false) or unfreezes (true) every parameter of this subtree. */
-  requiresGrad(on = true): this {
+  /** Freezes (false) or unfreezes (true) every parameter of this subtree: PyTorch's requires_grad_(). */
+  requiresGrad_(on = true): this {
     for (const p of this.parameters()) p.requiresGrad = on;
     return this;
+  }
+
+  /** requiresGrad_ under its earlier name. */
+  requiresGrad(on = true): this {
+    return this.requiresGrad_(on);
   }
 
   /** Clears every parameter's gradient (to null, as PyTorch 2's set_to_none default). */

@@ -4,7 +4,9 @@ import { Tensor, conv2d, pad, formatShape, parseArgs, type Generator, type PyArg
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { resetLinearLike } from '../init.js';
-import { checkPositiveInt, checkTensor, pair, py, zeroParameter, type Pair } from './util.js';
+import { conv2dOptions, convOutputSize, convPadding } from '../../engine/ops/conv.js';
+import { toPair } from '../../engine/shape.js';
+import { checkPositiveInt, checkTensor, py, zeroParameter, type Pair } from './util.js';
 
 export interface Conv2dOptions {
   inChannels: number;
@@ -56,25 +58,16 @@ export class Conv2d extends Module {
     const options = parseArgs(name, args, conv2dArgs, ['generator']) as unknown as Conv2dOptions;
     this.inChannels = checkPositiveInt(name, 'inChannels', options.inChannels);
     this.outChannels = checkPositiveInt(name, 'outChannels', options.outChannels);
-    this.kernelSize = pair(options.kernelSize, 'kernelSize', name);
-    this.stride = pair(options.stride ?? 1, 'stride', name);
-    const padding = options.padding ?? 0;
-    this.padding = padding === 'same' || padding === 'valid' ? padding : pair(padding, 'padding', name);
-    this.dilation = pair(options.dilation ?? 1, 'dilation', name);
-    this.groups = checkPositiveInt(name, 'groups', options.groups ?? 1);
+    this.kernelSize = toPair(options.kernelSize, 'kernelSize', name, 1);
+    // checked as conv2d checks them, so that a layer that builds also runs
+    ({ stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups } = conv2dOptions(options, name));
     this.paddingMode = options.paddingMode ?? 'zeros';
     if (!['zeros', 'reflect', 'replicate', 'circular'].includes(this.paddingMode)) {
       throw new RangeError(`${name}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(options.paddingMode)}`);
     }
     if (options.bias !== undefined && typeof options.bias !== 'boolean') throw new TypeError(`${name}: bias must be a boolean, got ${JSON.stringify(options.bias)}`);
-    if (this.kernelSize.includes(0) || this.stride.includes(0) || this.dilation.includes(0)) {
-      throw new RangeError(`${name}: kernelSize, stride and dilation must be positive, got ${JSON.stringify(options)}`);
-    }
     if (this.inChannels % this.groups !== 0 || this.outChannels % this.groups !== 0) {
       throw new RangeError(`${name}: inChannels (${this.inChannels}) and outChannels (${this.outChannels}) must both be divisible by groups (${this.groups})`);
-    }
-    if (padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1)) {
-      throw new RangeError(`${name}: padding 'same' needs stride 1, got stride ${py(this.stride)}`);
     }
     const [kh, kw] = this.kernelSize;
     this.weight = zeroParameter([this.outChannels, this.inChannels / this.groups, kh, kw], name);
@@ -94,29 +87,23 @@ export class Conv2d extends Module {
     return conv2d(pad(x, this.reversedPadding(), { mode: this.paddingMode }), this.weight, this.bias, { ...opts, padding: 0 });
   }
 
-  /** [left, right, top, bottom]: F.pad's order; 'same' splits d·(k − 1) with the extra one after. */
+  /** [left, right, top, bottom]: F.pad's order. */
   private reversedPadding(): number[] {
-    if (this.padding === 'same') {
-      const split = (i: 0 | 1) => {
-        const total = this.dilation[i] * (this.kernelSize[i] - 1);
-        return [Math.floor(total / 2), total - Math.floor(total / 2)];
-      };
-      return [...split(1), ...split(0)];
-    }
-    const [ph, pw] = this.padding as [number, number];
-    return [pw, pw, ph, ph];
+    return [...this.padsOf(1), ...this.padsOf(0)];
   }
 
-  /** [N, C, H, W] → [N, outChannels, H', W'] by the conv output-size formula. */
+  /** The zeros [before, after] along dim 0 (height) or 1 (width). */
+  private padsOf(dim: 0 | 1): [number, number] {
+    return convPadding(this.padding, dim, this.kernelSize[dim], this.dilation[dim]);
+  }
+
+  /** [N, C, H, W] → [N, outChannels, H', W'] by conv2d's output-size formula. */
   outputShape(input: readonly number[]): number[] {
-    const [h, w] = input.slice(-2);
-    const eff = (i: 0 | 1) => this.dilation[i] * (this.kernelSize[i] - 1) + 1;
-    const size = (n: number, i: 0 | 1) => {
-      if (this.padding === 'same') return n;
-      const p = this.padding === 'valid' ? 0 : this.padding[i];
-      return Math.floor((n + 2 * p - eff(i)) / this.stride[i]) + 1;
+    const size = (dim: 0 | 1) => {
+      const [before, after] = this.padsOf(dim);
+      return convOutputSize(input[input.length - 2 + dim], this.kernelSize[dim], this.stride[dim], before + after, this.dilation[dim]);
     };
-    return [...input.slice(0, -3), this.outChannels, size(h, 0), size(w, 1)];
+    return [...input.slice(0, -3), this.outChannels, size(0), size(1)];
   }
 
   override extraRepr(): string {

@@ -1,8 +1,9 @@
 // Pooling layers over the engine's pooling ops, printing and sizing like PyTorch's.
 
 import { Tensor, maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, poolOutputSize, formatShape, parseArgs, type OutputSize, type PyArgs } from '../../engine/index.js';
+import { toPair } from '../../engine/shape.js';
 import { Module } from '../module.js';
-import { checkTensor, pair, py, type Pair } from './util.js';
+import { checkTensor, py, type Pair } from './util.js';
 
 function checkPoolInput(layer: Module, x: unknown): Tensor {
   const t = checkTensor(layer.constructor.name, x);
@@ -26,29 +27,46 @@ export type MaxPool2dArgs =
   | [options: MaxPool2dOptions]
   | PyArgs<[kernelSize: Pair], [stride: Pair | null | undefined, padding: Pair | undefined, dilation: Pair | undefined, returnIndices: boolean | undefined, ceilMode: boolean | undefined], Partial<MaxPool2dOptions>>;
 
+type P = [number, number];
+type Window = { kernelSize: P; stride: P; padding: P; dilation: P };
+
+/**
+ * The window as pairs (what the layer stores, like Conv2d), and as given (what PyTorch prints:
+ * kernel_size=2, not (2, 2)). The stride defaults to the kernel size.
+ */
+function windowOf(layer: string, o: { kernelSize: Pair; stride?: Pair | null; padding?: Pair; dilation?: Pair }): { window: Window; given: Record<keyof Window, Pair> } {
+  if (o.kernelSize === undefined) throw new TypeError(`${layer}: kernelSize is required`);
+  const given = { kernelSize: o.kernelSize, stride: o.stride ?? o.kernelSize, padding: o.padding ?? 0, dilation: o.dilation ?? 1 };
+  const window = {
+    kernelSize: toPair(given.kernelSize, 'kernelSize', layer, 1),
+    stride: toPair(given.stride, 'stride', layer, 1),
+    padding: toPair(given.padding, 'padding', layer, 0),
+    dilation: toPair(given.dilation, 'dilation', layer, 1),
+  };
+  return { window, given };
+}
+
 function unsupported(layer: string, name: string, v: unknown, allowed: unknown[]): void {
   if (v !== undefined && !allowed.includes(v)) throw new RangeError(`${layer}: ${name} ${JSON.stringify(v)} is not supported (only ${allowed.map((a) => JSON.stringify(a)).join(' or ')})`);
 }
 
 export class MaxPool2d extends Module {
-  readonly kernelSize: Pair;
-  readonly stride: Pair;
-  readonly padding: Pair;
-  readonly dilation: Pair;
+  readonly kernelSize: P;
+  readonly stride: P;
+  readonly padding: P;
+  readonly dilation: P;
   readonly ceilMode: boolean;
+  readonly #given: Record<keyof Window, Pair>;
 
   constructor(...args: MaxPool2dArgs) {
     super();
     const options = parseArgs('MaxPool2d', args, {
       kernelSize: 'integer|array', stride: 'integer|array|null', padding: 'integer|array', dilation: 'integer|array', returnIndices: 'boolean', ceilMode: 'boolean',
     }) as unknown as MaxPool2dOptions;
-    if (options.kernelSize === undefined) throw new TypeError('MaxPool2d: kernelSize is required');
+    const { window, given } = windowOf('MaxPool2d', options);
     unsupported('MaxPool2d', 'returnIndices', options.returnIndices, [false]);
-    pair(options.kernelSize, 'kernelSize', 'MaxPool2d');
-    this.kernelSize = options.kernelSize;
-    this.stride = options.stride ?? options.kernelSize;
-    this.padding = options.padding ?? 0;
-    this.dilation = options.dilation ?? 1;
+    ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation } = window);
+    this.#given = given;
     this.ceilMode = options.ceilMode ?? false;
   }
 
@@ -61,7 +79,8 @@ export class MaxPool2d extends Module {
   }
 
   override extraRepr(): string {
-    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}, dilation=${py(this.dilation)}, ceil_mode=${py(this.ceilMode)}`;
+    const g = this.#given;
+    return `kernel_size=${py(g.kernelSize)}, stride=${py(g.stride)}, padding=${py(g.padding)}, dilation=${py(g.dilation)}, ceil_mode=${py(this.ceilMode)}`;
   }
 }
 
@@ -81,9 +100,10 @@ export type AvgPool2dArgs =
   | PyArgs<[kernelSize: Pair], [stride: Pair | null | undefined, padding: Pair | undefined, ceilMode: boolean | undefined, countIncludePad: boolean | undefined, divisorOverride: null | undefined], Partial<AvgPool2dOptions>>;
 
 export class AvgPool2d extends Module {
-  readonly kernelSize: Pair;
-  readonly stride: Pair;
-  readonly padding: Pair;
+  readonly kernelSize: P;
+  readonly stride: P;
+  readonly padding: P;
+  readonly #given: Record<keyof Window, Pair>;
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
 
@@ -92,12 +112,10 @@ export class AvgPool2d extends Module {
     const options = parseArgs('AvgPool2d', args, {
       kernelSize: 'integer|array', stride: 'integer|array|null', padding: 'integer|array', ceilMode: 'boolean', countIncludePad: 'boolean', divisorOverride: 'null|integer',
     }) as unknown as AvgPool2dOptions;
-    if (options.kernelSize === undefined) throw new TypeError('AvgPool2d: kernelSize is required');
+    const { window, given } = windowOf('AvgPool2d', options);
     unsupported('AvgPool2d', 'divisorOverride', options.divisorOverride, [null]);
-    pair(options.kernelSize, 'kernelSize', 'AvgPool2d');
-    this.kernelSize = options.kernelSize;
-    this.stride = options.stride ?? options.kernelSize;
-    this.padding = options.padding ?? 0;
+    ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding } = window);
+    this.#given = given;
     this.ceilMode = options.ceilMode ?? false;
     this.countIncludePad = options.countIncludePad ?? true;
   }
@@ -109,21 +127,18 @@ export class AvgPool2d extends Module {
   }
 
   outputShape(input: readonly number[]): number[] {
-    return poolShape(input, this.kernelSize, this.stride, this.padding, 1, this.ceilMode);
+    return poolShape(input, this.kernelSize, this.stride, this.padding, [1, 1], this.ceilMode);
   }
 
   override extraRepr(): string {
-    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+    const g = this.#given;
+    return `kernel_size=${py(g.kernelSize)}, stride=${py(g.stride)}, padding=${py(g.padding)}`;
   }
 }
 
-function poolShape(input: readonly number[], k: Pair, s: Pair, p: Pair, d: Pair, ceil: boolean): number[] {
-  const [kh, kw] = pair(k, 'kernelSize', 'pool');
-  const [sh, sw] = pair(s, 'stride', 'pool');
-  const [ph, pw] = pair(p, 'padding', 'pool');
-  const [dh, dw] = pair(d, 'dilation', 'pool');
-  const [h, w] = input.slice(-2);
-  return [...input.slice(0, -2), poolOutputSize(h, kh, sh, ph, dh, ceil), poolOutputSize(w, kw, sw, pw, dw, ceil)];
+function poolShape(input: readonly number[], k: P, s: P, p: P, d: P, ceil: boolean): number[] {
+  const size = (i: 0 | 1) => poolOutputSize(input[input.length - 2 + i], k[i], s[i], p[i], d[i], ceil);
+  return [...input.slice(0, -2), size(0), size(1)];
 }
 
 export interface AdaptivePoolOptions {

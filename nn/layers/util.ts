@@ -14,14 +14,6 @@ export function zeroParameter(shape: number[], layer: string): Parameter {
   return new Parameter(new Float32Array(checkedSize(shape, layer)), shape);
 }
 
-export function pair(v: Pair, name: string, layer: string): [number, number] {
-  const p = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((x) => Number.isInteger(x) && x >= 0)) {
-    throw new RangeError(`${layer}: ${name} must be a non-negative integer or a pair of them, got ${JSON.stringify(v)}`);
-  }
-  return [p[0], p[1]];
-}
-
 /** Python's print of a value: tuples as (a, b), booleans as True/False. */
 export function py(v: unknown): string {
   if (Array.isArray(v)) return `(${v.map(py).join(', ')})`;

@@ -70,6 +70,10 @@ export class ResidualBlock extends Module {
     return relu(add(this.mainPath.forward(x), this.shortcutPath.forward(x)));
   }
 
+  override sideBranches(): Module[] {
+    return [this.shortcutPath];
+  }
+
   outputShape(input: readonly number[]): number[] {
     return [input[0], this.outChannels, ...input.slice(2)];
   }

@@ -9,8 +9,7 @@ import { Linear } from '../layers/linear.js';
 import { ReLU } from '../layers/activation.js';
 import { BatchNorm2d } from '../layers/normalization.js';
 import { MaxPool2d, AdaptiveAvgPool2d } from '../layers/pooling.js';
-import { torchvisionInit } from './vgg.js';
-import { skipInit } from '../init.js';
+import { skipInit, torchvisionInit } from '../init.js';
 
 /** Two 3x3 convs with batchnorm; a 1x1 conv + batchnorm on the skip when the shape changes. */
 export class BasicBlock extends Module {
@@ -38,6 +37,10 @@ export class BasicBlock extends Module {
     // through the relu module, twice, as torchvision's forward does (so hooks and summary see it)
     const out = this.bn2.forward(this.conv2.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x)))));
     return this.relu.forward(add(out, this.downsample ? this.downsample.forward(x) : x));
+  }
+
+  override sideBranches(): Module[] {
+    return this.downsample ? [this.downsample] : [];
   }
 
   outputShape(input: readonly number[]): number[] {

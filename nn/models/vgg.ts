@@ -58,7 +58,7 @@ export class VGG extends Module {
       new Linear({ inFeatures: 4096, outFeatures: 4096 }), new ReLU(), new Dropout({ p: dropout }),
       new Linear({ inFeatures: 4096, outFeatures: numClasses }),
     );
-    if (options.init !== false) torchvisionInit(this, 'normal');
+    if (options.init !== false) init.torchvisionInit(this, 'normal');
   }
 
   forward(x: Tensor): Tensor {
@@ -70,24 +70,6 @@ export class VGG extends Module {
   }
 }
 
-/**
- * torchvision's init: conv weights kaiming-normal (fan_out, relu) with zero bias, batchnorm 1 and 0,
- * and (VGG only) Linear weights N(0, 0.01) with zero bias.
- */
-export function torchvisionInit(model: Module, linear: 'normal' | 'default'): void {
-  for (const m of model.modules()) {
-    if (m instanceof Conv2d) {
-      init.kaimingNormal(m.weight, { mode: 'fan_out', nonlinearity: 'relu' });
-      if (m.bias) init.zeros(m.bias);
-    } else if (m instanceof BatchNorm2d) {
-      init.ones(m.weight!);
-      init.zeros(m.bias!);
-    } else if (m instanceof Linear && linear === 'normal') {
-      init.normal(m.weight, 0, 0.01);
-      if (m.bias) init.zeros(m.bias);
-    }
-  }
-}
 /** VGG16 as torchvision.models.vgg16() builds it (no pretrained weights: load a state dict for those). */
 export function vgg16(options: VGGOptions = {}): VGG {
   // The layers are built without their default init: torchvisionInit (in VGG's constructor, unless

@@ -24,7 +24,7 @@ describe('bad input: one line, exit code 2', () => {
   it('an unknown option or command', () => {
     expectUsageError(run(['train', '--epoch', '3']), /unknown option '--epoch'/);
     expectUsageError(run(['trian']), /unknown command 'trian'/);
-    expectUsageError(run(['train', '--model', 'transformer']), /--model must be one of cnn, resnet, vgg-small, mlp/);
+    expectUsageError(run(['train', '--model', 'transformer']), /--model must be one of recipe, resnet, vgg-small, mlp or a \.json file of CNN\/ResNet\/RecipeCNN options, got 'transformer'/);
   });
 
   it('a dataset folder that does not exist (and no empty run folder is left behind)', () => {
@@ -52,17 +52,17 @@ describe('bad input: one line, exit code 2', () => {
     expectUsageError(run(['train', '--dataset', `folder:${root}`, '--val-split', '0.5', '--image-size', '8', '--model', 'mlp', '--epochs', '1', '--batch-size', '8']), /broken\.png/);
   });
 
-  it('a model file whose tensors do not fit the model, naming the key and both shapes', () => {
+  it('a model file whose tensors do not fit the model, naming the keys and both shapes (loadStateDict\'s checks)', () => {
     const runDir = join(dir, 'mlp-run');
     const trained = run(['train', '--model', 'mlp', ...QUICK, '--out', runDir]);
     expect(trained.code, trained.stderr).toBe(0);
-    expectUsageError(run(['eval', '--model-file', join(runDir, 'model.safetensors'), '--model', 'cnn']), /has no tensor 'featureExtractor\.0\.weight' \(shape \[32,1,3,3\]\)/);
+    expectUsageError(run(['eval', '--model-file', join(runDir, 'model.safetensors'), '--model', 'cnn']), /model\.safetensors: does not fit the model \(was it trained with another --model\?\): loadStateDict \(RecipeCNN\): missing keys: featureExtractor\.0\.weight, /);
     // same keys, one wrong shape
     const sd = Object.fromEntries(Object.entries(tg.load(join(runDir, 'model.safetensors'))).map(([k, t]) => [k, k === '1.weight' ? tg.zeros([256, 100]) : t]));
     const bad = join(runDir, 'bad', 'model.safetensors');
     mkdirSync(join(runDir, 'bad'));
     tg.save(sd, bad);
-    expectUsageError(run(['eval', '--model-file', bad, '--model', 'mlp']), /tensor '1\.weight' has shape \[256,100\] but the model expects \[256,784\]/);
+    expectUsageError(run(['eval', '--model-file', bad, '--model', 'mlp']), /wrong shapes: 1\.weight: the model has shape \[256,784\], the state dict \[256,100\]/);
   });
 
   it('an out directory that cannot be written', () => {

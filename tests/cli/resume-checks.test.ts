@@ -66,7 +66,7 @@ describe('typegrad train --resume checks the checkpoint first', () => {
       ['batch-0', (c) => (c.state.extra.batchSize = 0), /config\.batchSize must be >= 1, got 0/],
       ['epochs-abc', (c) => (c.state.extra.epochs = 'abc'), /config\.epochs expects a number, got "abc"/],
       ['lr-x', (c) => (c.state.extra.lr = 'x'), /config\.lr expects a number, got "x"/],
-      ['unknown-model', (c) => (c.state.extra.model = 'transformer'), /--resume .*checkpoint\.safetensors: the run's settings: --model must be one of cnn, .* got 'transformer'/],
+      ['unknown-model', (c) => (c.state.extra.model = 'transformer'), /--resume .*checkpoint\.safetensors: the run's settings: --model must be one of recipe, .* got 'transformer'/],
       ['extra-setting', (c) => (c.state.extra.batch_size = 4), /config has unknown settings batch_size/],
     ];
     for (const [name, edit, message] of cases) expectUsageError(run(['train', '--resume', edited(name, edit)]), message);

@@ -24,7 +24,7 @@ describe('typegrad train (2 batches)', () => {
   it('exits 0 with a header, a progress line per batch and a summary line per epoch', () => {
     expect(result.stderr).not.toContain('Error');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^typegrad: training cnn \(468,010 parameters\) on mnist/);
+    expect(result.stdout).toMatch(/^typegrad: training recipe \(468,010 parameters\) on mnist/);
     expect(result.stdout.match(/^epoch [12]\/2 {2}train loss \d+\.\d{4} acc \d+\.\d\d% {2}val loss \d+\.\d{4} acc \d+\.\d\d% {2}\d+\.\ds \(\d+ img\/s\)$/gm)).toHaveLength(2);
     expect(result.stderr).toMatch(/^epoch 2\/2 2\/2 loss \d\.\d{4} acc \d+\.\d\d% \d+ img\/s ETA 00:00$/m);
   });
@@ -39,7 +39,7 @@ describe('typegrad train (2 batches)', () => {
     expect(m.typegrad).toBe(pkg.version);
     expect(m.seed).toBe(3);
     expect(['wasm', 'js']).toContain(m.backend);
-    expect(m.config).toMatchObject({ model: 'cnn', dataset: 'mnist', epochs: 2, batchSize: 16, optimizer: 'adamw', augment: 'shift', maxBatches: 2 });
+    expect(m.config).toMatchObject({ model: 'recipe', dataset: 'mnist', epochs: 2, batchSize: 16, optimizer: 'adamw', augment: 'shift', maxBatches: 2 });
     expect(m.epochs).toHaveLength(2);
     for (const e of m.epochs) {
       for (const k of ['trainLoss', 'valLoss', 'trainAccuracy', 'valAccuracy', 'imagesPerSecond', 'seconds', 'lr', 'rssMB']) expect(Number.isFinite(e[k]), k).toBe(true);

@@ -180,6 +180,23 @@ describe('fit', () => {
     await expect(nn.fit(r.model, r.loader, { ...base, metrics: ['acc' as never] })).rejects.toThrow(/metrics must be 'accuracy' or \{ name, fn \}.*got 'acc'/);
   });
 
+  it("waits for onEpoch's promise before the epoch's checkpoint (what the CLI writes lands first), and fails with its error", async () => {
+    const r = makeRun();
+    const events: string[] = [];
+    const checkpoint = { save: (s: tg.nn.TrainingState) => void events.push(`checkpoint ${s.progress.epoch}`) };
+    const onEpoch = async (log: tg.nn.EpochLog) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      events.push(`files ${log.epoch}`);
+    };
+    await nn.fit(r.model, r.loader, { epochs: 2, optimizer: r.optimizer, checkpoint, onEpoch, ...quiet });
+    expect(events).toEqual(['checkpoint 0', 'files 1', 'checkpoint 1', 'files 2', 'checkpoint 2']);
+    const failing = async () => {
+      await Promise.resolve();
+      throw new Error('disk full');
+    };
+    await expect(nn.fit(r.model, r.loader, { epochs: 1, optimizer: r.optimizer, onEpoch: failing, ...quiet })).rejects.toThrow('disk full');
+  });
+
   it('trains from a plain array of batches too', async () => {
     tg.manualSeed(3);
     const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(36, 3));

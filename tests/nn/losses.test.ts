@@ -42,3 +42,31 @@ describe('losses match PyTorch', () => {
     expect(new nn.MSELoss().stateDict()).toEqual({});
   });
 });
+
+describe("PyTorch's names (torch.nn.functional, requires_grad_)", () => {
+  it('nn.functional.nllLoss / mseLoss are nll / mse (F.nll_loss, F.mse_loss), also at the top level beside crossEntropy', async () => {
+    const tg = await import('../../index.js');
+    expect(nn.functional.nllLoss).toBe(tg.nll);
+    expect(nn.functional.mseLoss).toBe(tg.mse);
+    expect(tg.nllLoss).toBe(tg.nll);
+    expect(tg.mseLoss).toBe(tg.mse);
+    expect(nn.functional.crossEntropy).toBe(tg.crossEntropy);
+    expect(nn.functional.conv2d).toBe(tg.conv2d);
+    const logp = tg.logSoftmax(tg.tensor([[1, 2, 3], [0, 0, 1]]), 1);
+    expect(new nn.NLLLoss().forward(logp, [2, 0]).item()).toBe(tg.nll(logp, [2, 0]).item());
+  });
+
+  it('Tensor.requiresGrad_() and Module.requiresGrad_() as requires_grad_(); the old names stay', () => {
+    const t = new Tensor(new Float32Array(2), [2]);
+    expect(t.requiresGrad_()).toBe(t);
+    expect(t.requiresGrad).toBe(true);
+    t.requiresGrad_(false);
+    expect(t.requiresGrad).toBe(false);
+    expect(t.setRequiresGrad(true).requiresGrad).toBe(true);
+    const lin = new nn.Linear(2, 2);
+    expect(lin.requiresGrad_(false)).toBe(lin);
+    expect(lin.parameters().map((p) => p.requiresGrad)).toEqual([false, false]);
+    lin.requiresGrad(true);
+    expect(lin.parameters().map((p) => p.requiresGrad)).toEqual([true, true]);
+  });
+});

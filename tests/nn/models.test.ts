@@ -135,3 +135,32 @@ describe('module system on the models', () => {
     expect(order).toEqual(['Linear', 'ReLU', 'Sequential', 'Sequential']);
   });
 });
+
+describe('RecipeCNN (the model typegrad train trains by default)', () => {
+  it('builds the recipe with the keys, shapes and initial weights it had in cli/ (so checkpoints and accuracy stay)', async () => {
+    const { manualSeed } = await import('../../engine/index.js');
+    manualSeed(0);
+    const m = new nn.RecipeCNN({ inSize: [1, 28, 28], outClasses: 10 });
+    const sd = m.stateDict();
+    const convs = [0, 3, 7, 10].map((i) => `featureExtractor.${i}.weight`);
+    expect(Object.keys(sd).filter((k) => k.endsWith('.weight'))).toEqual([convs[0], 'featureExtractor.1.weight', convs[1], 'featureExtractor.4.weight', convs[2], 'featureExtractor.8.weight', convs[3], 'featureExtractor.11.weight', 'mlp.2.weight', 'mlp.5.weight']);
+    expect(convs.map((k) => sd[k].shape)).toEqual([[32, 1, 3, 3], [32, 32, 3, 3], [64, 32, 3, 3], [64, 64, 3, 3]]);
+    expect(sd['mlp.2.weight'].shape).toEqual([128, 3136]);
+    // a weighted sum of every initial value, taken from the cli/models.ts class before the move
+    let s = 0;
+    let i = 0;
+    for (const t of Object.values(sd)) for (const v of t.data) s += v * (1 + (i++ % 7));
+    expect([i, s]).toEqual([468_398, 1584.85909455785]);
+    expect(m.mlp.toString()).toMatch(/^Sequential\(\n {2}\(0\): Flatten\(start_dim=1, end_dim=-1\)\n {2}\(1\): Dropout\(p=0\.3, inplace=False\)\n {2}\(2\): Linear\(in_features=3136/);
+    expect(m.forward(zeros([2, 1, 28, 28])).shape).toEqual([2, 10]);
+  });
+
+  it('takes other sizes and widths, and says what is wrong', () => {
+    const m = new nn.RecipeCNN({ inSize: [3, 8, 8], outClasses: 4, channels: [4, 8], hiddenDims: [6, 5], dropout: 0 });
+    expect(m.forward(zeros([1, 3, 8, 8])).shape).toEqual([1, 4]);
+    expect(Object.keys(m.stateDict()).filter((k) => k.startsWith('mlp'))).toEqual(['mlp.2.weight', 'mlp.2.bias', 'mlp.5.weight', 'mlp.5.bias', 'mlp.8.weight', 'mlp.8.bias']);
+    expect(() => m.forward(zeros([1, 3, 9, 9]))).toThrow(/RecipeCNN: expected input \[N, 3, 8, 8\]/);
+    expect(() => new nn.RecipeCNN({ inSize: [1, 2, 2], outClasses: 2 })).toThrow(/RecipeCNN: .*feature extractor/);
+    expect(() => new nn.RecipeCNN({ inSize: [1, 8, 8], outClasses: 2, dropout: 1 })).toThrow(/RecipeCNN: dropout must be in \[0, 1\)/);
+  });
+});

@@ -118,9 +118,16 @@ describe('nn layers: the positional forms a PyTorch user writes', () => {
     expect(new nn.Dropout2d().p).toBe(0.5);
     expect(new nn.LeakyReLU().negativeSlope).toBe(0.01);
     const mp = new nn.MaxPool2d(3);
-    expect([mp.stride, mp.padding, mp.dilation, mp.ceilMode]).toEqual([3, 0, 1, false]);
+    // stored as pairs like Conv2d's; printed as PyTorch prints what was given
+    expect([mp.kernelSize, mp.stride, mp.padding, mp.dilation, mp.ceilMode]).toEqual([[3, 3], [3, 3], [0, 0], [1, 1], false]);
+    expect(mp.toString()).toBe('MaxPool2d(kernel_size=3, stride=3, padding=0, dilation=1, ceil_mode=False)');
     const ap = new nn.AvgPool2d(3);
-    expect([ap.stride, ap.padding, ap.ceilMode, ap.countIncludePad]).toEqual([3, 0, false, true]);
+    expect([ap.kernelSize, ap.stride, ap.padding, ap.ceilMode, ap.countIncludePad]).toEqual([[3, 3], [3, 3], [0, 0], false, true]);
+    expect(ap.toString()).toBe('AvgPool2d(kernel_size=3, stride=3, padding=0)');
+    const rect = new nn.MaxPool2d([2, 3], { stride: 1, padding: [1, 0] });
+    expect([rect.kernelSize, rect.stride, rect.padding]).toEqual([[2, 3], [1, 1], [1, 0]]);
+    expect(rect.toString()).toBe('MaxPool2d(kernel_size=(2, 3), stride=1, padding=(1, 0), dilation=1, ceil_mode=False)');
+    expect([...rect.namedParameters(), ...rect.namedBuffers()]).toEqual([]); // no state, as PyTorch's
     const bn = new nn.BatchNorm2d(4);
     expect([bn.eps, bn.momentum, bn.affine, bn.trackRunningStats]).toEqual([1e-5, 0.1, true, true]);
     const f = new nn.Flatten();
@@ -134,7 +141,7 @@ describe('nn layers: the positional forms a PyTorch user writes', () => {
     expect(new nn.Dropout(0.2).p).toBe(0.2);
     expect(new nn.LeakyReLU(0.1).negativeSlope).toBe(0.1);
     expect(new nn.Conv2d(3, 16, 3).inChannels).toBe(3);
-    expect(new nn.MaxPool2d(2).kernelSize).toBe(2);
+    expect(new nn.MaxPool2d(2).kernelSize).toEqual([2, 2]);
   });
 });
 

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { zeros } from '../../engine/index.js';
+import { conv2d, zeros } from '../../engine/index.js';
 import * as nn from '../../nn/index.js';
 
 const small = (min: number, max: number) => fc.integer({ min, max });
@@ -18,6 +18,42 @@ describe('outputShape agrees with forward', () => {
         expect(conv.forward(zeros([1, cin, h, w])).shape).toEqual(expected);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it("Conv2d with padding 'same' or 'valid' and rectangular kernels", () => {
+    fc.assert(
+      fc.property(small(1, 4), small(1, 4), small(1, 3), fc.constantFrom<'same' | 'valid'>('same', 'valid'), small(4, 9), small(4, 9), (kh, kw, d, padding, h, w) => {
+        const conv = new nn.Conv2d({ inChannels: 1, outChannels: 1, kernelSize: [kh, kw], padding, dilation: d });
+        const expected = conv.outputShape([2, 1, h, w]);
+        fc.pre(expected.every((n) => n >= 1));
+        expect(conv.forward(zeros([2, 1, h, w])).shape).toEqual(expected);
+        const valid = [[h, kh], [w, kw]].map(([n, k]) => nn.convOutputSize(n, { kernelSize: k, dilation: d }));
+        expect(expected.slice(2)).toEqual(padding === 'same' ? [h, w] : valid);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('Conv2d rejects exactly the options conv2d rejects, with the same message', () => {
+    const pairOrBad = fc.oneof(small(-1, 3), fc.tuple(small(-1, 3), small(-1, 3)), fc.constant(1.5));
+    fc.assert(
+      fc.property(pairOrBad, pairOrBad, fc.oneof(pairOrBad, fc.constantFrom('same', 'valid')), small(0, 2), (stride, dilation, padding, groups) => {
+        const options = { stride, dilation, padding, groups } as never;
+        const message = (f: () => unknown) => {
+          try {
+            f();
+            return null;
+          } catch (e) {
+            return (e as Error).message;
+          }
+        };
+        const layer = message(() => new nn.Conv2d({ inChannels: 2, outChannels: 2, kernelSize: 1, ...(options as object) }));
+        const op = message(() => conv2d(zeros([1, 2, 4, 4]), zeros([2, 2 / (groups || 1), 1, 1]), null, options));
+        if (op === null) expect(layer).toBeNull();
+        else expect(layer).toBe(op.replace(/^conv2d/, 'Conv2d'));
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -20,6 +20,39 @@ function labModel(): nn.Sequential {
   );
 }
 
+/** A user's residual block whose side branch has a name no tool knows: it declares it with sideBranches(). */
+class SkipBlock extends nn.Module {
+  body = new nn.Sequential(new nn.Conv2d(2, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.Conv2d(4, 4, 3, { padding: 1 }));
+  skip = new nn.Conv2d(2, 4, 3, { padding: 1 });
+  forward(x: import('../../engine/index.js').Tensor) {
+    return this.body.forward(x).add(this.skip.forward(x));
+  }
+  override sideBranches() {
+    return [this.skip];
+  }
+}
+
+describe('side branches (Module.sideBranches)', () => {
+  it('summary lists the side branch where it runs; receptiveField follows the main path only', () => {
+    const net = new nn.Sequential(new SkipBlock(), new nn.MaxPool2d(2));
+    const s = nn.summary(net, [2, 8, 8]);
+    expect(s.rows.map((r) => `${r.name} ${r.outputShape.join('x')}`)).toEqual(['0.body.0 1x4x8x8', '0.body.1 1x4x8x8', '0.body.2 1x4x8x8', '0.skip 1x4x8x8', '1 1x4x4x4']);
+    expect(s.rows.reduce((n, r) => n + r.params, 0)).toBe(s.totalParams);
+    // 3x3, 3x3 then a 2x2 pool of stride 2: 1 → 2 → 4 → 6 (the 3x3 skip would make it 8 if it were in line)
+    expect(nn.receptiveField(net)).toBe(6);
+    expect(new nn.Identity().sideBranches()).toEqual([]);
+  });
+
+  it("the library's residual blocks declare their shortcuts", () => {
+    const block = new nn.ResidualBlock({ inChannels: 2, channels: [4, 4], kernelSizes: [3, 3] });
+    expect(block.sideBranches()).toEqual([block.shortcutPath]);
+    expect(nn.receptiveField(block)).toBe(5);
+    const basic = new nn.BasicBlock(2, 4, 2);
+    expect(basic.sideBranches()).toEqual([basic.downsample]);
+    expect(new nn.BasicBlock(4, 4).sideBranches()).toEqual([]);
+  });
+});
+
 describe('summary', () => {
   it('counts VGG16 features + the lab head with the body frozen: 15,301,560 total, 586,872 trainable', () => {
     const s = nn.summary(labModel(), [3, 224, 224]);

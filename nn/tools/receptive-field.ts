@@ -3,11 +3,11 @@
 // with k_eff = d·(k − 1) + 1 for a dilated kernel. Layers without a window (activations,
 // batchnorm, dropout) leave it unchanged.
 
-import { Module, type AnyModule } from './module.js';
-import { Conv2d } from './layers/conv.js';
-import { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from './layers/pooling.js';
-import { Linear, LazyLinear } from './layers/linear.js';
-import { Flatten } from './layers/basic.js';
+import { Module, type AnyModule } from '../module.js';
+import { Conv2d } from '../layers/conv.js';
+import { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from '../layers/pooling.js';
+import { Linear, LazyLinear } from '../layers/linear.js';
+import { Flatten } from '../layers/basic.js';
 
 /** A layer given by its window: kernel size, stride, dilation (square). */
 export interface ReceptiveFieldLayer {
@@ -16,12 +16,10 @@ export interface ReceptiveFieldLayer {
   dilation?: number;
 }
 
-const first = (v: number | readonly number[]) => (typeof v === 'number' ? v : v[0]);
-
 function windowOf(m: AnyModule): ReceptiveFieldLayer | null {
   if (m instanceof Conv2d) return { kernelSize: m.kernelSize[0], stride: m.stride[0], dilation: m.dilation[0] };
-  if (m instanceof MaxPool2d) return { kernelSize: first(m.kernelSize), stride: first(m.stride), dilation: first(m.dilation) };
-  if (m instanceof AvgPool2d) return { kernelSize: first(m.kernelSize), stride: first(m.stride) };
+  if (m instanceof MaxPool2d) return { kernelSize: m.kernelSize[0], stride: m.stride[0], dilation: m.dilation[0] };
+  if (m instanceof AvgPool2d) return { kernelSize: m.kernelSize[0], stride: m.stride[0] };
   if (m instanceof AdaptiveAvgPool2d || m instanceof AdaptiveMaxPool2d || m instanceof Linear || m instanceof LazyLinear || m instanceof Flatten) {
     throw new RangeError(`receptiveField: ${m.constructor.name} mixes every position; give the layers before it (e.g. model.features)`);
   }
@@ -30,8 +28,9 @@ function windowOf(m: AnyModule): ReceptiveFieldLayer | null {
 
 /** The leaf layers of a model in forward order (Sequentials flattened). */
 function leaves(m: AnyModule): AnyModule[] {
-  // a residual block's shortcut runs beside its main path, so the main path alone sets the field
-  const kids = [...m.namedChildren()].filter(([name]) => name !== 'shortcutPath' && name !== 'downsample').map(([, k]) => k);
+  // a side branch (a residual block's shortcut) runs beside the main path, which alone sets the field
+  const side = new Set(m.sideBranches());
+  const kids = [...m.children()].filter((k) => !side.has(k));
   if (kids.length === 0) return [m];
   return kids.flatMap(leaves);
 }

@@ -3,9 +3,9 @@
 // on its layers, so the shapes are the ones the forward pass really makes, whatever the model's forward
 // does between its layers, and a layer that does not fit what reaches it is an error naming that layer.
 
-import { zeros, noGrad, formatShape, Tensor } from '../engine/index.js';
-import { Module, type AnyModule } from './module.js';
-import { Sequential } from './layers/container.js';
+import { zeros, noGrad, formatShape, Tensor } from '../../engine/index.js';
+import { Module, type AnyModule } from '../module.js';
+import { Sequential } from '../layers/container.js';
 
 export interface SummaryRow {
   /** dotted name in the model ('features.0') */

@@ -1,12 +1,14 @@
 // Shape and size arithmetic of single layers, as the course's exercises ask for it.
 
-import { formatShape } from '../engine/index.js';
-import type { Module } from './module.js';
+import { formatShape } from '../../engine/index.js';
+import { convOutputSize as outputLength } from '../../engine/ops/conv.js';
+import { toPair } from '../../engine/shape.js';
+import type { Module } from '../module.js';
 
 /** Output length of a conv or pool along one dim: floor((n + 2p − d(k − 1) − 1) / s) + 1. */
 export function convOutputSize(n: number, options: { kernelSize: number; stride?: number; padding?: number; dilation?: number }): number {
   const { kernelSize: k, stride: s = 1, padding: p = 0, dilation: d = 1 } = options;
-  return Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
+  return outputLength(n, k, s, 2 * p, d);
 }
 
 /**
@@ -14,7 +16,7 @@ export function convOutputSize(n: number, options: { kernelSize: number; stride?
  * n·m·d·k without.
  */
 export function conv2dParameterCount(options: { inChannels: number; outChannels: number; kernelSize: number | [number, number]; bias?: boolean; groups?: number }): number {
-  const [n, m] = typeof options.kernelSize === 'number' ? [options.kernelSize, options.kernelSize] : options.kernelSize;
+  const [n, m] = toPair(options.kernelSize, 'kernelSize', 'conv2dParameterCount', 1);
   const perFilter = n * m * (options.inChannels / (options.groups ?? 1));
   return (perFilter + (options.bias === false ? 0 : 1)) * options.outChannels;
 }
