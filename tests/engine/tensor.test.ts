@@ -3,7 +3,7 @@
 // out by hand (or are what PyTorch prints for the same call).
 
 import { describe, expect, test } from 'vitest';
-import * as tg from '../engine/index.js';
+import * as tg from '../../engine/index.js';
 
 /** Values as a plain array (no -0 vs +0 surprises: toEqual tells them apart). */
 const values = (t: tg.Tensor) => Array.from(t.data, (v) => (v === 0 ? 0 : v));

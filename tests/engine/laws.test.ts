@@ -6,7 +6,7 @@
 
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import * as tg from '../engine/index.js';
+import * as tg from '../../engine/index.js';
 
 type Shape = number[];
 

@@ -4,8 +4,8 @@
 // max |typegrad − PyTorch| <= 1e-4 · max(1, max |PyTorch|).
 
 import { describe, expect, test } from 'vitest';
-import * as tg from '../index.js';
-import { assertClose, loadFixtures, toTensor, type FixtureCase, type FixtureOption, type FixtureTensor } from './helpers/fixtures.js';
+import * as tg from '../../index.js';
+import { assertClose, loadFixtures, toTensor, type FixtureCase, type FixtureOption, type FixtureTensor } from '../helpers/fixtures.js';
 
 const FILES = ['conv2d.json', 'pool.json', 'adaptive_pool.json', 'matmul.json', 'softmax.json', 'cross_entropy.json', 'misc.json'];
 

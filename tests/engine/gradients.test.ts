@@ -9,8 +9,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import * as tg from '../engine/index.js';
-import { assertGradcheck, gradcheck, type GradcheckOptions } from './helpers/gradcheck.js';
+import * as tg from '../../engine/index.js';
+import { assertGradcheck, gradcheck, type GradcheckOptions } from '../helpers/gradcheck.js';
 
 type Tensor = tg.Tensor;
 type Shape = number[];
@@ -22,7 +22,7 @@ type Shape = number[];
  */
 const BACKENDS: tg.BackendName[] = ['js'];
 try {
-  const wasm = await import('../kernels-wasm/index.js');
+  const wasm = await import('../../kernels-wasm/index.js');
   if (wasm.wasmSimdSupported()) BACKENDS.push('wasm');
 } catch (e) {
   console.warn(`gradients.test.ts: the 'wasm' backend is not checked (${(e as Error).message})`);
