@@ -111,8 +111,6 @@ function reducedCount(shape: Shape, dims: number | number[] | undefined): number
   return list.reduce((n, d) => n * shape[(d + shape.length) % shape.length], 1);
 }
 
-const perm = (n: number) => fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n });
-
 // ---------------------------------------------------------------------------------------------
 
 describe('gradcheck itself', () => {
