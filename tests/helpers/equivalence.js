@@ -7,12 +7,11 @@
 // (tests/backends/equivalence.test.ts: the WASM builds, GL in gpu.js's cpu mode) and in Chromium
 // (tests/browser/gl-page.js: WASM and WebGL2 unbundled; consumer/main.js: WebGL2 in minified bundles).
 //
-// A case is { params, examples?, args }: params(fc, { large, nan }) is a fast-check arbitrary of what the
-// case varies (the kernel's resolved parameters `p`, as engine/ops computes them, and a `seed` for its
-// tensors); `large` adds the sizes past the WASM kernels' thresholds (GEMM cache blocks, the Winograd
-// and 2×2-pooling paths); `nan: false` leaves NaN out of the inputs (for the
-// GL shaders, which do not carry it: GLSL leaves comparisons with NaN undefined). examples are values
-// of params that always run.
+// A case is { params, examples?, args }. params(fc, { large, nan }) is a fast-check arbitrary of what the
+// case varies: the kernel's resolved parameters `p` (as engine/ops computes them) and a `seed` for its
+// tensors; `large` adds the sizes past the WASM kernels' thresholds (GEMM cache blocks, the Winograd and
+// 2×2-pooling paths); `nan: false` leaves NaN out of the inputs (for the GL shaders, which do not carry
+// it: GLSL leaves comparisons with NaN undefined). examples are values of params that always run.
 // args(value, make) makes the kernel's arguments; `make` has the tensor makers and the reference (for
 // arguments that are another kernel's result, such as max pooling's indices).
 // A kernel added to the Kernels interface needs one entry here: the runner fails for a kernel without one.
@@ -27,6 +26,8 @@ function outputSize(n, kernel, stride, padBefore, padAfter, dilation, ceilMode =
 }
 
 const hasOutput = ({ p }) => p.outHeight >= 1 && p.outWidth >= 1;
+/** [height, width], each in min..max */
+const pairOf = (fc, min, max) => fc.tuple(fc.integer({ min, max }), fc.integer({ min, max }));
 
 // ---- parameters shared by several kernels ----
 
@@ -43,49 +44,45 @@ const gemmExamples = [[1, 37, 5], [37, 1, 5], [1, 1, 1], [9, 11, 1], [1, 300, 30
 );
 
 function convParams(fc, { large }) {
+  // what every convolution case draws: padding 0..3 on each side (top, bottom, left, right)
+  const common = { batch: fc.integer({ min: 1, max: 3 }), pads: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)), bias: fc.boolean(), seed: fc.nat() };
   const any = fc
     .record({
-      batch: fc.integer({ min: 1, max: 3 }),
+      ...common,
       groups: fc.integer({ min: 1, max: 3 }),
       inPerGroup: fc.integer({ min: 1, max: 4 }),
       outPerGroup: fc.integer({ min: 1, max: 5 }),
-      inHeight: fc.integer({ min: 1, max: 12 }),
-      inWidth: fc.integer({ min: 1, max: 13 }),
-      kernel: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
-      stride: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
-      pads: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)),
-      dilation: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+      plane: pairOf(fc, 1, 13),
+      kernel: pairOf(fc, 1, 4),
+      stride: pairOf(fc, 1, 3),
+      dilation: pairOf(fc, 1, 3),
       pointwise: fc.boolean(), // 1×1, stride 1, no padding: the kernels' GEMM-only path
-      bias: fc.boolean(),
-      seed: fc.nat(),
     })
     .map((c) => {
       const [kernelHeight, kernelWidth] = c.pointwise ? [1, 1] : c.kernel;
       const [strideHeight, strideWidth] = c.pointwise ? [1, 1] : c.stride;
       const [padTop, padBottom, padLeft, padRight] = c.pointwise ? [0, 0, 0, 0] : c.pads;
       const [dilationHeight, dilationWidth] = c.dilation;
+      const [inHeight, inWidth] = c.plane;
       const p = {
-        batch: c.batch, groups: c.groups, inChannels: c.inPerGroup * c.groups, outChannels: c.outPerGroup * c.groups, inHeight: c.inHeight, inWidth: c.inWidth,
+        batch: c.batch, groups: c.groups, inChannels: c.inPerGroup * c.groups, outChannels: c.outPerGroup * c.groups, inHeight, inWidth,
         kernelHeight, kernelWidth, strideHeight, strideWidth, padTop, padLeft, padBottom, padRight, dilationHeight, dilationWidth,
-        outHeight: outputSize(c.inHeight, kernelHeight, strideHeight, padTop, padBottom, dilationHeight),
-        outWidth: outputSize(c.inWidth, kernelWidth, strideWidth, padLeft, padRight, dilationWidth),
+        outHeight: outputSize(inHeight, kernelHeight, strideHeight, padTop, padBottom, dilationHeight),
+        outWidth: outputSize(inWidth, kernelWidth, strideWidth, padLeft, padRight, dilationWidth),
       };
       return { p, bias: c.bias, seed: c.seed };
     });
   if (!large) return any.filter(hasOutput);
   // 3×3, stride 1, dilation 1, one group, 16+ channels both sides, planes of 8+: the WASM kernels'
   // Winograd F(4×4, 3×3) path (smaller planes, which some paddings make, take im2col); odd planes (tiles
-  // past the edge), paddings 0..3 either side (past 2 the input gradient crops), several chunks of tiles.
+  // past the edge), paddings past 2 (the input gradient crops), batches of several chunks of tiles.
   const winograd = fc
     .record({
-      batch: fc.integer({ min: 1, max: 3 }),
-      inChannels: fc.integer({ min: 16, max: 37 }),
-      outChannels: fc.integer({ min: 16, max: 37 }),
-      inHeight: fc.oneof(fc.integer({ min: 8, max: 13 }), fc.integer({ min: 20, max: 41 })),
-      inWidth: fc.oneof(fc.integer({ min: 8, max: 13 }), fc.integer({ min: 20, max: 41 })),
-      pads: fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)),
-      bias: fc.boolean(),
-      seed: fc.nat(),
+      ...common,
+      inChannels: fc.integer({ min: 16, max: 25 }),
+      outChannels: fc.integer({ min: 16, max: 25 }),
+      inHeight: fc.oneof(fc.integer({ min: 8, max: 13 }), fc.integer({ min: 20, max: 29 })),
+      inWidth: fc.oneof(fc.integer({ min: 8, max: 13 }), fc.integer({ min: 20, max: 29 })),
     })
     .map(({ pads: [padTop, padBottom, padLeft, padRight], bias, seed, ...c }) => {
       const p = {
@@ -104,48 +101,38 @@ function convParams(fc, { large }) {
 
 /** Pooling parameters; `dilated` for max pooling (average pooling has no dilation). Inputs with ties (`ties`) and a NaN (`nan`). */
 function poolParams(fc, { large, nan: withNaN }, dilated) {
-  const nan = withNaN ? fc.boolean() : fc.constant(false);
-  const window = (max) => fc.tuple(fc.integer({ min: 1, max }), fc.integer({ min: 1, max }));
+  // what every pooling case draws
+  const common = { ceilMode: fc.boolean(), countIncludePad: fc.boolean(), ties: fc.boolean(), nan: withNaN ? fc.boolean() : fc.constant(false), seed: fc.nat() };
   const any = fc.record({
+    ...common,
     batch: fc.integer({ min: 1, max: 3 }),
     channels: fc.integer({ min: 1, max: 4 }),
-    inHeight: fc.integer({ min: 1, max: 14 }),
-    inWidth: fc.integer({ min: 1, max: 15 }),
-    kernel: window(4),
-    stride: window(3),
-    pad: fc.tuple(fc.nat(2), fc.nat(2)),
-    dilation: dilated ? window(2) : fc.constant([1, 1]),
-    ceilMode: fc.boolean(),
-    countIncludePad: fc.boolean(),
-    ties: fc.boolean(),
-    nan,
-    seed: fc.nat(),
+    plane: pairOf(fc, 1, 15),
+    kernel: pairOf(fc, 1, 4),
+    stride: pairOf(fc, 1, 3),
+    pad: pairOf(fc, 0, 2),
+    dilation: dilated ? pairOf(fc, 1, 2) : fc.constant([1, 1]),
   });
   // the CNNs' 2×2 / stride 2 pooling, which has its own SIMD path in WASM, on planes wide enough for it
   const halving = fc.record({
+    ...common,
     batch: fc.integer({ min: 1, max: 5 }),
     channels: fc.integer({ min: 1, max: 16 }),
-    inHeight: fc.integer({ min: 1, max: 64 }),
-    inWidth: fc.integer({ min: 1, max: 66 }),
+    plane: pairOf(fc, 1, 66),
     kernel: fc.constant([2, 2]),
     stride: fc.constant([2, 2]),
-    pad: fc.tuple(fc.nat(1), fc.nat(1)),
+    pad: pairOf(fc, 0, 1),
     dilation: fc.constant([1, 1]),
-    ceilMode: fc.boolean(),
-    countIncludePad: fc.boolean(),
-    ties: fc.boolean(),
-    nan,
-    seed: fc.nat(),
   });
   return (large ? fc.oneof(any, halving) : any)
-    .map(({ kernel: [kernelHeight, kernelWidth], stride: [strideHeight, strideWidth], dilation: [dilationHeight, dilationWidth], pad, ceilMode, ties, nan, seed, ...c }) => {
+    .map(({ plane: [inHeight, inWidth], kernel: [kernelHeight, kernelWidth], stride: [strideHeight, strideWidth], dilation: [dilationHeight, dilationWidth], pad, ceilMode, ties, nan, seed, ...c }) => {
       // PyTorch allows padding up to half the kernel
       const padHeight = Math.min(pad[0], Math.floor(kernelHeight / 2));
       const padWidth = Math.min(pad[1], Math.floor(kernelWidth / 2));
       const p = {
-        ...c, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth, dilationHeight, dilationWidth,
-        outHeight: outputSize(c.inHeight, kernelHeight, strideHeight, padHeight, padHeight, dilationHeight, ceilMode),
-        outWidth: outputSize(c.inWidth, kernelWidth, strideWidth, padWidth, padWidth, dilationWidth, ceilMode),
+        ...c, inHeight, inWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth, dilationHeight, dilationWidth,
+        outHeight: outputSize(inHeight, kernelHeight, strideHeight, padHeight, padHeight, dilationHeight, ceilMode),
+        outWidth: outputSize(inWidth, kernelWidth, strideWidth, padWidth, padWidth, dilationWidth, ceilMode),
       };
       return { p, ties, nan, seed };
     })
