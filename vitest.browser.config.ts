@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/browser/**/*.spec.ts'],
+    setupFiles: ['tests/helpers/fast-check-seed.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
   },

@@ -1,6 +1,9 @@
 // Timing helpers shared by the benchmarks. The machine may be shared: every figure is the best of N
 // timed repetitions after a warm-up (Liftoff, V8's first-tier WASM compiler, runs first at ~1/4 speed).
 
+// The benchmarks' inputs come from the tests' seeded generator (compiled with them: bench/tsconfig.json).
+export { randomValues } from '../tests/helpers/values.js';
+
 export interface Timing {
   /** best seconds per call */
   best: number;
@@ -67,17 +70,4 @@ export function format(x: number): string {
 /** a / b as "12.3x", or — when either is missing. */
 export function ratio(a: number | undefined, b: number | undefined): string {
   return a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${format(a / b)}x` : '—';
-}
-
-/** Deterministic pseudo-random floats in [-scale, scale). */
-export function randomValues(n: number, seed = 1, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    out[i] = (s / 2 ** 32 * 2 - 1) * scale;
-  }
-  return out;
 }

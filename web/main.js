@@ -12,8 +12,8 @@ const demo = { batches: 0, accuracy: 0, losses: [], accuracies: [], prediction: 
 window.__demo = demo;
 
 // ---- backend: wasm where WebAssembly SIMD runs (the fastest here); gl on the GPU; js everywhere ----
-// Picked explicitly: package.json's "sideEffects": false lets a bundler drop the entry's own default
-// choice and the backends' registration; calling configureWasmBackend keeps kernels-wasm in the bundle.
+// Picked explicitly rather than left to the entry's default choice. (package.json's "sideEffects" lists the
+// entry and the two backends' index files, so a bundler keeps their registration either way.)
 // `?backend=gl` (or js, wasm) in the address starts on that backend instead.
 if (tg.wasmSimdSupported()) {
   await tg.configureWasmBackend();

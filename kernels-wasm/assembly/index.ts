@@ -1,5 +1,5 @@
 // The kernels-wasm module's exports. Pointers are byte offsets into the exported memory; sizes and
-// strides are in floats. The host (kernels-wasm/backend.ts) owns everything above dynamicBase().
+// strides are in floats. The host (kernels-wasm/loader.ts, its Arena) owns everything above dynamicBase().
 
 export { dynamicBase, scratchBytes, setScratch, hasRelaxedSimd, gemm, gemmBatched } from './gemm';
 export { conv2dForward, conv2dBackwardInput, conv2dBackwardWeight, colFloats } from './conv';

@@ -1,9 +1,11 @@
-// Runs in headless Chromium (loaded by gl.spec.ts through an import map, unbundled): the package entry,
-// then the 'gl' backend on WebGL2 against 'js'. Publishes { log, failures, facts } as window.__results.
+// Runs in headless Chromium (loaded by gl.spec.ts through an import map, unbundled, as /?seed=<the
+// fast-check seed of the run>): the package entry, then the equivalence suite on the 'wasm' backend and
+// on the 'gl' backend on WebGL2 against 'js'. Publishes { log, failures, facts } as window.__results.
 
 import * as tg from 'typegrad';
 import fc from 'fast-check';
-import { checkCnnStep, checkEquivalence, difference, values } from './equivalence.js';
+import { checkCnnStep, checkKernels, useSeedOfPage } from '../helpers/equivalence.js';
+import { difference, randomValues } from '../helpers/values.js';
 
 const log = [];
 const failures = [];
@@ -18,6 +20,7 @@ const expect = (what, ok, detail = '') => {
 };
 
 async function run() {
+  facts.seed = useSeedOfPage(fc, location.search);
   // 1. the entry loaded unbundled; the WASM kernels load in the browser too (the default backend)
   facts.backends = tg.listBackends();
   // a page may not compile a large WASM module synchronously: it starts on js, and tg.ready() switches it
@@ -30,23 +33,29 @@ async function run() {
 
   await tg.setBackend('js');
   const reference = tg.kernels();
+  const suite = { fc, Tensor: tg.Tensor, reference, kernelNames: tg.kernelNames };
+
+  // 2. every WASM kernel against js on random shapes, past the kernels' size thresholds too
+  await tg.setBackend('wasm');
+  failures.push(...checkKernels({ ...suite, kernels: tg.kernels(), numRuns: 20, large: true, log: (line) => say(`wasm ${line}`) }));
+
   await tg.setBackend('gl');
   const gl = tg.kernels();
   facts.glInfo = tg.glBackendInfo();
   expect("setBackend('gl') runs on WebGL2", facts.glInfo?.mode === 'webgl2', JSON.stringify(facts.glInfo));
 
-  // 2. every kernel against js on random shapes/strides/paddings/dilations/groups, then with tiny tiles
-  failures.push(...(await checkEquivalence({ fc, Tensor: tg.Tensor, kernels: gl, reference, numRuns: 30, log: say })));
+  // 3. every GL kernel against js, then with tiny tiles; NaN stays out of the inputs, as the shaders do
+  // not carry it (tests/backends/equivalence.test.ts)
+  failures.push(...checkKernels({ ...suite, kernels: gl, numRuns: 30, nan: false, log: (line) => say(`gl ${line}`) }));
   const tiled = await tg.createGlBackendKernels({ maxTileElements: 7 });
-  say('tiled (7 elements per shader run):');
-  failures.push(...(await checkEquivalence({ fc, Tensor: tg.Tensor, kernels: tiled, reference, numRuns: 10, seed: 11, log: say })));
+  failures.push(...checkKernels({ ...suite, kernels: tiled, numRuns: 10, nan: false, log: (line) => say(`gl in tiles of 7 ${line}`) }));
   tiled.dispose();
 
-  // 3. lazy readback: a conv output stays a texture while the next GL kernel consumes it
+  // 4. lazy readback: a conv output stays a texture while the next GL kernel consumes it
   const p = { batch: 2, inChannels: 3, inHeight: 8, inWidth: 8, outChannels: 4, outHeight: 8, outWidth: 8, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, dilationHeight: 1, dilationWidth: 1, groups: 1 };
   const pool = { batch: 2, channels: 4, inHeight: 8, inWidth: 8, outHeight: 4, outWidth: 4, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, padHeight: 0, padWidth: 0, dilationHeight: 1, dilationWidth: 1, countIncludePad: true };
-  const x = new tg.Tensor(values(2 * 3 * 64, 1), [2, 3, 8, 8]);
-  const w = new tg.Tensor(values(4 * 3 * 9, 2), [4, 3, 3, 3]);
+  const x = new tg.Tensor(randomValues(2 * 3 * 64, 1), [2, 3, 8, 8]);
+  const w = new tg.Tensor(randomValues(4 * 3 * 9, 2), [4, 3, 3, 3]);
   const y = gl.conv2d(x, w, null, p);
   expect('a GL result lives on the GPU until read', y.deviceStorage('gl') !== null);
   const pooled = gl.maxPool2d(y, pool);
@@ -56,17 +65,17 @@ async function run() {
   void y.data;
   expect('reading .data moves it to the CPU once', y.deviceStorage('gl') === null);
 
-  // 4. the course's CNN: one training step on gl has js's loss and gradients
+  // 5. the course's CNN: one training step on gl has js's loss and gradients
   const cnnFailures = await checkCnnStep({ tg, backend: 'gl' });
   expect("a CNN training step on gl has js's loss and gradients", cnnFailures.length === 0, cnnFailures.join('; '));
 
-  // 4b. the pass stays on the GPU: the forward reads nothing back; the loss reads the logits, and
+  // 5b. the pass stays on the GPU: the forward reads nothing back; the loss reads the logits, and
   // backward reads only each parameter's gradient (accumulated into .grad, which the optimizer reads)
   await tg.setBackend('gl');
   const readbacks = () => tg.glBackendInfo().readbacks;
   tg.manualSeed(3);
   const cnn = new tg.nn.CNN({ inSize: [1, 12, 12], outClasses: 10, channels: [4, 8], poolEvery: 1, hiddenDims: [16] });
-  const digitsIn = new tg.Tensor(values(4 * 144, 5), [4, 1, 12, 12]);
+  const digitsIn = new tg.Tensor(randomValues(4 * 144, 5), [4, 1, 12, 12]);
   const start = readbacks();
   const logits = cnn.forward(digitsIn);
   facts.forwardReadbacks = readbacks() - start;
@@ -76,10 +85,10 @@ async function run() {
   expect('a CNN forward pass on gl reads nothing back', facts.forwardReadbacks === 0, `${facts.forwardReadbacks} readbacks`);
   expect('forward + loss + backward read back only the logits and each parameter gradient', facts.passReadbacks === 1 + facts.parameters, `${facts.passReadbacks} readbacks for ${facts.parameters} parameters`);
 
-  // 5. speed (reported, never asserted): SwiftShader is a CPU rasterizer, so this proves correctness only
+  // 6. speed (reported, never asserted): SwiftShader is a CPU rasterizer, so this proves correctness only
   const big = { ...p, batch: 16, inChannels: 8, outChannels: 16, inHeight: 28, inWidth: 28, outHeight: 28, outWidth: 28 };
-  const bx = new tg.Tensor(values(16 * 8 * 784, 3), [16, 8, 28, 28]);
-  const bw = new tg.Tensor(values(16 * 8 * 9, 4), [16, 8, 3, 3]);
+  const bx = new tg.Tensor(randomValues(16 * 8 * 784, 3), [16, 8, 28, 28]);
+  const bw = new tg.Tensor(randomValues(16 * 8 * 9, 4), [16, 8, 3, 3]);
   facts.conv2dMs = {};
   for (const backend of ['js', 'wasm', 'gl']) {
     await tg.setBackend(backend);
@@ -93,7 +102,7 @@ async function run() {
 
   // one training step (forward, loss, backward) of an MNIST-sized CNN, batch 16
   facts.cnnStepMs = {};
-  const digits = new tg.Tensor(values(16 * 784, 9), [16, 1, 28, 28]);
+  const digits = new tg.Tensor(randomValues(16 * 784, 9), [16, 1, 28, 28]);
   const labels = Array.from({ length: 16 }, (_, i) => i % 10);
   for (const backend of ['js', 'wasm', 'gl']) {
     await tg.setBackend(backend);

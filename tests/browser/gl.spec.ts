@@ -2,20 +2,22 @@
 // download). A local HTTP server serves the repository read-only: the built package (dist/), gpu.js's
 // browser script and fast-check from node_modules, and a page whose import map points `typegrad` at
 // dist/index.js — the package entry, unbundled. gl-page.js runs the checks in the page (WebGL2 on
-// SwiftShader) and this file asserts on what it reports. Run with `npm run test:browser` after
+// SwiftShader) and this file asserts on what it reports. The page runs the equivalence suite
+// (tests/helpers/equivalence.js) on wasm and gl from this run's fast-check seed, which it gets in its address. Run with `npm run test:browser` after
 // `npm run build`; skipped, with the reason printed, when Chromium or the build is missing (failed under
 // CI=true: see chromium.ts). The bundled, minified pages are production-builds.spec.ts's.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { kernelNames } from '../../engine/index.js';
 import { pageHtml, pageResults, root, skipReason, startBrowser, type Browser } from './chromium.js';
 
 const reason = skipReason('tests/browser/gl.spec.ts');
 
-
 interface PageResults {
   log: string[];
   failures: string[];
-  facts: { backends?: string[]; backendBeforeReady?: string; defaultBackend?: string; glInfo?: { mode: string } | null; conv2dMs?: Record<string, number>; forwardReadbacks?: number; passReadbacks?: number; parameters?: number };
+  facts: { seed?: number; backends?: string[]; backendBeforeReady?: string; defaultBackend?: string; glInfo?: { mode: string } | null; conv2dMs?: Record<string, number>; forwardReadbacks?: number; passReadbacks?: number; parameters?: number };
 }
 
 // One browser and one server of the repository for every test of this file.
@@ -31,7 +33,7 @@ describe.skipIf(reason !== null)('gl backend in headless Chromium (WebGL2 on Swi
   let results: PageResults;
 
   beforeAll(async () => {
-    results = await browser!.withPage('/', (tab) => pageResults<PageResults>(tab, 90_000, 'the test page'));
+    results = await browser!.withPage(`/?seed=${fc.readConfigureGlobal().seed}`, (tab) => pageResults<PageResults>(tab, 90_000, 'the test page'));
     console.log(`tests/browser (Chromium):\n  ${results.log.join('\n  ')}`);
   }, 150_000);
 
@@ -51,8 +53,10 @@ describe.skipIf(reason !== null)('gl backend in headless Chromium (WebGL2 on Swi
     expect(results.facts.passReadbacks).toBe(1 + 8);
   });
 
-  test('every GL kernel equals js (random shapes, tiled too), lazy readback works, and a CNN step has js gradients', () => {
+  test('every WASM and GL kernel equals js (random shapes, GL tiled too), lazy readback works, and a CNN step has js gradients', () => {
+    expect(results.facts.seed).toBe(fc.readConfigureGlobal().seed);
     expect(results.failures).toEqual([]);
-    expect(results.log.filter((l) => /: ok\b/.test(l)).length).toBeGreaterThanOrEqual(16);
+    // a line per kernel for wasm, gl and tiled gl, and the page's own checks
+    expect(results.log.filter((l) => /: ok\b/.test(l)).length).toBeGreaterThanOrEqual(3 * kernelNames.length);
   });
 });

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { kernelNames } from '../../engine/index.js';
 import type { Page } from 'playwright-core';
 import { pageResults, root, skipReason, startBrowser, type Browser, type Tab } from './chromium.js';
 import { installPackedTarball } from '../package/install.js';
@@ -203,11 +205,12 @@ describe.skipIf(reason !== null).each(Object.keys(bundlers))('the %s production 
   });
 
   test("consumer page: gl runs on WebGL2 (not gpu.js's CPU fallback), every GL kernel and a CNN step equal js, the digits load", async () => {
-    const results = await browser!.withPage(`/${bundler.replace(' ', '-')}/consumer/index.html`, (tab) => pageResults<ConsumerResults>(tab, 120_000, `the ${bundler} consumer page`));
+    const page = `/${bundler.replace(' ', '-')}/consumer/index.html?seed=${fc.readConfigureGlobal().seed}`;
+    const results = await browser!.withPage(page, (tab) => pageResults<ConsumerResults>(tab, 120_000, `the ${bundler} consumer page`));
     console.log(`tests/browser: ${bundler} consumer page:\n  ${results.log.join('\n  ')}`);
     expect(results.failures).toEqual([]);
     expect(results.facts).toEqual({ glMode: 'webgl2', resultOnGpu: true, digits: [8000, 2000] });
-    expect(results.log.filter((line) => /: ok\b/.test(line)).length).toBe(6);
+    expect(results.log.filter((line) => /: ok\b/.test(line)).length).toBe(kernelNames.length);
   }, 180_000);
 
   /** Opens the demo (on `backend`, else its own choice) for `use`, once its digits have loaded. */

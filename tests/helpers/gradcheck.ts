@@ -14,9 +14,10 @@
 // An element passes when |analytic − numeric| <= atol + rtol·|numeric|. With the defaults
 // (rtol 1e-2, atol 1e-3, h = 1e-2·max(1, |x|)) the finite-difference error of a moderately scaled op
 // stays well inside the bound, while a gradient that is off by 5% fails on every element whose
-// gradient is larger than about 0.03 (see the deliberate-break tests in gradients.test.ts).
+// gradient is larger than about 0.03 (see the deliberate-break tests in tests/engine/gradients.test.ts).
 
 import * as tg from '../../engine/index.js';
+import { unravel } from './properties.js';
 
 export interface GradcheckOptions {
   /** what the report calls the function (an op name) */
@@ -60,15 +61,6 @@ export interface GradcheckResult {
   worstRatio: number;
   /** a readable, multi-line description: op, shapes, and each failing element */
   report: string;
-}
-
-function unravel(flat: number, shape: readonly number[]): number[] {
-  const index = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    index[d] = flat % shape[d];
-    flat = Math.floor(flat / shape[d]);
-  }
-  return index;
 }
 
 const fmtShape = (s: readonly number[]) => `[${s.join(',')}]`;

@@ -3,7 +3,7 @@
 // (/usr/bin/python3, the snippets beside each test).
 
 import { describe, expect, test } from 'vitest';
-import * as tg from '../engine/index.js';
+import * as tg from '../../engine/index.js';
 
 const values = (t: tg.Tensor | null) => {
   if (!t) throw new Error('expected a gradient, got null');

@@ -3,7 +3,7 @@
 // subgradients PyTorch picks at ties and kinks, and gradients through the movement ops.
 
 import { afterEach, describe, expect, test } from 'vitest';
-import * as tg from '../engine/index.js';
+import * as tg from '../../engine/index.js';
 
 const values = (t: tg.Tensor | null) => {
   if (!t) throw new Error('expected a gradient, got null');

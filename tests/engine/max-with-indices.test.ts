@@ -12,8 +12,8 @@
 //   torch.min(xx, 2, keepdim=True).values.backward(torch.arange(1., 7.).reshape(2,3,1)); print(xx.grad)
 
 import { describe, expect, test } from 'vitest';
-import * as tg from '../engine/index.js';
-import { assertGradcheck } from './helpers/gradcheck.js';
+import * as tg from '../../engine/index.js';
+import { assertGradcheck } from '../helpers/gradcheck.js';
 
 const X = [
   [[-1.1, -1.2, -0.3, -0.4], [0.8, 0.7, 0.8, -2.1], [0.5, -0.2, 1.4, 0.3]],

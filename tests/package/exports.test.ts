@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 test('import * as tg from "typegrad" works in plain Node through the exports map', () => {
   const script = `
@@ -23,9 +23,9 @@ test('import * as tg from "typegrad" works in plain Node through the exports map
 });
 
 test('the exports map points at files the build wrote, types included', async () => {
-  const pkg = (await import('../package.json', { with: { type: 'json' } })).default;
+  const pkg = (await import('../../package.json', { with: { type: 'json' } })).default;
   for (const target of Object.values(pkg.exports['.'])) {
-    expect(existsSync(new URL(`../${target}`, import.meta.url)), target).toBe(true);
+    expect(existsSync(new URL(`../../${target}`, import.meta.url)), target).toBe(true);
   }
 });
 
@@ -34,5 +34,5 @@ test("require('typegrad') works (Node's require of synchronous ESM) and the entr
   const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' });
   expect(JSON.parse(out)).toEqual({ backend: 'wasm', sum: 6 });
   const { readFile } = await import('node:fs/promises');
-  expect(await readFile(new URL('../dist/index.js', import.meta.url), 'utf8')).not.toMatch(/^\s*await\b/m);
+  expect(await readFile(new URL('../../dist/index.js', import.meta.url), 'utf8')).not.toMatch(/^\s*await\b/m);
 });

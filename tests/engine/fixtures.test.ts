@@ -4,8 +4,8 @@
 // max |typegrad − PyTorch| <= 1e-4 · max(1, max |PyTorch|).
 
 import { describe, expect, test } from 'vitest';
-import * as tg from '../index.js';
-import { assertClose, loadFixtures, toTensor, type FixtureCase, type FixtureOption, type FixtureTensor } from './helpers/fixtures.js';
+import * as tg from '../../index.js';
+import { assertClose, loadFixtures, toTensor, type FixtureCase, type FixtureOption, type FixtureTensor } from '../helpers/fixtures.js';
 
 const FILES = ['conv2d.json', 'pool.json', 'adaptive_pool.json', 'matmul.json', 'softmax.json', 'cross_entropy.json', 'misc.json'];
 
@@ -37,6 +37,14 @@ function target(c: FixtureCase, t: Tensors): tg.Target {
   return ref.dtype === 'int64' ? classIndices(ref) : t.target;
 }
 
+/** The window options both poolings share, from PyTorch's keyword arguments. */
+const poolWindow = (o: Options) => ({
+  kernelSize: pair(o.kernel_size)!,
+  stride: pair(o.stride),
+  padding: pair(o.padding),
+  ceilMode: o.ceil_mode as boolean | undefined,
+});
+
 const RUN: Record<string, Runner> = {
   conv2d: (t, c) => {
     const o = options(c, ['stride', 'padding', 'dilation', 'groups']);
@@ -49,23 +57,11 @@ const RUN: Record<string, Runner> = {
   },
   max_pool2d: (t, c) => {
     const o = options(c, ['kernel_size', 'stride', 'padding', 'dilation', 'ceil_mode']);
-    return tg.maxPool2d(t.input, {
-      kernelSize: pair(o.kernel_size)!,
-      stride: pair(o.stride),
-      padding: pair(o.padding),
-      dilation: pair(o.dilation),
-      ceilMode: o.ceil_mode as boolean | undefined,
-    });
+    return tg.maxPool2d(t.input, { ...poolWindow(o), dilation: pair(o.dilation) });
   },
   avg_pool2d: (t, c) => {
     const o = options(c, ['kernel_size', 'stride', 'padding', 'ceil_mode', 'count_include_pad']);
-    return tg.avgPool2d(t.input, {
-      kernelSize: pair(o.kernel_size)!,
-      stride: pair(o.stride),
-      padding: pair(o.padding),
-      ceilMode: o.ceil_mode as boolean | undefined,
-      countIncludePad: o.count_include_pad as boolean | undefined,
-    });
+    return tg.avgPool2d(t.input, { ...poolWindow(o), countIncludePad: o.count_include_pad as boolean | undefined });
   },
   adaptive_avg_pool2d: (t, c) => tg.adaptiveAvgPool2d(t.input, options(c, ['output_size']).output_size as number | [number | null, number | null]),
   adaptive_max_pool2d: (t, c) => tg.adaptiveMaxPool2d(t.input, options(c, ['output_size']).output_size as number | [number | null, number | null]),

@@ -5,9 +5,9 @@
 // and the one it refuses (reshape to [-1, 0]).
 
 import { afterEach, describe, expect, test } from 'vitest';
-import * as tg from '../engine/index.js';
-import * as nn from '../nn/index.js';
-import { Arena, OWN_MEMORY_LIMIT, type WasmExports } from '../kernels-wasm/loader.js';
+import * as tg from '../../engine/index.js';
+import * as nn from '../../nn/index.js';
+import { Arena, OWN_MEMORY_LIMIT, type WasmExports } from '../../kernels-wasm/loader.js';
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

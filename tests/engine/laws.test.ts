@@ -6,20 +6,10 @@
 
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import * as tg from '../engine/index.js';
+import * as tg from '../../engine/index.js';
+import { broadcastPairArb as broadcastPairs, checker, normal, perm, ravel, seedArb, shapeArb, size, unravel, type Shape } from '../helpers/properties.js';
 
-type Shape = number[];
-
-const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : undefined;
-
-function check<T>(arb: fc.Arbitrary<T>, body: (value: T) => void, numRuns = 100): void {
-  fc.assert(fc.property(arb, (v) => { body(v); }), { numRuns: RUNS ?? numRuns });
-}
-
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-const seedArb = fc.integer({ min: 0, max: 0x7fffffff });
-const shapeArb = (minRank = 0, maxRank = 4, maxDim = 4, minDim = 1): fc.Arbitrary<Shape> =>
-  fc.array(fc.integer({ min: minDim, max: maxDim }), { minLength: minRank, maxLength: maxRank });
+const check = checker(100);
 
 /** Small integers (exact in float32 sums and products), so that laws can be checked with ===. */
 function ints(shape: readonly number[], seed: number): tg.Tensor {
@@ -27,28 +17,10 @@ function ints(shape: readonly number[], seed: number): tg.Tensor {
   return new tg.Tensor(Float32Array.from({ length: size(shape) }, () => g.int(-8, 9)), shape);
 }
 
-function normal(shape: readonly number[], seed: number): tg.Tensor {
-  return tg.randn(shape, { generator: new tg.Generator(seed) });
-}
-
 const same = (a: tg.Tensor, b: tg.Tensor) => {
   expect(a.shape).toEqual(b.shape);
   expect(Array.from(a.data)).toEqual(Array.from(b.data));
 };
-
-/** Row-major multi-index of flat position i. */
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx[d] = i % shape[d];
-    i = Math.floor(i / shape[d]);
-  }
-  return idx;
-}
-
-function ravel(idx: readonly number[], shape: readonly number[]): number {
-  return idx.reduce((flat, v, d) => flat * shape[d] + v, 0);
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -65,19 +37,8 @@ function torchBroadcast(a: Shape, b: Shape): Shape | null {
   return out;
 }
 
-/** Two shapes drawn from a common one by dropping leading dims and setting dims to 1 (sizes 0 included). */
-const broadcastPairArb: fc.Arbitrary<[Shape, Shape]> = fc
-  .record({
-    out: shapeArb(0, 5, 4, 0),
-    keepA: fc.integer({ min: 0, max: 5 }),
-    keepB: fc.integer({ min: 0, max: 5 }),
-    onesA: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
-    onesB: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
-  })
-  .map(({ out, keepA, keepB, onesA, onesB }): [Shape, Shape] => {
-    const derive = (keep: number, ones: boolean[]) => out.slice(out.length - Math.min(keep, out.length)).map((d, i) => (ones[i] ? 1 : d));
-    return [derive(keepA, onesA), derive(keepB, onesB)];
-  });
+/** Two shapes that broadcast, sizes 0 included. */
+const broadcastPairArb = broadcastPairs(5, 4, 0);
 
 /** Any two shapes: mostly not broadcastable. */
 const anyPairArb = fc.tuple(shapeArb(0, 4, 4), shapeArb(0, 4, 4));
@@ -255,7 +216,6 @@ describe('conv and pooling output sizes', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-const perm = (n: number) => fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n });
 
 describe('movement ops invert each other', () => {
   test('reshape round-trips (any factorisation, -1 inferred), keeping the row-major order; view too', () => check(

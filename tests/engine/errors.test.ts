@@ -4,7 +4,7 @@
 // Also: what is NOT an error (NaN and Infinity flowing through forward), and anomaly detection.
 
 import { afterEach, describe, expect, test } from 'vitest';
-import * as tg from '../engine/index.js';
+import * as tg from '../../engine/index.js';
 
 type ErrorClass = typeof TypeError | typeof RangeError;
 

@@ -7,10 +7,10 @@ import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import * as tg from '../engine/index.js';
+import * as tg from '../../engine/index.js';
 
 // the test backends' names, declared as a user registering a backend would (setBackend then accepts them)
-declare module '../engine/backend.js' {
+declare module '../../engine/backend.js' {
   interface BackendNames {
     'counting-conv': true;
     'counting-all': true;
@@ -51,7 +51,7 @@ describe('the default backend', () => {
 
   test('useDefaultBackend (how the package entry picks wasm) applies only until setBackend picks one', async () => {
     vi.resetModules();
-    const fresh = await import('../engine/index.js'); // its own registry, which setBackend has not touched
+    const fresh = await import('../../engine/index.js'); // its own registry, which setBackend has not touched
     fresh.registerBackend('counting-all', countingKernels().kernels);
     fresh.useDefaultBackend('counting-all');
     expect(fresh.getBackend()).toBe('counting-all');
@@ -173,7 +173,7 @@ describe('a custom backend', () => {
 });
 
 describe('the engine stays browser-bundlable', () => {
-  const engineDir = fileURLToPath(new URL('../engine/', import.meta.url));
+  const engineDir = fileURLToPath(new URL('../../engine/', import.meta.url));
   const sources = (readdirSync(engineDir, { recursive: true }) as string[])
     .filter((f) => /\.(ts|js|mjs|cjs|mts|cts)$/.test(f))
     .map((f) => join(engineDir, f));

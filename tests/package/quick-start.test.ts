@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 
 test('npm start example: a tiny CNN learns the bar images', () => {
-  const script = fileURLToPath(new URL('../dist/examples/train-bars.js', import.meta.url));
+  const script = fileURLToPath(new URL('../../dist/examples/train-bars.js', import.meta.url));
   const out = execFileSync(process.execPath, [script], { encoding: 'utf8' });
   const epochs = [...out.matchAll(/epoch (\d+)\s+train loss ([\d.]+)\s+test accuracy ([\d.]+)%/g)];
   expect(epochs.length).toBe(6);

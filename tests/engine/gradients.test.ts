@@ -1,7 +1,8 @@
 // Property-based gradient checks: every differentiable op, on random shapes, values and options drawn
 // by fast-check, must give the same gradient by backpropagation as by central finite differences
-// (tests/helpers/gradcheck.ts). The runs are seed-stable: the seed is set once in tests/helpers/fast-check-seed.ts (FC_SEED=<n> or FC_SEED=random overrides it, FC_RUNS the
-// number of runs, to explore further).
+// (tests/helpers/gradcheck.ts). The runs are seed-stable: the seed is set once, in
+// tests/helpers/fast-check-seed.ts (FC_SEED=<n> or FC_SEED=random overrides it, FC_RUNS the number of
+// runs, to explore further).
 //
 // Non-smooth ops (abs, relu, clamp, maximum, max, maxPool2d, …) are checked away from their kinks
 // and ties: their inputs are kept more than 2h from every kink, or are distinct values spaced 0.1
@@ -9,11 +10,11 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import * as tg from '../engine/index.js';
-import { assertGradcheck, gradcheck, type GradcheckOptions } from './helpers/gradcheck.js';
+import * as tg from '../../engine/index.js';
+import { assertGradcheck, gradcheck, type GradcheckOptions } from '../helpers/gradcheck.js';
+import { broadcastPairArb as broadcastPairs, checker, normal, perm, seedArb, shapeArb, size, type Shape } from '../helpers/properties.js';
 
 type Tensor = tg.Tensor;
-type Shape = number[];
 
 /**
  * The backends to check the kernel-backed ops on: 'js' always, 'wasm' where WebAssembly SIMD runs
@@ -22,18 +23,14 @@ type Shape = number[];
  */
 const BACKENDS: tg.BackendName[] = ['js'];
 try {
-  const wasm = await import('../kernels-wasm/index.js');
+  const wasm = await import('../../kernels-wasm/index.js');
   if (wasm.wasmSimdSupported()) BACKENDS.push('wasm');
 } catch (e) {
   console.warn(`gradients.test.ts: the 'wasm' backend is not checked (${(e as Error).message})`);
 }
 
-const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : undefined;
-
-/** fc.assert with the fixed seed; `numRuns` per property (FC_RUNS overrides every one). */
-function check<T>(arb: fc.Arbitrary<T>, body: (value: T) => void, numRuns = 30): void {
-  fc.assert(fc.property(arb, (v) => { body(v); }), { numRuns: RUNS ?? numRuns });
-}
+/** The property runner: 30 runs per property unless told (FC_RUNS overrides every one). */
+const check = checker(30);
 
 /** assertGradcheck with the op's name and options in the report. */
 function grad(name: string, f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): void {
@@ -46,18 +43,9 @@ const KINKED: GradcheckOptions = { absoluteStep: true, eps: 1e-2 };
 // ---------------------------------------------------------------------------------------------
 // values
 
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
 function fill(shape: readonly number[], seed: number, draw: (g: tg.Generator) => number): Tensor {
   const g = new tg.Generator(seed);
   return new tg.Tensor(Float32Array.from({ length: size(shape) }, () => draw(g)), shape);
-}
-
-/** Standard normal values from tg.randn with a seeded generator, times `scale`. */
-function normal(shape: readonly number[], seed: number, scale = 1): Tensor {
-  const t = tg.randn(shape, { generator: new tg.Generator(seed) });
-  if (scale !== 1) t.data.forEach((v, i) => (t.data[i] = v * scale));
-  return t;
 }
 
 function uniform(shape: readonly number[], seed: number, lo: number, hi: number): Tensor {
@@ -93,25 +81,10 @@ function distinct(shapes: ReadonlyArray<readonly number[]>, seed: number, spacin
 // ---------------------------------------------------------------------------------------------
 // arbitraries
 
-const seedArb = fc.integer({ min: 0, max: 0x7fffffff });
-const shapeArb = (minRank = 0, maxRank = 3, maxDim = 4): fc.Arbitrary<Shape> =>
-  fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: minRank, maxLength: maxRank });
-
-/** Two shapes that broadcast: drawn from a common shape by dropping leading dims and setting dims to 1. */
+/** Two shapes that broadcast: a few written out, and ones drawn from a common shape (tests/helpers/properties.ts). */
 const broadcastPairArb: fc.Arbitrary<[Shape, Shape]> = fc.oneof(
   fc.constantFrom<[Shape, Shape]>([[3, 1, 4], [2, 4]], [[2, 4], [3, 1, 4]], [[], [2, 3]], [[2, 1], [1, 3]], [[4], [3, 1]], [[2, 3], [2, 3]]),
-  fc
-    .record({
-      out: shapeArb(0, 4, 3),
-      keepA: fc.integer({ min: 0, max: 4 }),
-      keepB: fc.integer({ min: 0, max: 4 }),
-      onesA: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
-      onesB: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
-    })
-    .map(({ out, keepA, keepB, onesA, onesB }): [Shape, Shape] => {
-      const derive = (keep: number, ones: boolean[]) => out.slice(out.length - Math.min(keep, out.length)).map((d, i) => (ones[i] ? 1 : d));
-      return [derive(keepA, onesA), derive(keepB, onesB)];
-    }),
+  broadcastPairs(4, 3),
 );
 
 /** A shape with its reduction dims: undefined (all), one dim (maybe negative), or a list. */
@@ -137,8 +110,6 @@ function reducedCount(shape: Shape, dims: number | number[] | undefined): number
   const list = typeof dims === 'number' ? [dims] : dims;
   return list.reduce((n, d) => n * shape[(d + shape.length) % shape.length], 1);
 }
-
-const perm = (n: number) => fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n });
 
 // ---------------------------------------------------------------------------------------------
 
