@@ -68,7 +68,11 @@ function registered(name: string, caller: string): Backend {
 
 /** Runs a registered backend's loader once (setBackend awaits it); resolves at once for a loaded backend. */
 export async function loadBackend(name: BackendName): Promise<void> {
-  const backend = registered(name, 'loadBackend');
+  return load(registered(name, 'loadBackend'));
+}
+
+async function load(backend: Backend): Promise<void> {
+  const name = backend.name;
   if (backend.kernels) return;
   if (!backend.loading) {
     // kernels registered while this loads win: they were asked for later
@@ -88,8 +92,9 @@ export async function loadBackend(name: BackendName): Promise<void> {
 /** Makes `name` the backend of every later op; resolves when it is loaded. */
 export async function setBackend(name: BackendName): Promise<void> {
   chosen = true;
-  await loadBackend(name);
-  active = registered(name, 'setBackend');
+  const backend = registered(name, 'setBackend');
+  await load(backend);
+  active = backend;
 }
 
 /**
