@@ -1,5 +1,15 @@
 // The Tensor: a contiguous row-major float32 buffer, a shape, and the autograd bookkeeping.
 // Its methods are thin spellings of the ops in engine/ops/, where each op and its gradient live.
+//
+// Import cycles, kept on purpose (as tinygrad keeps its Tensor and its ops together): this file imports
+// the ops for its methods, and every op imports Tensor to make results; the ops import each other
+// because gradients are ops (mul's gradient sums with reduce's sum, sum's spreads back with movement's
+// expand, max's compares with elementwise's eq), and the JS backend's kernels make Tensors while
+// backend.ts registers them. ES modules resolve such cycles because no module uses an import while it
+// is being evaluated: every use is inside a function that runs later. Breaking them would mean
+// attaching the methods from outside (a reader would no longer find `x.add` here) and passing ops into
+// each other's gradients, for no gain; the one place that needed a hook is autograd.ts, which cannot
+// import Tensor (Tensor imports it) and so takes `makeOnes` from tensor.backward.
 
 import { backward as runBackward, type BackwardOptions, type GradNode } from './autograd.js';
 import { formatShape, sizeOf } from './shape.js';
@@ -159,6 +169,17 @@ export class Tensor {
       throw new RangeError('setRequiresGrad: a tensor computed from tensors that require grad cannot stop requiring it; use detach()');
     }
     this.requiresGrad = on;
+    return this;
+  }
+
+  /**
+   * Overwrites this tensor's values with src's (same number of elements), in place, like PyTorch's
+   * copy_(): how module buffers (batch norm's running statistics) take new values. Not recorded for
+   * autograd. A device backend will copy on the device here (issue 15); today it goes through `.data`.
+   */
+  copy_(src: Tensor): this {
+    if (src.size !== this.size) throw new RangeError(`copy_: cannot copy ${src.size} values ${formatShape(src.shape)} into a tensor of ${this.size} ${formatShape(this.shape)}`);
+    this.data.set(src.data);
     return this;
   }
 

@@ -168,7 +168,7 @@ export async function checkEquivalence({ fc, Tensor, kernels, reference, numRuns
       difference('relu', kernels.relu(x), y) ??
       difference('reluBackward', kernels.reluBackward(g, y), reference.reluBackward(g, y)) ??
       difference('biasAdd', kernels.biasAdd(x, bias, p), reference.biasAdd(x, bias, p)) ??
-      difference('biasGrad', kernels.biasGrad(g, p), reference.biasGrad(g, p))
+      difference('reduce (channel sum)', kernels.reduce(g, { op: 'sum', dims: [0, 2] }), reference.reduce(g, { op: 'sum', dims: [0, 2] }))
     );
   });
 
@@ -176,14 +176,18 @@ export async function checkEquivalence({ fc, Tensor, kernels, reference, numRuns
     const shape = [p.outer, p.channels, p.inner];
     const x = tensor(shape, p.seed);
     const g = tensor(shape, p.seed + 1);
-    const coefficients = (rows, s) => tensor([rows, p.channels], s);
-    const forward = coefficients(3, p.seed + 2);
-    const mean = coefficients(1, p.seed + 3);
-    const backward = coefficients(4, p.seed + 4);
+    const perChannel = (s) => tensor([p.channels], s);
+    const forward = { mean: perChannel(p.seed + 2), scale: perChannel(p.seed + 3), shift: perChannel(p.seed + 4) };
+    const mean = perChannel(p.seed + 5);
+    const backward = { mean: perChannel(p.seed + 6), gradScale: perChannel(p.seed + 7), inputScale: perChannel(p.seed + 8), shift: perChannel(p.seed + 9) };
+    const [stats, statsJs] = [kernels.batchNormStats(x, p), reference.batchNormStats(x, p)];
+    const [sums, sumsJs] = [kernels.batchNormGradSums(g, x, mean, p), reference.batchNormGradSums(g, x, mean, p)];
     return (
-      difference('batchNormStats', kernels.batchNormStats(x, p), reference.batchNormStats(x, p)) ??
+      difference('batchNormStats mean', stats.mean, statsJs.mean) ??
+      difference('batchNormStats variance', stats.variance, statsJs.variance) ??
       difference('batchNormForward', kernels.batchNormForward(x, forward, p), reference.batchNormForward(x, forward, p)) ??
-      difference('batchNormGradSums', kernels.batchNormGradSums(g, x, mean, p), reference.batchNormGradSums(g, x, mean, p)) ??
+      difference('batchNormGradSums sumGrad', sums.sumGrad, sumsJs.sumGrad) ??
+      difference('batchNormGradSums sumGradCentered', sums.sumGradCentered, sumsJs.sumGradCentered) ??
       difference('batchNormBackward', kernels.batchNormBackward(g, x, backward, p), reference.batchNormBackward(g, x, backward, p))
     );
   });

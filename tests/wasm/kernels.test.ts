@@ -352,7 +352,7 @@ describe.each(builds)('wasm kernels ($name build, $threads thread(s)) match the 
         expectClose('reluBackward', k().reluBackward(g, y), jsKernels.reluBackward(g, y));
         const bias = rand([c.channels], c.seed + 2);
         expectClose('biasAdd', k().biasAdd(x, bias, c), jsKernels.biasAdd(x, bias, c));
-        expectClose('biasGrad', k().biasGrad(g, c), jsKernels.biasGrad(g, c));
+        expectClose('reduce (channel sum, a bias gradient)', k().reduce(g, { op: 'sum', dims: [0, 2] }), jsKernels.reduce(g, { op: 'sum', dims: [0, 2] }));
       }),
       runs,
     );
@@ -365,11 +365,17 @@ describe.each(builds)('wasm kernels ($name build, $threads thread(s)) match the 
         const x = rand(shape, c.seed);
         if (c.offset) x.data.forEach((v, i) => (x.data[i] = v + c.offset)); // a mean far from 0: the variance must still come out right
         const g = rand(shape, c.seed + 1);
-        const coefficients = (rows: number, s: number) => rand([rows, c.channels], s);
-        const forward = coefficients(3, c.seed + 2), mean = coefficients(1, c.seed + 3), backward = coefficients(4, c.seed + 4);
-        expectClose('batchNormStats', k().batchNormStats(x, c), jsKernels.batchNormStats(x, c));
+        const perChannel = (s: number) => rand([c.channels], s);
+        const forward = { mean: perChannel(c.seed + 2), scale: perChannel(c.seed + 3), shift: perChannel(c.seed + 4) };
+        const mean = perChannel(c.seed + 5);
+        const backward = { mean: perChannel(c.seed + 6), gradScale: perChannel(c.seed + 7), inputScale: perChannel(c.seed + 8), shift: perChannel(c.seed + 9) };
+        const [stats, statsJs] = [k().batchNormStats(x, c), jsKernels.batchNormStats(x, c)];
+        expectClose('batchNormStats mean', stats.mean, statsJs.mean);
+        expectClose('batchNormStats variance', stats.variance, statsJs.variance);
         expectClose('batchNormForward', k().batchNormForward(x, forward, c), jsKernels.batchNormForward(x, forward, c));
-        expectClose('batchNormGradSums', k().batchNormGradSums(g, x, mean, c), jsKernels.batchNormGradSums(g, x, mean, c));
+        const [sums, sumsJs] = [k().batchNormGradSums(g, x, mean, c), jsKernels.batchNormGradSums(g, x, mean, c)];
+        expectClose('batchNormGradSums sumGrad', sums.sumGrad, sumsJs.sumGrad);
+        expectClose('batchNormGradSums sumGradCentered', sums.sumGradCentered, sumsJs.sumGradCentered);
         expectClose('batchNormBackward', k().batchNormBackward(g, x, backward, c), jsKernels.batchNormBackward(g, x, backward, c));
       }),
       runs,

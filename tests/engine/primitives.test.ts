@@ -1,0 +1,93 @@
+// The primitive kernels: every case of tests/helpers/primitive-cases.ts on the wasm backend against
+// 'js' (1e-4 relative to the output's magnitude, as the other equivalence tests), and the properties of
+// the counter-based random fill that make a mask the same on every backend.
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Tensor, kernelNames, type Kernels } from '../../engine/index.js';
+import { jsKernels } from '../../engine/backends/js/index.js';
+import { philox } from '../../engine/backends/js/random.js';
+import { createWasmKernels, type WasmKernels } from '../../kernels-wasm/index.js';
+import { CaseRandom, cloneArgs, primitiveCases } from '../helpers/primitive-cases.js';
+
+/** Every tensor in a value (a kernel's result, or its arguments after an in-place kernel), in order. */
+function tensorsIn(v: unknown): Tensor[] {
+  if (v instanceof Tensor) return [v];
+  if (Array.isArray(v)) return v.flatMap(tensorsIn);
+  if (v && typeof v === 'object') return Object.values(v).flatMap(tensorsIn);
+  return [];
+}
+
+function expectClose(what: string, actual: Tensor, expected: Tensor): void {
+  expect(actual.shape, `${what} shape`).toEqual(expected.shape);
+  const a = actual.data, e = expected.data;
+  let scale = 1;
+  for (const v of e) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < e.length; i++) {
+    const same = a[i] === e[i] || (Number.isNaN(a[i]) && Number.isNaN(e[i]));
+    if (!same && !(Math.abs(a[i] - e[i]) <= 1e-4 * scale)) throw new Error(`${what}: element ${i} is ${a[i]}, expected ${e[i]}`);
+  }
+}
+
+const fusedKernels = ['gemm', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'relu', 'reluBackward', 'biasAdd', 'batchNormStats', 'batchNormForward', 'batchNormGradSums', 'batchNormBackward'];
+
+test('every primitive kernel has an equivalence case', () => {
+  const primitives = kernelNames.filter((k) => !fusedKernels.includes(k));
+  expect(primitives.filter((k) => !(k in primitiveCases))).toEqual([]);
+});
+
+describe('wasm equals js on every primitive case', () => {
+  let wasm: WasmKernels;
+  beforeAll(async () => {
+    wasm = await createWasmKernels('auto', 1);
+  });
+  afterAll(() => wasm?.dispose());
+
+  for (const [name, makeCase] of Object.entries(primitiveCases)) {
+    test(name, () => {
+      for (let seed = 1; seed <= 40; seed++) {
+        const { args } = makeCase(new CaseRandom(seed * 7919));
+        const [mine, reference] = [cloneArgs(args), cloneArgs(args)];
+        const run = (k: Kernels, a: unknown[]) => (k[name as keyof Kernels] as (...x: unknown[]) => unknown)(...a);
+        const got = tensorsIn([run(wasm, mine), mine]);
+        const want = tensorsIn([run(jsKernels, reference), reference]);
+        expect(got.length).toBe(want.length);
+        got.forEach((t, i) => expectClose(`${name} (seed ${seed}), tensor ${i}`, t, want[i]));
+      }
+    });
+  }
+});
+
+describe('randomFill: Philox4x32-10, a pure function of key and position', () => {
+  test('the known-answer vectors of Random123 (kat_vectors, philox4x32_10)', () => {
+    const out = new Uint32Array(4);
+    const hex = () => Array.from(out, (w) => w.toString(16).padStart(8, '0'));
+    philox(0, 0, 0, 0, 0, 0, out);
+    expect(hex()).toEqual(['6627e8d5', 'e169c58d', 'bc57ac4c', '9b00dbd8']);
+    philox(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, out);
+    expect(hex()).toEqual(['408f276d', '41c83b0e', 'a20bc7c6', '6d5451fd']);
+    philox(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, out);
+    expect(hex()).toEqual(['d16cfe09', '94fdcceb', '5001e420', '24126ea1']);
+  });
+
+  const fill = (n: number, counter: number, key: [number, number] = [1, 2]) =>
+    Array.from(jsKernels.randomFill({ shape: [n], key, counter, distribution: 'uniform' }).data);
+
+  test('a fill that starts later in the stream is the tail of an earlier one; another key is another stream', () => {
+    const whole = fill(103, 0);
+    expect(fill(98, 5)).toEqual(whole.slice(5));
+    expect(fill(103, 0)).toEqual(whole);
+    expect(fill(103, 0, [1, 3]).filter((v, i) => v === whole[i]).length).toBeLessThan(3);
+  });
+
+  test('uniform values in [0, 1) with mean 1/2; bernoulli gives value with probability p', () => {
+    const u = fill(20000, 0);
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...u)).toBeLessThan(1);
+    const mean = u.reduce((a, b) => a + b, 0) / u.length;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(0.01); // the standard error is 0.002
+    const mask = jsKernels.randomFill({ shape: [20000], key: [7, 8], counter: 0, distribution: 'bernoulli', p: 0.3, value: 2 }).data;
+    expect(new Set(mask)).toEqual(new Set([0, 2]));
+    const kept = mask.filter((v) => v === 2).length / mask.length;
+    expect(Math.abs(kept - 0.3)).toBeLessThan(0.015); // the standard error is 0.0032
+  });
+});
