@@ -52,6 +52,13 @@ class Storage {
   onDevice(backend: string): DeviceStorage | null {
     return this.device?.backend === backend ? this.device : null;
   }
+
+  /** Takes other's values: copied into this buffer on the CPU, or adopting other's device buffer (never read back). */
+  assign(other: Storage): void {
+    if (other.values !== null && this.values !== null) this.values.set(other.values);
+    else if (other.values !== null) [this.values, this.device] = [other.values.slice(), null];
+    else [this.values, this.device] = [null, other.device];
+  }
 }
 
 export class Tensor {
@@ -174,12 +181,12 @@ export class Tensor {
 
   /**
    * Overwrites this tensor's values with src's (same number of elements), in place, like PyTorch's
-   * copy_(): how module buffers (batch norm's running statistics) take new values. Not recorded for
-   * autograd. A device backend will copy on the device here (issue 15); today it goes through `.data`.
+   * copy_(): how module buffers (batch norm's running statistics) take new values, seen by every view
+   * of this tensor. Not recorded for autograd. A result still on a device is adopted, not read back.
    */
   copy_(src: Tensor): this {
     if (src.size !== this.size) throw new RangeError(`copy_: cannot copy ${src.size} values ${formatShape(src.shape)} into a tensor of ${this.size} ${formatShape(this.shape)}`);
-    this.data.set(src.data);
+    this.#storage.assign(src.#storage);
     return this;
   }
 
