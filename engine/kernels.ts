@@ -19,6 +19,13 @@
 //   updates (one fused pass per parameter and step, in place).
 // Derivatives that a composition of primitives would make cost several passes have ops of their own
 // (`geluGrad`, `clampGrad`, `powGradBase` ...): the gradient is then one `unary`/`binary` and a `mul`.
+// Composed from primitives rather than given kernels, because they cost few passes over small tensors
+// or are rare: the losses (nll is a product with the weighted one-hot target and a sum), pad (one
+// indexSelect per padded dim), cat (each part placed by indexSelect, then added), uneven adaptive
+// pooling (average: two matmuls with window matrices; max: indexSelect and a max along the windows),
+// dropout (a randomFill mask and a mul), batch norm's per-channel arithmetic. Two rules keep every
+// primitive one GPU dispatch: no data-dependent output shapes, and indices as float32 (exact below 2^24)
+// only for positions along one dim, never flat positions into a large tensor.
 
 import type { Tensor } from './tensor.js';
 
@@ -214,7 +221,8 @@ export interface IndexSelectParams {
 
 /**
  * indexAdd, indexSelect's adjoint: out has src's shape with `dim` of size `size`, zero but for
- * out[..., index[o], ...] += src[..., o, ...] (entries −1 are skipped; repeated indices add up).
+ * out[..., index[o], ...] += src[..., o, ...] (entries −1 are skipped; repeated indices add up). A GPU
+ * thread per output element gathers instead (it sums the o whose index names it): no atomics needed.
  */
 export interface IndexAddParams {
   dim: number;

@@ -13,12 +13,12 @@ const M1 = 0xcd9e8d57;
 const W0 = 0x9e3779b9;
 const W1 = 0xbb67ae85;
 
-/** The high 32 bits of the 64-bit product of two uint32s (the low ones are Math.imul's). */
-function mulHi(a: number, b: number): number {
-  const aH = a >>> 16, aL = a & 0xffff, bH = b >>> 16, bL = b & 0xffff;
-  // the partial products of 16-bit halves are exact in float64; carry the middle terms up
-  const mid = aH * bL + aL * bH + ((aL * bL) >>> 16);
-  return (aH * bH + Math.floor(mid / 65536)) >>> 0;
+/** The high 32 bits of the 64-bit product a·m of two uint32s (the low ones are Math.imul's). */
+function mulHi(a: number, m: number): number {
+  // split m into 16-bit halves: a·mL and a·mH are below 2^48, exact in float64
+  const t = a * (m & 0xffff);
+  const u = a * (m >>> 16) + Math.floor(t / 65536);
+  return Math.floor(u / 65536) >>> 0;
 }
 
 /** The four words of counter block (c0, c1, c2, c3) under key (k0, k1), into out[0..3]. */
@@ -48,16 +48,15 @@ export function randomFill(p: RandomParams): Tensor {
   const [k0, k1] = p.key;
   const bernoulli = p.distribution === 'bernoulli';
   const { p: probability = 0, value = 1 } = p;
-  let block = -1;
-  for (let i = 0; i < Y.length; i++) {
-    const position = p.counter + i;
-    const b = Math.floor(position / 4);
-    if (b !== block) {
-      philox(b % 2 ** 32, Math.floor(b / 2 ** 32), 0, 0, k0, k1, words);
-      block = b;
+  // element i is word (counter + i) % 4 of block (counter + i) / 4: one block serves four elements
+  const first = Math.floor(p.counter / 4);
+  for (let b = first, i = -(p.counter % 4); i < Y.length; b++, i += 4) {
+    philox(b % 2 ** 32, Math.floor(b / 2 ** 32), 0, 0, k0, k1, words);
+    for (let w = 0; w < 4; w++) {
+      if (i + w < 0 || i + w >= Y.length) continue;
+      const u = (words[w] >>> 8) / 16777216; // 24 bits: exact in float32
+      Y[i + w] = bernoulli ? (u < probability ? value : 0) : u;
     }
-    const u = (words[position % 4] >>> 8) / 16777216; // 24 bits: exact in float32
-    Y[i] = bernoulli ? (u < probability ? value : 0) : u;
   }
   return new Tensor(Y, p.shape);
 }
