@@ -4,11 +4,13 @@
 // is element (o·length + k)·inner + j.
 
 import type { IndexAddParams, IndexSelectParams, StridedCopyParams } from '../../kernels.js';
-import { sizeOf } from '../../shape.js';
+import { sameShape, sizeOf, stridesOf } from '../../shape.js';
 import { stridedGather } from '../../strided.js';
 import { Tensor } from '../../tensor.js';
 
 export function stridedCopy(x: Tensor, p: StridedCopyParams): Tensor {
+  // a view that is all of x in order (clone, or the copy of a gradient into .grad): one block copy
+  if (p.offset === 0 && sizeOf(p.shape) === x.size && sameShape(p.strides, stridesOf(p.shape))) return new Tensor(x.data.slice(), p.shape);
   return new Tensor(stridedGather(x.data, p.shape, p.strides, p.offset), p.shape);
 }
 
