@@ -220,9 +220,11 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
       return run(shaders.biasAddShader, [...x.shape], [arg(x, 'biasAdd input'), arg(bias, 'biasAdd bias')], [p.channels, p.inner]);
     },
     reduce(x, p) {
-      // a sum over all dims but one (a bias gradient) has its shader; the rest runs as the JS backend's loops
+      // a sum over all dims but one (a bias gradient) of a tensor on this GPU has its shader; the rest runs
+      // as the JS backend's loops (a tensor on the CPU is summed there: no upload, no readback after)
       const c = asChannelSum(x.shape, p);
-      if (!c) return jsKernels.reduce(x, p);
+      const device = x.deviceStorage('gl');
+      if (!c || !(device instanceof GlStorage && device.owner === self)) return jsKernels.reduce(x, p);
       const kept = x.shape.map((d, i) => (p.dims.includes(i) ? 1 : d));
       return run(shaders.biasGradShader, kept, [arg(x, 'reduce input')], [c.outer, c.channels, c.inner]);
     },
