@@ -5,7 +5,11 @@ export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, 
 export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, record, type BackwardFn, type BackwardOptions, type GradNode } from './autograd.js';
 export { Generator, defaultGenerator, manualSeed } from './random.js';
 export { registerBackend, loadBackend, setBackend, useDefaultBackend, getBackend, listBackends, hasBackend, kernels, type BackendName, type BackendNames, type KernelsLoader } from './backend.js';
-export { kernelNames, type Kernels, type GemmParams, type Conv2dParams, type Pool2dParams, type ChannelParams } from './kernels.js';
+export {
+  kernelNames, conv2dLayout, pool2dLayout, packParams, asChannelSum, type Kernels, type GemmParams, type Conv2dParams, type Pool2dParams, type ChannelParams, type BatchNormForwardCoefficients, type BatchNormBackwardCoefficients,
+  type UnaryOp, type UnaryParams, type BinaryOp, type BinaryParams, type ReduceOp, type ReduceParams, type StridedCopyParams, type IndexSelectParams, type IndexAddParams,
+  type SoftmaxParams, type RandomParams, type SgdParams, type AdamParams, type AdamState, type RmspropParams, type RmspropState,
+} from './kernels.js';
 export { parseArgs, checkOptions, nearestName, unknownOptionError, isOptionsObject, type ArgKind, type PositionalSpec, type PyArgs, type Prefixes } from './options.js';
 export { broadcastShapes, formatShape, setMaxTensorElements, getMaxTensorElements, SizeLimitError } from './shape.js';
 
@@ -17,6 +21,6 @@ export { softmax, logSoftmax } from './ops/softmax.js';
 export { conv2d, conv2dParams, type Conv2dOptions } from './ops/conv.js';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, poolOutputSize, type OutputSize, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
 export { pad, type PadMode } from './ops/pad.js';
-export { dropout } from './ops/dropout.js';
+export { dropout, dropout2d } from './ops/dropout.js';
 export { batchNorm, type BatchNormOptions } from './ops/batchnorm.js';
 export { nll, crossEntropy, mse, binaryCrossEntropyWithLogits, type Reduction, type Target, type NllOptions, type CrossEntropyOptions } from './ops/loss.js';

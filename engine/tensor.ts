@@ -1,5 +1,15 @@
 // The Tensor: a contiguous row-major float32 buffer, a shape, and the autograd bookkeeping.
 // Its methods are thin spellings of the ops in engine/ops/, where each op and its gradient live.
+//
+// Import cycles, kept on purpose (as tinygrad keeps its Tensor and its ops together): this file imports
+// the ops for its methods, and every op imports Tensor to make results; the ops import each other
+// because gradients are ops (mul's gradient sums with reduce's sum, sum's spreads back with movement's
+// expand, max's compares with elementwise's eq), and the JS backend's kernels make Tensors while
+// backend.ts registers them. ES modules resolve such cycles because no module uses an import while it
+// is being evaluated: every use is inside a function that runs later. Breaking them would mean
+// attaching the methods from outside (a reader would no longer find `x.add` here) and passing ops into
+// each other's gradients, for no gain; the one place that needed a hook is autograd.ts, which cannot
+// import Tensor (Tensor imports it) and so takes `makeOnes` from tensor.backward.
 
 import { backward as runBackward, type BackwardOptions, type GradNode } from './autograd.js';
 import { formatShape, sizeOf } from './shape.js';
@@ -41,6 +51,13 @@ class Storage {
 
   onDevice(backend: string): DeviceStorage | null {
     return this.device?.backend === backend ? this.device : null;
+  }
+
+  /** Takes other's values: copied into this buffer on the CPU, or adopting other's device buffer (never read back). */
+  assign(other: Storage): void {
+    if (other.values !== null && this.values !== null) this.values.set(other.values);
+    else if (other.values !== null) [this.values, this.device] = [other.values.slice(), null];
+    else [this.values, this.device] = [null, other.device];
   }
 }
 
@@ -165,6 +182,17 @@ export class Tensor {
   /** PyTorch's name for setRequiresGrad. */
   requiresGrad_(on = true): this {
     return this.setRequiresGrad(on);
+  }
+
+  /**
+   * Overwrites this tensor's values with src's (same number of elements), in place, like PyTorch's
+   * copy_(): how module buffers (batch norm's running statistics) take new values, seen by every view
+   * of this tensor. Not recorded for autograd. A result still on a device is adopted, not read back.
+   */
+  copy_(src: Tensor): this {
+    if (src.size !== this.size) throw new RangeError(`copy_: cannot copy ${src.size} values ${formatShape(src.shape)} into a tensor of ${this.size} ${formatShape(this.shape)}`);
+    this.#storage.assign(src.#storage);
+    return this;
   }
 
   /** A differentiable copy with its own storage. */

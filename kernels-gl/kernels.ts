@@ -2,9 +2,10 @@
 // output. Results stay on the GPU as textures (gpu.js's `pipeline`) inside a DeviceStorage: the next GL
 // kernel reads the texture directly, and only touching `.data` copies the values back (lazy readback).
 
-import type { Conv2dParams, GemmParams, Kernels, Pool2dParams } from '../engine/kernels.js';
+import { asChannelSum, conv2dLayout, packParams, pool2dLayout, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/kernels.js';
 import { Tensor, type DeviceStorage } from '../engine/tensor.js';
 import * as shaders from './shaders.js';
+import { jsKernels } from '../engine/backends/js/index.js';
 
 /** The parts of gpu.js's API used here (gpu.js ships no types that fit NodeNext ESM). */
 export interface GpuTexture {
@@ -159,19 +160,16 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     return new Tensor(out, shape);
   }
 
-  const convScalars = (p: Conv2dParams) => [
-    p.batch, p.inChannels, p.inHeight, p.inWidth, p.outChannels, p.outHeight, p.outWidth, p.kernelHeight, p.kernelWidth,
-    p.strideHeight, p.strideWidth, p.padTop, p.padLeft, p.dilationHeight, p.dilationWidth, p.groups,
-  ];
-  const poolScalars = (p: Pool2dParams) => [
-    p.batch * p.channels, p.inHeight, p.inWidth, p.outHeight, p.outWidth, p.kernelHeight, p.kernelWidth,
-    p.strideHeight, p.strideWidth, p.padHeight, p.padWidth, p.dilationHeight, p.dilationWidth, p.countIncludePad ? 1 : 0,
-  ];
+  const convScalars = (p: Conv2dParams) => packParams(p, conv2dLayout);
+  const poolScalars = (p: Pool2dParams) => packParams(p, pool2dLayout);
   // scalar arrays always go up as arrays (kind 'a'), so they need no entry in the kind key
   const params = (values: number[]) => Float32Array.from(values);
   const noBias = new Float32Array(1);
 
   self = {
+    // the primitives and optimizer updates run as the JS backend's loops for now, reading GL results
+    // back (issue 15 gives gl its own)
+    ...jsKernels,
     gpu,
     maxTileElements,
     readbacks: 0,
@@ -221,21 +219,36 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     biasAdd(x, bias, p) {
       return run(shaders.biasAddShader, [...x.shape], [arg(x, 'biasAdd input'), arg(bias, 'biasAdd bias')], [p.channels, p.inner]);
     },
-    biasGrad(gradOutput, p) {
-      return run(shaders.biasGradShader, [p.channels], [arg(gradOutput, 'biasGrad gradient')], [p.outer, p.channels, p.inner]);
+    reduce(x, p) {
+      // a sum over all dims but one (a bias gradient) of a tensor on this GPU has its shader; the rest runs
+      // as the JS backend's loops (a tensor on the CPU is summed there: no upload, no readback after)
+      const c = asChannelSum(x.shape, p);
+      const device = x.deviceStorage('gl');
+      if (!c || !(device instanceof GlStorage && device.owner === self)) return jsKernels.reduce(x, p);
+      const kept = x.shape.map((d, i) => (p.dims.includes(i) ? 1 : d));
+      return run(shaders.biasGradShader, kept, [arg(x, 'reduce input')], [c.outer, c.channels, c.inner]);
     },
     batchNormStats(x, p) {
-      return run(shaders.batchNormStatsShader, [2, p.channels], [arg(x, 'batchNorm input')], [p.outer, p.channels, p.inner]);
+      const input = arg(x, 'batchNorm input');
+      const mean = run(shaders.batchNormMeanShader, [p.channels], [input], [p.outer, p.channels, p.inner]);
+      const variance = run(shaders.batchNormVarianceShader, [p.channels], [input, arg(mean, 'batchNorm mean')], [p.outer, p.channels, p.inner]);
+      return { mean, variance };
     },
-    batchNormForward(x, coefficients, p) {
-      return run(shaders.batchNormForwardShader, [...x.shape], [arg(x, 'batchNorm input'), arg(coefficients, 'batchNorm coefficients')], [p.channels, p.inner]);
+    batchNormForward(x, c, p) {
+      const inputs = [arg(x, 'batchNorm input'), arg(c.mean, 'batchNorm mean'), arg(c.scale, 'batchNorm scale'), arg(c.shift, 'batchNorm shift')];
+      return run(shaders.batchNormForwardShader, [...x.shape], inputs, [p.channels, p.inner]);
     },
-    batchNormGradSums(gradOutput, x, coefficients, p) {
-      const inputs = [arg(gradOutput, 'batchNorm gradient'), arg(x, 'batchNorm input'), arg(coefficients, 'batchNorm coefficients')];
-      return run(shaders.batchNormGradSumsShader, [2, p.channels], inputs, [p.outer, p.channels, p.inner]);
+    batchNormGradSums(gradOutput, x, mean, p) {
+      const g = arg(gradOutput, 'batchNorm gradient');
+      const sumGrad = run(shaders.biasGradShader, [p.channels], [g], [p.outer, p.channels, p.inner]);
+      const sumGradCentered = run(shaders.batchNormCenteredSumShader, [p.channels], [g, arg(x, 'batchNorm input'), arg(mean, 'batchNorm mean')], [p.outer, p.channels, p.inner]);
+      return { sumGrad, sumGradCentered };
     },
-    batchNormBackward(gradOutput, x, coefficients, p) {
-      const inputs = [arg(gradOutput, 'batchNorm gradient'), arg(x, 'batchNorm input'), arg(coefficients, 'batchNorm coefficients')];
+    batchNormBackward(gradOutput, x, c, p) {
+      const inputs = [
+        arg(gradOutput, 'batchNorm gradient'), arg(x, 'batchNorm input'), arg(c.mean, 'batchNorm mean'),
+        arg(c.gradScale, 'batchNorm gradScale'), arg(c.inputScale, 'batchNorm inputScale'), arg(c.shift, 'batchNorm shift'),
+      ];
       return run(shaders.batchNormBackwardShader, [...gradOutput.shape], inputs, [p.channels, p.inner]);
     },
     dispose() {

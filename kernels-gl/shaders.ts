@@ -44,9 +44,8 @@ export const gemmShader = `function gemm(A, B, offset, m, n, k, transA, transB, 
 }`;
 
 // Convolution scalars travel in one small array (gpu.js gives each scalar argument its own uniform and
-// caps kernels at a modest argument count): see convScalars in kernels.ts for the order.
-// 0 batch, 1 inC, 2 inH, 3 inW, 4 outC, 5 outH, 6 outW, 7 kH, 8 kW, 9 sH, 10 sW, 11 padTop, 12 padLeft,
-// 13 dH, 14 dW, 15 groups
+// caps kernels at a modest argument count), in conv2dLayout's order (engine/kernels.ts): P[i] is field
+// i, and tests/engine/layouts.test.ts checks every `name = P[i]` below against it.
 
 /** y[n, oc, oh, ow] = Σ x · w over the taps inside the image, plus the bias (hasBias 1). */
 export const conv2dShader = `function conv2d(X, W, bias, P, offset, hasBias) {
@@ -153,13 +152,13 @@ export const conv2dBackwardWeightShader = `function conv2dBackwardWeight(G, X, P
   return sum;
 }`;
 
-// Pooling scalars: 0 planes, 1 inH, 2 inW, 3 outH, 4 outW, 5 kH, 6 kW, 7 sH, 8 sW, 9 padH, 10 padW,
-// 11 dH, 12 dW, 13 countIncludePad (1/0)
+// Pooling scalars travel the same way, in pool2dLayout's order (engine/kernels.ts): P[i] is field i, and
+// tests/engine/layouts.test.ts checks every `name = P[i]` below against it.
 
 /** The flat h·W + w index of the window's first maximum, or -1 when the window is all padding. */
 export const maxPoolIndexShader = `function maxPoolIndex(X, P, offset) {
   const o = offset + this.thread.x;
-  const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], dH = P[11], dW = P[12];
+  const inH = P[2], inW = P[3], outH = P[4], outW = P[5], kH = P[6], kW = P[7], sH = P[8], sW = P[9], pH = P[10], pW = P[11], dH = P[12], dW = P[13];
   const plane = Math.floor((o + 0.5) / (outH * outW));
   const rest = o - plane * outH * outW;
   const oh = Math.floor((rest + 0.5) / outW);
@@ -187,7 +186,7 @@ export const maxPoolIndexShader = `function maxPoolIndex(X, P, offset) {
 /** The maximum itself, gathered through its index; -inf (−1/0, zero being a uniform 0) for an all-padding window. */
 export const maxPoolValueShader = `function maxPoolValue(X, I, P, offset, zero) {
   const o = offset + this.thread.x;
-  const inH = P[1], inW = P[2], outH = P[3], outW = P[4];
+  const inH = P[2], inW = P[3], outH = P[4], outW = P[5];
   const plane = Math.floor((o + 0.5) / (outH * outW));
   const index = I[o];
   if (index < 0) {
@@ -199,7 +198,7 @@ export const maxPoolValueShader = `function maxPoolValue(X, I, P, offset, zero) 
 /** gx[plane, ih, iw]: the gradients of the outputs whose maximum was this input. */
 export const maxPoolBackwardShader = `function maxPoolBackward(G, I, P, offset) {
   const o = offset + this.thread.x;
-  const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], dH = P[11], dW = P[12];
+  const inH = P[2], inW = P[3], outH = P[4], outW = P[5], kH = P[6], kW = P[7], sH = P[8], sW = P[9], pH = P[10], pW = P[11], dH = P[12], dW = P[13];
   const plane = Math.floor((o + 0.5) / (inH * inW));
   const rest = o - plane * inH * inW;
   const ih = Math.floor((rest + 0.5) / inW);
@@ -228,7 +227,7 @@ export const maxPoolBackwardShader = `function maxPoolBackward(G, I, P, offset) 
 /** The mean over the in-image part of the window, divided as the JS backend's avgWindow does. */
 export const avgPoolShader = `function avgPool(X, P, offset) {
   const o = offset + this.thread.x;
-  const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], includePad = P[13];
+  const inH = P[2], inW = P[3], outH = P[4], outW = P[5], kH = P[6], kW = P[7], sH = P[8], sW = P[9], pH = P[10], pW = P[11], includePad = P[14];
   const plane = Math.floor((o + 0.5) / (outH * outW));
   const rest = o - plane * outH * outW;
   const oh = Math.floor((rest + 0.5) / outW);
@@ -263,7 +262,7 @@ export const avgPoolShader = `function avgPool(X, P, offset) {
 /** gx[plane, ih, iw]: each output's gradient over its divisor, summed over the windows holding this input. */
 export const avgPoolBackwardShader = `function avgPoolBackward(G, P, offset) {
   const o = offset + this.thread.x;
-  const inH = P[1], inW = P[2], outH = P[3], outW = P[4], kH = P[5], kW = P[6], sH = P[7], sW = P[8], pH = P[9], pW = P[10], includePad = P[13];
+  const inH = P[2], inW = P[3], outH = P[4], outW = P[5], kH = P[6], kW = P[7], sH = P[8], sW = P[9], pH = P[10], pW = P[11], includePad = P[14];
   const plane = Math.floor((o + 0.5) / (inH * inW));
   const rest = o - plane * inH * inW;
   const ih = Math.floor((rest + 0.5) / inW);
@@ -334,66 +333,59 @@ export const biasGradShader = `function biasGrad(G, offset, outer, channels, inn
   return sum;
 }`;
 
-// Batch normalization's passes (engine/ops/batchnorm.ts explains the coefficients, which come as rows
-// of a [rows, channels] array K: row r of channel c is K[r·channels + c]).
+// Batch normalization's passes (engine/ops/batchnorm.ts explains the coefficients, one [channels]
+// array each). Σ g per channel is biasGradShader's sum.
 
-/** Output [2, channels]: element c is channel c's mean, element channels + c its biased variance. */
-export const batchNormStatsShader = `function batchNormStats(X, offset, outer, channels, inner) {
-  const o = offset + this.thread.x;
-  const variance = Math.floor((o + 0.5) / channels);
-  const c = o - variance * channels;
+/** Output [channels]: each channel's mean. */
+export const batchNormMeanShader = `function batchNormMean(X, offset, outer, channels, inner) {
+  const c = offset + this.thread.x;
   let sum = 0;
   for (let n = 0; n < outer; n++) {
     for (let i = 0; i < inner; i++) {
       sum += X[(n * channels + c) * inner + i];
     }
   }
-  const mean = sum / (outer * inner);
-  if (variance < 0.5) {
-    return mean;
-  }
-  // gpu.js compiles every variable into one scope: the second loop needs its own names
+  return sum / (outer * inner);
+}`;
+
+/** Output [channels]: each channel's biased variance around M. */
+export const batchNormVarianceShader = `function batchNormVariance(X, M, offset, outer, channels, inner) {
+  const c = offset + this.thread.x;
   let squares = 0;
-  for (let n2 = 0; n2 < outer; n2++) {
-    for (let i2 = 0; i2 < inner; i2++) {
-      const d = X[(n2 * channels + c) * inner + i2] - mean;
+  for (let n = 0; n < outer; n++) {
+    for (let i = 0; i < inner; i++) {
+      const d = X[(n * channels + c) * inner + i] - M[c];
       squares += d * d;
     }
   }
   return squares / (outer * inner);
 }`;
 
-/** (x − mean)·scale + shift; rows mean, scale, shift. */
-export const batchNormForwardShader = `function batchNormForward(X, K, offset, channels, inner) {
+/** (x − mean)·scale + shift. */
+export const batchNormForwardShader = `function batchNormForward(X, M, S, B, offset, channels, inner) {
   const o = offset + this.thread.x;
   const q = Math.floor((o + 0.5) / inner);
   const c = q - Math.floor((q + 0.5) / channels) * channels;
-  return (X[o] - K[c]) * K[channels + c] + K[2 * channels + c];
+  return (X[o] - M[c]) * S[c] + B[c];
 }`;
 
-/** Output [2, channels]: Σ g, then Σ g·(x − mean); row mean. */
-export const batchNormGradSumsShader = `function batchNormGradSums(G, X, K, offset, outer, channels, inner) {
-  const o = offset + this.thread.x;
-  const second = Math.floor((o + 0.5) / channels);
-  const c = o - second * channels;
+/** Output [channels]: Σ g·(x − mean). */
+export const batchNormCenteredSumShader = `function batchNormCenteredSum(G, X, M, offset, outer, channels, inner) {
+  const c = offset + this.thread.x;
   let sum = 0;
   for (let n = 0; n < outer; n++) {
     for (let i = 0; i < inner; i++) {
       const at = (n * channels + c) * inner + i;
-      if (second > 0.5) {
-        sum += G[at] * (X[at] - K[c]);
-      } else {
-        sum += G[at];
-      }
+      sum += G[at] * (X[at] - M[c]);
     }
   }
   return sum;
 }`;
 
-/** g·a + (x − mean)·b + shift; rows mean, a, b, shift. */
-export const batchNormBackwardShader = `function batchNormBackward(G, X, K, offset, channels, inner) {
+/** g·gradScale + (x − mean)·inputScale + shift. */
+export const batchNormBackwardShader = `function batchNormBackward(G, X, M, A, Bc, S, offset, channels, inner) {
   const o = offset + this.thread.x;
   const q = Math.floor((o + 0.5) / inner);
   const c = q - Math.floor((q + 0.5) / channels) * channels;
-  return G[o] * K[channels + c] + (X[o] - K[c]) * K[2 * channels + c] + K[3 * channels + c];
+  return G[o] * A[c] + (X[o] - M[c]) * Bc[c] + S[c];
 }`;

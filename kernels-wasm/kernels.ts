@@ -6,7 +6,8 @@
 // of the batch (the weight gradient sums one partial gradient per thread), GEMM by batch matrices or
 // else by rows or columns of C.
 
-import { Tensor, type ChannelParams, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/index.js';
+import { Tensor, asChannelSum, conv2dLayout, packParams, pool2dLayout, type ReduceParams, type BatchNormBackwardCoefficients, type BatchNormForwardCoefficients, type ChannelParams, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/index.js';
+import { jsKernels } from '../engine/backends/js/index.js';
 import type { WasmInstance } from './loader.js';
 import type { TaskExport } from './threads.js';
 
@@ -16,22 +17,12 @@ function expectSize(kernel: string, what: string, t: Tensor, expected: number, d
   }
 }
 
-const convFields = [
-  'batch', 'inChannels', 'inHeight', 'inWidth', 'outChannels', 'outHeight', 'outWidth', 'kernelHeight', 'kernelWidth',
-  'strideHeight', 'strideWidth', 'padTop', 'padLeft', 'dilationHeight', 'dilationWidth', 'groups',
-] as const satisfies ReadonlyArray<keyof Conv2dParams>;
-
-const poolFields = [
-  'batch', 'channels', 'inHeight', 'inWidth', 'outHeight', 'outWidth', 'kernelHeight', 'kernelWidth',
-  'strideHeight', 'strideWidth', 'padHeight', 'padWidth', 'dilationHeight', 'dilationWidth', 'countIncludePad',
-] as const satisfies ReadonlyArray<keyof Pool2dParams>;
-
 function describeConv(p: Conv2dParams): string {
   return `input [${p.batch},${p.inChannels},${p.inHeight},${p.inWidth}], weight [${p.outChannels},${p.inChannels / p.groups},${p.kernelHeight},${p.kernelWidth}], output [${p.batch},${p.outChannels},${p.outHeight},${p.outWidth}], groups ${p.groups}`;
 }
 
 function checkConv(kernel: string, p: Conv2dParams): void {
-  const ints = convFields.every((f) => Number.isInteger(p[f]));
+  const ints = conv2dLayout.every((f) => Number.isInteger(p[f]));
   if (!ints || p.groups < 1 || p.inChannels % p.groups !== 0 || p.outChannels % p.groups !== 0) {
     throw new RangeError(`wasm ${kernel}: inconsistent parameters (${describeConv(p)})`);
   }
@@ -112,9 +103,9 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
     const work = p.batch * p.outChannels * p.outHeight * p.outWidth * (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
     const runs = split(p.batch, work < parallelMinWork ? 1 : threads);
     arena.reset();
-    const pps = runs.map(() => arena.alloc(convFields.length));
+    const pps = runs.map(() => arena.alloc(conv2dLayout.length));
     arena.commit(`wasm ${kernel} (${describeConv(p)})`);
-    runs.forEach(([, count], i) => writeParams(pps[i], convFields.map((f) => (f === 'batch' ? count : p[f]))));
+    runs.forEach(([, count], i) => writeParams(pps[i], packParams(p, conv2dLayout, { batch: count })));
     return runs.map(([n0], i) => ({ n0, pp: pps[i], pcol: arena.alloc(wasm.colFloats(pps[i])) }));
   }
   const inSize = (p: Conv2dParams) => p.batch * p.inChannels * p.inHeight * p.inWidth;
@@ -185,16 +176,14 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
   const inShape = (p: Pool2dParams) => [p.batch, p.channels, p.inHeight, p.inWidth];
   const describePool = (p: Pool2dParams) =>
     `input [${inShape(p).join(',')}], output [${poolShape(p).join(',')}], kernel [${p.kernelHeight},${p.kernelWidth}]`;
-  const poolValues = (p: Pool2dParams, batch: number) =>
-    poolFields.map((f) => (f === 'countIncludePad' ? (p.countIncludePad ? 1 : 0) : f === 'batch' ? batch : p[f]));
 
   /** One part of the batch per thread (for big enough inputs), each with its params; call before other allocs. */
   function poolParts(kernel: string, p: Pool2dParams): Array<{ n0: number; pp: number }> {
     const runs = split(p.batch, poolIn(p) < parallelMinWork ? 1 : threads);
     arena.reset();
-    const pps = runs.map(() => arena.alloc(poolFields.length));
+    const pps = runs.map(() => arena.alloc(pool2dLayout.length));
     arena.commit(`wasm ${kernel} (${describePool(p)})`);
-    runs.forEach(([, count], i) => writeParams(pps[i], poolValues(p, count)));
+    runs.forEach(([, count], i) => writeParams(pps[i], packParams(p, pool2dLayout, { batch: count })));
     return runs.map(([n0], i) => ({ n0, pp: pps[i] }));
   }
   const inPlanes = (p: Pool2dParams) => 4 * p.channels * p.inHeight * p.inWidth;
@@ -286,37 +275,61 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
     return simple(`biasAdd ${describeChannels(p)}`, [x, bias], x.shape, ([px, pb], out) => wasm.biasAdd(px, pb, out, p.outer, p.channels, p.inner));
   };
 
-  const biasGrad = (gradOutput: Tensor, p: ChannelParams): Tensor => {
-    checkChannels('biasGrad', gradOutput, p);
-    return simple(`biasGrad ${describeChannels(p)}`, [gradOutput], [p.channels], ([pg], out) => wasm.biasGrad(pg, out, p.outer, p.channels, p.inner));
+  // a sum over all dims but one (a bias gradient) has its SIMD loop; other reductions run as the JS backend's
+  const reduce = (x: Tensor, p: ReduceParams): Tensor => {
+    const c = asChannelSum(x.shape, p);
+    if (!c) return jsKernels.reduce(x, p);
+    const kept = x.shape.map((d, i) => (p.dims.includes(i) ? 1 : d));
+    return simple(`reduce (channel sum ${describeChannels(c)})`, [x], kept, ([px], out) => wasm.biasGrad(px, out, c.outer, c.channels, c.inner));
   };
 
-  const batchNormStats = (x: Tensor, p: ChannelParams): Tensor => {
+  /** The assembly reads per-channel coefficients as the rows of one [rows, channels] array. */
+  const rows = (...perChannel: Tensor[]): Tensor => {
+    const packed = new Float32Array(perChannel.length * perChannel[0].size);
+    perChannel.forEach((t, r) => packed.set(t.data, r * t.size));
+    return new Tensor(packed, [perChannel.length, perChannel[0].size]);
+  };
+  /** Splits a [2, channels] result into its two rows. */
+  const split2 = (t: Tensor, channels: number): [Tensor, Tensor] => [
+    new Tensor(t.data.slice(0, channels), [channels]),
+    new Tensor(t.data.slice(channels), [channels]),
+  ];
+
+  const batchNormStats = (x: Tensor, p: ChannelParams): { mean: Tensor; variance: Tensor } => {
     checkChannels('batchNormStats', x, p);
-    return simple(`batchNormStats ${describeChannels(p)}`, [x], [2, p.channels], ([px], out) => wasm.batchNormStats(px, out, p.outer, p.channels, p.inner));
+    const stats = simple(`batchNormStats ${describeChannels(p)}`, [x], [2, p.channels], ([px], out) => wasm.batchNormStats(px, out, p.outer, p.channels, p.inner));
+    const [mean, variance] = split2(stats, p.channels);
+    return { mean, variance };
   };
 
-  const batchNormForward = (x: Tensor, coefficients: Tensor, p: ChannelParams): Tensor => {
+  const batchNormForward = (x: Tensor, c: BatchNormForwardCoefficients, p: ChannelParams): Tensor => {
+    const coefficients = rows(c.mean, c.scale, c.shift);
     checkChannels('batchNormForward', x, p, coefficients, 3);
     return simple(`batchNormForward ${describeChannels(p)}`, [x, coefficients], x.shape, ([px, pk], out) => wasm.batchNormForward(px, pk, out, p.outer, p.channels, p.inner));
   };
 
-  const batchNormGradSums = (gradOutput: Tensor, x: Tensor, coefficients: Tensor, p: ChannelParams): Tensor => {
-    checkChannels('batchNormGradSums', x, p, coefficients, 1);
+  const batchNormGradSums = (gradOutput: Tensor, x: Tensor, mean: Tensor, p: ChannelParams): { sumGrad: Tensor; sumGradCentered: Tensor } => {
+    checkChannels('batchNormGradSums', x, p, mean, 1);
     expectSize('batchNormGradSums', 'gradOutput', gradOutput, x.size, "the input's size");
-    return simple(`batchNormGradSums ${describeChannels(p)}`, [gradOutput, x, coefficients], [2, p.channels], ([pg, px, pk], out) =>
+    const sums = simple(`batchNormGradSums ${describeChannels(p)}`, [gradOutput, x, mean], [2, p.channels], ([pg, px, pk], out) =>
       wasm.batchNormGradSums(pg, px, pk, out, p.outer, p.channels, p.inner));
+    const [sumGrad, sumGradCentered] = split2(sums, p.channels);
+    return { sumGrad, sumGradCentered };
   };
 
-  const batchNormBackward = (gradOutput: Tensor, x: Tensor, coefficients: Tensor, p: ChannelParams): Tensor => {
+  const batchNormBackward = (gradOutput: Tensor, x: Tensor, c: BatchNormBackwardCoefficients, p: ChannelParams): Tensor => {
+    const coefficients = rows(c.mean, c.gradScale, c.inputScale, c.shift);
     checkChannels('batchNormBackward', x, p, coefficients, 4);
     expectSize('batchNormBackward', 'gradOutput', gradOutput, x.size, "the input's size");
     return simple(`batchNormBackward ${describeChannels(p)}`, [gradOutput, x, coefficients], gradOutput.shape, ([pg, px, pk], out) =>
       wasm.batchNormBackward(pg, px, pk, out, p.outer, p.channels, p.inner));
   };
 
+  // the primitives, and the optimizer updates, come from the JS backend for now: WASM tensors are plain
+  // Float32Arrays, so its loops apply as they are
   return {
+    ...jsKernels,
     gemm, conv2d, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
-    relu, reluBackward, biasAdd, biasGrad, batchNormStats, batchNormForward, batchNormGradSums, batchNormBackward,
+    relu, reluBackward, biasAdd, reduce, batchNormStats, batchNormForward, batchNormGradSums, batchNormBackward,
   };
 }

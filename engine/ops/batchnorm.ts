@@ -2,12 +2,14 @@
 // mean and variance, then scale by weight and shift by bias. One op with a hand-written gradient
 // rather than a composite of mean/var/sub/div/mul/add (a dozen full-size tensors per call); the passes
 // over the activations are kernels (statistics, the per-channel affine map forward, the gradient's
-// two channel sums and its per-channel affine map), and the per-channel arithmetic between them is here.
+// two channel sums and its per-channel affine map), and the per-channel arithmetic between them is here,
+// as elementwise ops on [C] tensors.
 
-import { record } from '../autograd.js';
+import { noGrad, record } from '../autograd.js';
 import { kernels } from '../backend.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { add, div, mul } from './elementwise.js';
 
 export interface BatchNormOptions {
   /** use the batch's statistics (and update the running ones in place, if given); else the running ones */
@@ -54,58 +56,39 @@ export function batchNorm(
   }
 
   const p = { outer: n, channels: c, inner };
-  let mean: Float64Array;
-  let variance: Float64Array;
-  if (training) {
-    const stats = kernels().batchNormStats(input, p).data; // [2, C]: small, read back even from a GPU
-    mean = Float64Array.from(stats.subarray(0, c));
-    variance = Float64Array.from(stats.subarray(c));
-    if (runningMean && runningVar) {
-      const rm = runningMean.data;
-      const rv = runningVar.data;
-      for (let ch = 0; ch < c; ch++) {
-        rm[ch] = (1 - momentum) * rm[ch] + momentum * mean[ch];
-        rv[ch] = (1 - momentum) * rv[ch] + momentum * ((variance[ch] * count) / (count - 1));
+  // the per-channel arithmetic runs on [C] tensors, outside the graph: the gradient is written by hand
+  const { mean, invStd, scale, shift } = noGrad(() => {
+    let mean: Tensor, variance: Tensor;
+    if (training) {
+      ({ mean, variance } = kernels().batchNormStats(input, p));
+      if (runningMean && runningVar) {
+        runningMean.copy_(add(mul(runningMean, 1 - momentum), mul(mean, momentum)));
+        runningVar.copy_(add(mul(runningVar, 1 - momentum), mul(variance, (momentum * count) / (count - 1)))); // unbiased
       }
+    } else {
+      [mean, variance] = [runningMean!, runningVar!];
     }
-  } else {
-    mean = Float64Array.from(runningMean!.data);
-    variance = Float64Array.from(runningVar!.data);
-  }
-  const invStd = variance.map((v) => 1 / Math.sqrt(v + eps));
-  const gamma = (ch: number) => (weight ? weight.data[ch] : 1);
-
-  // y = (x − mean)·invStd·gamma + beta
-  const forward = rows(c, [mean, (ch) => invStd[ch] * gamma(ch), (ch) => (bias ? bias.data[ch] : 0)]);
-  const out = kernels().batchNormForward(input, forward, p);
+    const invStd = kernels().unary(add(variance, eps), { op: 'rsqrt' });
+    // y = (x − mean)·invStd·gamma + beta
+    return { mean, invStd, scale: weight ? mul(invStd, weight) : invStd, shift: bias ?? zerosOf(c) };
+  });
+  const out = kernels().batchNormForward(input, { mean, scale, shift }, p);
 
   return record(out, 'batchNorm', [input, weight, bias], (gy) => {
     // S1 = Σ gy and S2 = Σ gy·(x − mean) per channel; gy·xhat summed is invStd·S2
-    const sums = kernels().batchNormGradSums(gy, input, rows(c, [mean]), p).data;
-    const s1 = (ch: number) => sums[ch];
-    const s2 = (ch: number) => sums[c + ch];
+    const { sumGrad: s1, sumGradCentered: s2 } = kernels().batchNormGradSums(gy, input, mean, p);
     // gx = k·(gy − mean(gy) − xhat·mean(gy·xhat)) with k = gamma·invStd in training (the batch
-    // statistics depend on x too), gx = k·gy in evaluation; as gy·a + (x − mean)·b + shift:
-    const k = (ch: number) => gamma(ch) * invStd[ch];
-    const backward = rows(c, [
-      mean,
-      k,
-      (ch) => (training ? (-k(ch) * invStd[ch] * invStd[ch] * s2(ch)) / count : 0),
-      (ch) => (training ? (-k(ch) * s1(ch)) / count : 0),
-    ]);
+    // statistics depend on x too), gx = k·gy in evaluation; as gy·k + (x − mean)·b + shift:
+    const k = scale;
+    const coefficients = training
+      ? { mean, gradScale: k, inputScale: mul(mul(k, mul(invStd, invStd)), div(s2, -count)), shift: mul(k, div(s1, -count)) }
+      : { mean, gradScale: k, inputScale: zerosOf(c), shift: zerosOf(c) };
     return [
-      input.requiresGrad ? kernels().batchNormBackward(gy, input, backward, p) : null,
-      weight && new Tensor(Float32Array.from({ length: c }, (_, ch) => invStd[ch] * s2(ch)), [c]),
-      bias && new Tensor(Float32Array.from({ length: c }, (_, ch) => s1(ch)), [c]),
+      input.requiresGrad ? kernels().batchNormBackward(gy, input, coefficients, p) : null,
+      weight && mul(invStd, s2),
+      bias && s1,
     ];
   });
 }
 
-/** A [rows.length, c] tensor of per-channel coefficients, each row given as values or a function of the channel. */
-function rows(c: number, values: Array<ArrayLike<number> | ((ch: number) => number)>): Tensor {
-  const out = new Float32Array(values.length * c);
-  values.forEach((row, r) => {
-    for (let ch = 0; ch < c; ch++) out[r * c + ch] = typeof row === 'function' ? row(ch) : row[ch];
-  });
-  return new Tensor(out, [values.length, c]);
-}
+const zerosOf = (c: number) => new Tensor(new Float32Array(c), [c]);

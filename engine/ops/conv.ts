@@ -6,6 +6,7 @@ import { kernels } from '../backend.js';
 import type { Conv2dParams } from '../kernels.js';
 import { checkedSize, formatShape, toPair } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { biasGradient } from './matmul.js';
 import { squeeze, unsqueeze } from './movement.js';
 
 export interface Conv2dOptions {
@@ -24,7 +25,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
   const out = record(kernels().conv2d(x, weight, b, p), 'conv2d', [x, weight, b], (g) => [
     x.requiresGrad ? kernels().conv2dBackwardInput(g, weight, p) : null,
     weight.requiresGrad ? kernels().conv2dBackwardWeight(g, x, p) : null,
-    b?.requiresGrad ? kernels().biasGrad(g, { outer: p.batch, channels: p.outChannels, inner: p.outHeight * p.outWidth }) : null,
+    b?.requiresGrad ? biasGradient(g, { outer: p.batch, channels: p.outChannels, inner: p.outHeight * p.outWidth }) : null,
   ]);
   return input.ndim === 3 ? squeeze(out, 0) : out;
 }

@@ -1,10 +1,11 @@
 // Elementwise ops. Binary ops broadcast like PyTorch; their gradients are summed back down to each
-// input's shape (sumToShape), because a broadcast input was used once per copy.
+// input's shape (sumToShape), because a broadcast input was used once per copy. Every op is one call
+// of the `unary` or `binary` kernel by name; gradients are ops again (they run under noGrad).
 
 import { record } from '../autograd.js';
 import { kernels } from '../backend.js';
-import { broadcastShapes, broadcastStrides, checkedSize, formatShape, sameShape } from '../shape.js';
-import { stridedGather } from '../strided.js';
+import type { BinaryOp, UnaryOp, UnaryParams } from '../kernels.js';
+import { broadcastShapes, broadcastStrides, checkedSize } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { sumToShape } from './reduce.js';
 
@@ -20,56 +21,32 @@ function describe(x: unknown): string {
   return typeof x === 'object' ? (x.constructor?.name ?? 'an object') : typeof x;
 }
 
-/** out = f(a, b) elementwise over the broadcast shape. */
-function broadcastMap(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
-  const shape = broadcastShapes(a.shape, b.shape, op);
-  const out = new Float32Array(checkedSize(shape, op));
-  const ad = a.data;
-  const bd = b.data;
-  if (ad.length === out.length && bd.length === out.length) {
-    for (let i = 0; i < out.length; i++) out[i] = f(ad[i], bd[i]);
-  } else if (bd.length === 1 && ad.length === out.length) {
-    const y = bd[0];
-    for (let i = 0; i < out.length; i++) out[i] = f(ad[i], y);
-  } else {
-    // read both operands at the broadcast shape (stride 0 repeats), then combine elementwise
-    const x = ad.length === out.length ? ad : stridedGather(ad, shape, broadcastStrides(a.shape, shape));
-    const y = bd.length === out.length ? bd : stridedGather(bd, shape, broadcastStrides(b.shape, shape));
-    for (let i = 0; i < out.length; i++) out[i] = f(x[i], y[i]);
-  }
-  return new Tensor(out, shape);
+/** A binary primitive over the broadcast shape of a and b. */
+function broadcast(op: BinaryOp, a: Tensor, b: Tensor, name: string = op): Tensor {
+  const shape = broadcastShapes(a.shape, b.shape, name);
+  checkedSize(shape, name);
+  return kernels().binary(a, b, { op, shape, aStrides: broadcastStrides(a.shape, shape), bStrides: broadcastStrides(b.shape, shape) });
 }
 
-function map(x: Tensor, f: (v: number) => number): Tensor {
-  const src = x.data;
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
-  return new Tensor(out, x.shape);
-}
-
-/** f over two tensors of the same shape (used by gradients: the upstream grad and a saved tensor). */
-function zipMap(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
-  if (!sameShape(a.shape, b.shape)) throw new Error(`zipMap: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`);
-  return broadcastMap('zipMap', a, b, f);
-}
+const unary = (x: Tensor, op: UnaryOp, p: Omit<UnaryParams, 'op'> = {}) => kernels().unary(x, { op, ...p });
 
 // ---- binary, broadcasting ----
 
 export function add(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a, 'add'), asTensor(b, 'add')];
-  const out = broadcastMap('add', x, y, (p, q) => p + q);
+  const out = broadcast('add', x, y);
   return record(out, 'add', [x, y], (g) => [sumToShape(g, x.shape), sumToShape(g, y.shape)]);
 }
 
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a, 'sub'), asTensor(b, 'sub')];
-  const out = broadcastMap('sub', x, y, (p, q) => p - q);
+  const out = broadcast('sub', x, y);
   return record(out, 'sub', [x, y], (g) => [sumToShape(g, x.shape), y.requiresGrad ? sumToShape(neg(g), y.shape) : null]);
 }
 
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a, 'mul'), asTensor(b, 'mul')];
-  const out = broadcastMap('mul', x, y, (p, q) => p * q);
+  const out = broadcast('mul', x, y);
   return record(out, 'mul', [x, y], (g) => [
     x.requiresGrad ? sumToShape(mul(g, y), x.shape) : null,
     y.requiresGrad ? sumToShape(mul(g, x), y.shape) : null,
@@ -78,7 +55,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
 
 export function div(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a, 'div'), asTensor(b, 'div')];
-  const out = broadcastMap('div', x, y, (p, q) => p / q);
+  const out = broadcast('div', x, y);
   return record(out, 'div', [x, y], (g) => [
     x.requiresGrad ? sumToShape(div(g, y), x.shape) : null,
     // d(x/y)/dy = -x/y² = -out/y
@@ -88,69 +65,70 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   const [x, e] = [asTensor(a, 'pow'), asTensor(b, 'pow')];
-  const out = broadcastMap('pow', x, e, (p, q) => p ** q);
+  const out = broadcast('pow', x, e);
   return record(out, 'pow', [x, e], (g) => [
     // d(x^e)/dx = e·x^(e-1); PyTorch takes it as 0 where e == 0 (even at x == 0)
-    x.requiresGrad ? sumToShape(mul(g, broadcastMap('pow', x, e, (p, q) => (q === 0 ? 0 : q * p ** (q - 1)))), x.shape) : null,
+    x.requiresGrad ? sumToShape(mul(g, broadcast('powGradBase', x, e, 'pow')), x.shape) : null,
     // d(x^e)/de = x^e·ln x; 0 where x == 0 and e >= 0, as PyTorch defines it
-    e.requiresGrad ? sumToShape(mul(g, broadcastMap('pow', x, e, (p, q) => (p === 0 && q >= 0 ? 0 : p ** q * Math.log(p)))), e.shape) : null,
+    e.requiresGrad ? sumToShape(mul(g, broadcast('powGradExponent', x, e, 'pow')), e.shape) : null,
   ]);
 }
 
 /** Elementwise larger value; at ties the gradient is split evenly, as PyTorch does. */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  return pick('maximum', a, b, (p, q) => (p > q ? 1 : p < q ? 0 : 0.5));
+  return pick('maximum', 'maximumShare', a, b);
 }
 
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  return pick('minimum', a, b, (p, q) => (p < q ? 1 : p > q ? 0 : 0.5));
+  return pick('minimum', 'minimumShare', a, b);
 }
 
-/** Shared by maximum/minimum: `share(a, b)` is how much of the gradient goes to a (the rest to b). */
-function pick(op: string, a: TensorLike, b: TensorLike, share: (p: number, q: number) => number): Tensor {
+/** Shared by maximum/minimum: the `share` op says how much of the gradient goes to a (the rest to b). */
+function pick(op: 'maximum' | 'minimum', share: 'maximumShare' | 'minimumShare', a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = [asTensor(a, op), asTensor(b, op)];
-  const out = broadcastMap(op, x, y, (p, q) => (Number.isNaN(p) || Number.isNaN(q) ? NaN : share(p, q) >= 0.5 ? p : q));
+  const out = broadcast(op, x, y);
   return record(out, op, [x, y], (g) => {
-    const toX = broadcastMap(op, x, y, share);
+    const toX = broadcast(share, x, y, op);
     return [sumToShape(mul(g, toX), x.shape), sumToShape(mul(g, sub(1, toX)), y.shape)];
   });
 }
 
 // ---- comparisons: 0/1 results, no gradient ----
 
-export const eq = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('eq', asTensor(a, 'eq'), asTensor(b, 'eq'), (p, q) => +(p === q));
-export const ne = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('ne', asTensor(a, 'ne'), asTensor(b, 'ne'), (p, q) => +(p !== q));
-export const gt = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('gt', asTensor(a, 'gt'), asTensor(b, 'gt'), (p, q) => +(p > q));
-export const ge = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('ge', asTensor(a, 'ge'), asTensor(b, 'ge'), (p, q) => +(p >= q));
-export const lt = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('lt', asTensor(a, 'lt'), asTensor(b, 'lt'), (p, q) => +(p < q));
-export const le = (a: TensorLike, b: TensorLike): Tensor => broadcastMap('le', asTensor(a, 'le'), asTensor(b, 'le'), (p, q) => +(p <= q));
+const compare = (op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le', a: TensorLike, b: TensorLike): Tensor => broadcast(op, asTensor(a, op), asTensor(b, op));
+export const eq = (a: TensorLike, b: TensorLike): Tensor => compare('eq', a, b);
+export const ne = (a: TensorLike, b: TensorLike): Tensor => compare('ne', a, b);
+export const gt = (a: TensorLike, b: TensorLike): Tensor => compare('gt', a, b);
+export const ge = (a: TensorLike, b: TensorLike): Tensor => compare('ge', a, b);
+export const lt = (a: TensorLike, b: TensorLike): Tensor => compare('lt', a, b);
+export const le = (a: TensorLike, b: TensorLike): Tensor => compare('le', a, b);
 
 // ---- unary ----
 
 export function neg(x: Tensor): Tensor {
-  return record(map(x, (v) => -v), 'neg', [x], (g) => [neg(g)]);
+  return record(unary(x, 'neg'), 'neg', [x], (g) => [neg(g)]);
 }
 
 export function exp(x: Tensor): Tensor {
-  const out = map(x, Math.exp);
+  const out = unary(x, 'exp');
   return record(out, 'exp', [x], (g) => [mul(g, out)]);
 }
 
 export function log(x: Tensor): Tensor {
-  return record(map(x, Math.log), 'log', [x], (g) => [div(g, x)]);
+  return record(unary(x, 'log'), 'log', [x], (g) => [div(g, x)]);
 }
 
 export function sqrt(x: Tensor): Tensor {
-  const out = map(x, Math.sqrt);
-  return record(out, 'sqrt', [x], (g) => [zipMap(g, out, (gi, yi) => gi / (2 * yi))]);
+  const out = unary(x, 'sqrt');
+  return record(out, 'sqrt', [x], (g) => [div(g, mul(out, 2))]);
 }
 
 /** |x|; its gradient at 0 is 0 (the sign), as PyTorch's. */
 export function abs(x: Tensor): Tensor {
-  return record(map(x, Math.abs), 'abs', [x], (g) => [zipMap(g, x, (gi, xi) => gi * Math.sign(xi))]);
+  return record(unary(x, 'abs'), 'abs', [x], (g) => [mul(g, unary(x, 'sign'))]);
 }
 
-/** max(x, 0): a kernel, so that a GPU backend keeps it on the device; its gradient needs only the output. */
+/** max(x, 0): a fused kernel, the most common activation; its gradient needs only the output. */
 export function relu(x: Tensor): Tensor {
   const out = kernels().relu(x);
   return record(out, 'relu', [x], (g) => [kernels().reluBackward(g, out)]);
@@ -158,29 +136,25 @@ export function relu(x: Tensor): Tensor {
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   if (typeof negativeSlope !== 'number') throw new TypeError(`leakyRelu: negativeSlope must be a number, got ${describe(negativeSlope)}`);
-  const out = map(x, (v) => (v > 0 ? v : v * negativeSlope));
-  return record(out, 'leakyRelu', [x], (g) => [zipMap(g, x, (gi, xi) => (xi > 0 ? gi : gi * negativeSlope))]);
+  const out = unary(x, 'leakyRelu', { negativeSlope });
+  return record(out, 'leakyRelu', [x], (g) => [mul(g, unary(x, 'leakyReluGrad', { negativeSlope }))]);
 }
 
+/** d tanh = 1 − tanh². */
 export function tanh(x: Tensor): Tensor {
-  const out = map(x, Math.tanh);
-  return record(out, 'tanh', [x], (g) => [zipMap(g, out, (gi, yi) => gi * (1 - yi * yi))]);
+  const out = unary(x, 'tanh');
+  return record(out, 'tanh', [x], (g) => [mul(g, sub(1, mul(out, out)))]);
 }
 
+/** d σ = σ·(1 − σ). */
 export function sigmoid(x: Tensor): Tensor {
-  const out = map(x, stableSigmoid);
-  return record(out, 'sigmoid', [x], (g) => [zipMap(g, out, (gi, yi) => gi * yi * (1 - yi))]);
+  const out = unary(x, 'sigmoid');
+  return record(out, 'sigmoid', [x], (g) => [mul(g, mul(out, sub(1, out)))]);
 }
 
 /** log(1 + e^x), computed without overflow; its derivative is sigmoid(x). */
 export function softplus(x: Tensor): Tensor {
-  const out = map(x, (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))));
-  return record(out, 'softplus', [x], (g) => [zipMap(g, x, (gi, v) => gi * stableSigmoid(v))]);
-}
-
-/** 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below: neither form overflows on its side. */
-function stableSigmoid(v: number): number {
-  return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+  return record(unary(x, 'softplus'), 'softplus', [x], (g) => [mul(g, unary(x, 'sigmoid'))]);
 }
 
 /**
@@ -189,56 +163,17 @@ function stableSigmoid(v: number): number {
  */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${approximate}'`);
-  if (approximate === 'tanh') {
-    const c = Math.sqrt(2 / Math.PI);
-    const inner = (v: number) => c * (v + 0.044715 * v * v * v);
-    const out = map(x, (v) => 0.5 * v * (1 + Math.tanh(inner(v))));
-    return record(out, 'gelu', [x], (g) =>
-      [zipMap(g, x, (gi, v) => {
-        const t = Math.tanh(inner(v));
-        return gi * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v * v));
-      })],
-    );
-  }
-  const out = map(x, (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
-  return record(out, 'gelu', [x], (g) =>
-    [zipMap(g, x, (gi, v) => gi * (0.5 * (1 + erf(v / Math.SQRT2)) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI)))],
-  );
-}
-
-/**
- * The error function, to about 1e-15 relative error: a Taylor series near 0 and a continued
- * fraction for erfc in the tails (JavaScript has no Math.erf).
- */
-export function erf(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  const ax = Math.abs(x);
-  if (ax < 2.5) {
-    // erf x = 2/√π · Σ (−1)^n x^(2n+1) / (n! (2n+1))
-    let term = ax;
-    let total = ax;
-    for (let n = 1; n < 60; n++) {
-      term *= (-ax * ax) / n;
-      const add = term / (2 * n + 1);
-      total += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(total)) break;
-    }
-    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * total;
-  }
-  if (ax > 6) return Math.sign(x);
-  // erfc x = e^(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + 2/(x + …))))), evaluated from the tail
-  let fraction = ax;
-  for (let k = 60; k >= 1; k--) fraction = ax + k / 2 / fraction;
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / fraction;
-  return Math.sign(x) * (1 - erfc);
+  const [op, grad] = approximate === 'tanh' ? (['geluTanh', 'geluTanhGrad'] as const) : (['gelu', 'geluGrad'] as const);
+  return record(unary(x, op), 'gelu', [x], (g) => [mul(g, unary(x, grad))]);
 }
 
 /** Limits values to [min, max] (either bound may be omitted); gradient flows where min <= x <= max. */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  const lo = min ?? -Infinity;
-  const hi = max ?? Infinity;
+  const bounds = { min: min ?? -Infinity, max: max ?? Infinity };
   if (min == null && max == null) throw new RangeError('clamp: at least one of min and max must be given');
-  if (Number.isNaN(lo) || Number.isNaN(hi)) throw new RangeError(`clamp: bounds must not be NaN (min=${min}, max=${max})`);
-  const out = map(x, (v) => Math.min(Math.max(v, lo), hi)); // lo > hi gives hi everywhere, as in PyTorch
-  return record(out, 'clamp', [x], (g) => [zipMap(g, x, (gi, xi) => (xi >= lo && xi <= hi ? gi : 0))]);
+  if (Number.isNaN(bounds.min) || Number.isNaN(bounds.max)) throw new RangeError(`clamp: bounds must not be NaN (min=${min}, max=${max})`);
+  const out = unary(x, 'clamp', bounds); // min > max gives max everywhere, as in PyTorch
+  return record(out, 'clamp', [x], (g) => [mul(g, unary(x, 'clampGrad', bounds))]);
 }
+
+export { erf } from '../erf.js';

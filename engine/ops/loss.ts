@@ -1,10 +1,10 @@
-// Losses with torch.nn.functional's semantics. nll is the primitive (a weighted gather with its own
-// gradient); crossEntropy is logSoftmax + nll plus PyTorch's label-smoothing term, built from ops.
+// Losses with torch.nn.functional's semantics, composed from ops (their gradients come with them):
+// nll is a product with the weighted one-hot target, summed over the classes; crossEntropy is
+// logSoftmax + nll plus PyTorch's label-smoothing term.
 
-import { record } from '../autograd.js';
 import { formatShape, sameShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { add, mul, neg, softplus, sub } from './elementwise.js';
+import { add, div, mul, neg, softplus, sub } from './elementwise.js';
 import { logSoftmax } from './softmax.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './movement.js';
@@ -61,12 +61,31 @@ function classification(op: string, input: Tensor, target: Target, ignoreIndex: 
   return { classes, batch, spatial, classOf, expectedShape };
 }
 
-function checkWeight(op: string, weight: Tensor | null | undefined, classes: number): Float32Array | null {
-  if (weight == null) return null;
+function checkWeight(op: string, weight: Tensor | null | undefined, classes: number): void {
+  if (weight == null) return;
   if (!(weight instanceof Tensor) || weight.ndim !== 1 || weight.shape[0] !== classes) {
     throw new RangeError(`${op}: weight must be a Tensor of shape [${classes}] (one per class), got ${weight instanceof Tensor ? formatShape(weight.shape) : typeof weight}`);
   }
-  return weight.data;
+}
+
+/** The class weights shaped to broadcast along the class dim of `input`: [C, 1, 1, ...]. */
+function alongClasses(weight: Tensor, input: Tensor): Tensor {
+  const classDim = input.ndim === 1 ? 0 : 1;
+  return reshape(weight, [weight.shape[0], ...input.shape.slice(classDim + 1).map(() => 1)]);
+}
+
+/**
+ * The target as input's shape: weight[t] at the target's class of each element, 0 elsewhere and for
+ * ignored targets. Built on the CPU from the class indices, which were read there to be checked.
+ */
+function weightedOneHot(input: Tensor, classOf: Int32Array, classes: number, spatial: number, ignoreIndex: number, weight: Tensor | null | undefined): Tensor {
+  const hot = new Float32Array(input.size);
+  // element k of the target is (n, s); its class t sits at input[n, t, s]
+  classOf.forEach((t, k) => {
+    if (t !== ignoreIndex) hot[(Math.floor(k / spatial) * classes + t) * spatial + (k % spatial)] = 1;
+  });
+  const oneHot = new Tensor(hot, input.shape);
+  return weight ? mul(oneHot, alongClasses(weight, input)) : oneHot;
 }
 
 function checkReduction(op: string, reduction: string): Reduction {
@@ -81,38 +100,20 @@ export function nll(input: Tensor, target: Target, options: NllOptions = {}): Te
   return negativeLogLikelihood('nll', input, target, options);
 }
 
-/** nll's body; `op` is the name errors carry (crossEntropy calls it too). */
+/**
+ * nll's body; `op` is the name errors carry (crossEntropy calls it too). A composite, so its gradient
+ * comes from the ops: loss_k = −Σ_c input[n, c, s] · weightedOneHot[n, c, s] (one term is non-zero).
+ */
 function negativeLogLikelihood(op: string, input: Tensor, target: Target, options: NllOptions): Tensor {
   const ignoreIndex = options.ignoreIndex ?? -100;
   const reduction = checkReduction(op, options.reduction ?? 'mean');
-  const { classes, spatial, classOf, expectedShape } = classification(op, input, target, ignoreIndex);
-  const w = checkWeight(op, options.weight, classes);
-  const X = input.data;
-  // element k of the target is (n, s); its log-probability sits at input[n, t, s]
-  const at = (k: number, t: number) => (Math.floor(k / spatial) * classes + t) * spatial + (k % spatial);
-  const weightOf = (t: number) => (t === ignoreIndex ? 0 : w ? w[t] : 1);
-  const losses = new Float32Array(classOf.length);
-  let totalWeight = 0;
-  classOf.forEach((t, k) => {
-    losses[k] = t === ignoreIndex ? 0 : -weightOf(t) * X[at(k, t)];
-    totalWeight += weightOf(t);
-  });
-  let out: Tensor;
-  if (reduction === 'none') out = new Tensor(losses, expectedShape);
-  else {
-    const total = losses.reduce((a, b) => a + b, 0);
-    out = new Tensor(Float32Array.of(reduction === 'sum' ? total : total / totalWeight), []);
-  }
-  return record(out, 'nll', [input], (g) => {
-    const G = g.data;
-    const gx = new Float32Array(input.size);
-    classOf.forEach((t, k) => {
-      if (t === ignoreIndex) return;
-      const upstream = reduction === 'none' ? G[k] : reduction === 'sum' ? G[0] : G[0] / totalWeight;
-      gx[at(k, t)] = -weightOf(t) * upstream;
-    });
-    return [new Tensor(gx, input.shape)];
-  });
+  const { classes, spatial, classOf } = classification(op, input, target, ignoreIndex);
+  checkWeight(op, options.weight, classes);
+  const hot = weightedOneHot(input, classOf, classes, spatial, ignoreIndex, options.weight);
+  const losses = neg(sum(mul(input, hot), input.ndim === 1 ? 0 : 1));
+  if (reduction === 'none') return losses;
+  // 'mean' divides by the summed weights of the targets that count
+  return reduction === 'sum' ? sum(losses) : div(sum(losses), sum(hot));
 }
 
 /**
@@ -128,8 +129,7 @@ export function crossEntropy(logits: Tensor, target: Target, options: CrossEntro
   const classDim = logits.ndim === 1 ? 0 : 1;
   const logp = logSoftmax(logits, classDim);
   const classes = logits.shape[classDim];
-  // the class weights shaped to broadcast along the class dim: [C, 1, 1, ...]
-  const weightAlongClasses = (w: Tensor) => reshape(w, [classes, ...logits.shape.slice(classDim + 1).map(() => 1)]);
+  const weightAlongClasses = (w: Tensor) => alongClasses(w, logits);
   checkWeight(op, options.weight, classes);
 
   if (target instanceof Tensor && sameShape(target.shape, logits.shape) && logits.ndim > 0) {
@@ -147,8 +147,7 @@ export function crossEntropy(logits: Tensor, target: Target, options: CrossEntro
   if (smoothing === 0) return nllLoss;
 
   // label smoothing adds ε/C · Σ_c −weight_c·log p_c per sample (PyTorch's formula, normalised like nll)
-  const { classOf, expectedShape } = classification(op, logits, target, ignoreIndex);
-  const w = options.weight?.data;
+  const { classOf, expectedShape, spatial } = classification(op, logits, target, ignoreIndex);
   const kept = new Tensor(Float32Array.from(classOf, (t) => (t === ignoreIndex ? 0 : 1)), expectedShape);
   let weighted = logp;
   if (options.weight) weighted = mul(logp, weightAlongClasses(options.weight));
@@ -156,11 +155,7 @@ export function crossEntropy(logits: Tensor, target: Target, options: CrossEntro
   let smoothLoss: Tensor;
   if (reduction === 'none') smoothLoss = smooth;
   else if (reduction === 'sum') smoothLoss = sum(smooth);
-  else {
-    let denominator = 0;
-    classOf.forEach((t) => (denominator += t === ignoreIndex ? 0 : w ? w[t] : 1));
-    smoothLoss = mul(sum(smooth), 1 / denominator);
-  }
+  else smoothLoss = div(sum(smooth), sum(weightedOneHot(logits, classOf, classes, spatial, ignoreIndex, options.weight)));
   return add(mul(nllLoss, 1 - smoothing), mul(smoothLoss, smoothing / classes));
 }
 

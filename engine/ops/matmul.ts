@@ -88,5 +88,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias == null) return out;
   // a kernel rather than a broadcasting add, so that a GPU backend keeps the layer on the device
   const p = { outer: rows, channels: outFeatures, inner: 1 };
-  return record(kernels().biasAdd(out, bias, p), 'linear bias', [out, bias], (g) => [g, bias.requiresGrad ? kernels().biasGrad(g, p) : null]);
+  return record(kernels().biasAdd(out, bias, p), 'linear bias', [out, bias], (g) => [g, bias.requiresGrad ? biasGradient(g, p) : null]);
+}
+
+/** A bias's gradient: the output's gradient summed over all but the channel dim of [outer, channels, inner]. */
+export function biasGradient(g: Tensor, p: { outer: number; channels: number; inner: number }): Tensor {
+  return kernels().reduce(g.withShape([p.outer, p.channels, p.inner]), { op: 'sum', dims: [0, 2] }).withShape([p.channels]);
 }

@@ -1,16 +1,28 @@
 // Ops that move values without computing new ones: reshape, permute, expand, slice, index, cat, stack.
 // Tensors are always contiguous, so reshape and its relatives share the buffer; ops that reorder
-// elements (permute, transpose, expand, slice) copy through one strided walk (strided.ts), and their
-// gradients walk the same way back.
+// elements copy through a kernel: permute, transpose and expand read a strided view (stridedCopy);
+// slice, index and cat pick positions along one dim (indexSelect), and their gradients add them back
+// (indexAdd).
 
 import { record } from '../autograd.js';
+import { kernels } from '../backend.js';
 import { checkedSize, formatShape, normDim, sameShape, sizeOf, stridesOf } from '../shape.js';
-import { stridedGather, stridedScatterAdd } from '../strided.js';
 import { Tensor } from '../tensor.js';
+import { add } from './elementwise.js';
 import { sumToShape } from './reduce.js';
 
 export function clone(x: Tensor): Tensor {
-  return record(new Tensor(x.data.slice(), x.shape), 'clone', [x], (g) => [g]);
+  return record(copyView(x, x.shape, stridesOf(x.shape)), 'clone', [x], (g) => [g]);
+}
+
+/** x read through a view (shape, strides, offset), as a new contiguous tensor. */
+function copyView(x: Tensor, shape: readonly number[], strides: readonly number[], offset = 0): Tensor {
+  return kernels().stridedCopy(x, { shape, strides, offset });
+}
+
+/** The positions start, start + step, … (count of them) along a dim, as indexSelect's index. */
+function positions(count: number, start = 0, step = 1): Tensor {
+  return new Tensor(Float32Array.from({ length: count }, (_, k) => start + k * step), [count]);
 }
 
 /** New shape, same elements in the same order; one dim may be -1 (inferred). Shares storage. */
@@ -69,7 +81,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (new Set(order).size !== order.length) throw new RangeError(`permute: dims ${formatShape(dims)} repeat a dim`);
   const strides = stridesOf(x.shape);
   const shape = order.map((d) => x.shape[d]);
-  const out = new Tensor(stridedGather(x.data, shape, order.map((d) => strides[d])), shape);
+  const out = copyView(x, shape, order.map((d) => strides[d]));
   const inverse = order.map((_, i) => order.indexOf(i));
   return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
 }
@@ -106,7 +118,7 @@ export function expand(x: Tensor, shape: readonly number[], op = 'expand'): Tens
   });
   if (sameShape(target, x.shape)) return x;
   checkedSize(target, op);
-  return record(new Tensor(stridedGather(x.data, target, strides), target), 'expand', [x], (g) => [sumToShape(g, x.shape)]);
+  return record(copyView(x, target, strides), 'expand', [x], (g) => [sumToShape(g, x.shape)]);
 }
 
 /** x[start:end:step] along `dim`, with Python's rules for negative and out-of-range bounds. Copies. */
@@ -120,13 +132,18 @@ export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 
   const clampIndex = (i: number): number => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
   const from = clampIndex(start);
   const to = Math.max(clampIndex(end), from);
-  const shape = [...x.shape];
-  shape[d] = Math.ceil((to - from) / step);
-  const own = stridesOf(x.shape);
-  const strides = own.map((s, i) => (i === d ? s * step : s));
-  const offset = from * own[d];
-  const out = new Tensor(stridedGather(x.data, shape, strides, offset), shape);
-  return record(out, 'slice', [x], (g) => [new Tensor(stridedScatterAdd(new Float32Array(x.size), g.data, shape, strides, offset), x.shape)]);
+  checkedSize(x.shape.map((s, i) => (i === d ? Math.ceil((to - from) / step) : s)), 'slice');
+  return select(x, d, positions(Math.ceil((to - from) / step), from, step), 'slice');
+}
+
+/** x's positions `index` (a 1-d tensor) along dim d; the gradient adds each back where it came from. */
+export function indexSelect(x: Tensor, d: number, index: Tensor): Tensor {
+  return select(x, d, index, 'indexSelect');
+}
+
+function select(x: Tensor, d: number, index: Tensor, op: string): Tensor {
+  const out = kernels().indexSelect(x, index, { dim: d, fill: 0 });
+  return record(out, op, [x], (g) => [kernels().indexAdd(g, index, { dim: d, size: x.shape[d] })]);
 }
 
 /** Selects along dim 0: a number picks one row and drops the dim; a list gathers rows (repeats allowed). */
@@ -144,19 +161,9 @@ export function index(x: Tensor, indices: number | readonly number[] | Int32Arra
     }
     return i < 0 ? i + rows : i;
   });
-  const rowSize = sizeOf(x.shape.slice(1));
-  const shape = typeof indices === 'number' ? x.shape.slice(1) : [picked.length, ...x.shape.slice(1)];
-  const src = x.data;
-  const out = new Float32Array(checkedSize(shape, 'index'));
-  picked.forEach((r, k) => out.set(src.subarray(r * rowSize, (r + 1) * rowSize), k * rowSize));
-  return record(new Tensor(out, shape), 'index', [x], (g) => {
-    const gx = new Float32Array(x.size);
-    const gd = g.data;
-    picked.forEach((r, k) => {
-      for (let j = 0; j < rowSize; j++) gx[r * rowSize + j] += gd[k * rowSize + j];
-    });
-    return [new Tensor(gx, x.shape)];
-  });
+  checkedSize([picked.length, ...x.shape.slice(1)], 'index');
+  const out = select(x, 0, new Tensor(Float32Array.from(picked), [picked.length]), 'index');
+  return typeof indices === 'number' ? reshape(out, x.shape.slice(1), 'index') : out;
 }
 
 /** Joins tensors along an existing dim; all other dims must match. `op` names the caller in the size error (stack). */
@@ -170,26 +177,16 @@ export function cat(tensors: readonly Tensor[], dim = 0, op = 'cat'): Tensor {
       throw new RangeError(`cat: tensor ${k} has shape ${formatShape(t.shape)} but tensor 0 has ${formatShape(first.shape)}; only dim ${d} may differ`);
     }
   });
-  const shape = [...first.shape];
-  shape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
-  const outer = sizeOf(first.shape.slice(0, d));
-  const blocks = tensors.map((t) => sizeOf(t.shape.slice(d))); // contiguous block per outer index
-  const total = blocks.reduce((a, b) => a + b, 0);
-  const out = new Float32Array(checkedSize(shape, op));
-  let offset = 0;
-  tensors.forEach((t, k) => {
-    const src = t.data;
-    for (let o = 0; o < outer; o++) out.set(src.subarray(o * blocks[k], (o + 1) * blocks[k]), o * total + offset);
-    offset += blocks[k];
+  const total = tensors.reduce((n, t) => n + t.shape[d], 0);
+  checkedSize(first.shape.map((s, i) => (i === d ? total : s)), op);
+  // each part placed at its offset along d in an otherwise zero tensor (indexSelect's fill), summed
+  let start = 0;
+  const placed = tensors.map((t) => {
+    const index = Float32Array.from({ length: total }, (_, k) => (k >= start && k < start + t.shape[d] ? k - start : -1));
+    start += t.shape[d];
+    return select(t, d, new Tensor(index, [total]), op);
   });
-  return record(new Tensor(out, shape), 'cat', tensors, (g) => {
-    let start = 0;
-    return tensors.map((t) => {
-      const part = slice(g, d, start, start + t.shape[d]);
-      start += t.shape[d];
-      return part;
-    });
-  });
+  return placed.slice(1).reduce((a, b) => add(a, b), placed[0]);
 }
 
 /** Joins same-shaped tensors along a new dim. */

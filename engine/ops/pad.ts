@@ -1,10 +1,13 @@
 // F.pad: pads the last dims by [left, right, top, bottom, ...] (the last dim first, as PyTorch).
-// Every output element reads one input element or, in constant mode outside the input, the fill value;
-// the gradient sends each output's gradient back to the element it read.
+// Every output element reads one input element or, in constant mode outside the input, the fill value:
+// padding one dim is an indexSelect along it, and the gradient sends each output's gradient back to the
+// element it read (indexAdd).
 
 import { record } from '../autograd.js';
-import { checkedSize, formatShape, stridesOf } from '../shape.js';
+import { kernels } from '../backend.js';
+import { checkedSize, formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { clone as movementClone } from './movement.js';
 
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 
@@ -51,28 +54,17 @@ export function pad(x: Tensor, padding: readonly number[], options: { mode?: Pad
 
   checkedSize(shape, op);
 
-  // the flat input index of every output element, built one dim at a time
-  const strides = stridesOf(x.shape);
-  let source = Int32Array.of(0);
-  shape.forEach((len, d) => {
-    const next = new Int32Array(source.length * len);
-    for (let j = 0; j < source.length; j++) {
-      for (let o = 0; o < len; o++) {
-        const i = sourcePosition(o, befores[d], x.shape[d], mode);
-        next[j * len + o] = source[j] < 0 || i < 0 ? -1 : source[j] + i * strides[d];
-      }
-    }
-    source = next;
-  });
+  // one indexSelect per padded dim, innermost first: output position o of dim d reads input position
+  // sourcePosition(o), or the fill value; the gradient adds each back (indexAdd) in reverse order
+  let out = x;
+  for (let d = x.ndim - 1; d >= x.ndim - padding.length / 2; d--) {
+    const index = Float32Array.from({ length: shape[d] }, (_, o) => sourcePosition(o, befores[d], x.shape[d], mode));
+    out = padDim(out, d, new Tensor(index, [shape[d]]), value);
+  }
+  return out === x ? movementClone(x) : out;
+}
 
-  const X = x.data;
-  const out = Float32Array.from(source, (s) => (s < 0 ? value : X[s]));
-  return record(new Tensor(out, shape), op, [x], (g) => {
-    const G = g.data;
-    const gx = new Float32Array(x.size);
-    source.forEach((s, i) => {
-      if (s >= 0) gx[s] += G[i];
-    });
-    return [new Tensor(gx, x.shape)];
-  });
+function padDim(x: Tensor, dim: number, index: Tensor, fill: number): Tensor {
+  const out = kernels().indexSelect(x, index, { dim, fill });
+  return record(out, 'pad', [x], (g) => [kernels().indexAdd(g, index, { dim, size: x.shape[dim] })]);
 }

@@ -1,13 +1,16 @@
 // Pooling: maxPool2d, avgPool2d and their adaptive forms, with PyTorch's output-size rules.
 // Fixed-window pooling runs in the backend's kernels; adaptive pooling whose windows tile the input
-// evenly is the same thing and goes there too, the uneven case is computed here with plain loops.
+// evenly is the same thing and goes there too, the uneven case is composed from ops (matmuls for the
+// average, indexSelect and maxWithIndices for the max).
 
 import { record } from '../autograd.js';
 import { kernels } from '../backend.js';
 import type { Pool2dParams } from '../kernels.js';
 import { checkedSize, formatShape, toPair } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { squeeze, unsqueeze } from './movement.js';
+import { matmul } from './matmul.js';
+import { indexSelect as slicePositions, reshape, squeeze, transpose, unsqueeze } from './movement.js';
+import { maxWithIndices } from './reduce.js';
 
 export interface MaxPool2dOptions {
   kernelSize: number | [number, number];
@@ -134,74 +137,64 @@ function evenParams(x: Tensor, oh: number, ow: number, op: string): Pool2dParams
   return poolParams(op, x, [h / oh, w / ow], undefined, 0, 1);
 }
 
+/**
+ * Uneven windows are still a rectangle each, so averaging over them is separable: with Ph [oh, H]
+ * holding 1/|window| inside row window i, and Pw [ow, W] likewise, every plane's output is Ph·X·Pwᵀ:
+ * two matmuls whose gradients come with them.
+ */
 export function adaptiveAvgPool2d(input: Tensor, outputSize: OutputSize): Tensor {
   const [oh, ow] = resolveOutputSize('adaptiveAvgPool2d', input, outputSize);
   const even = evenParams(input, oh, ow, 'adaptiveAvgPool2d');
   return batched(input, (x) => {
     if (even) return avgPoolWith(x, even);
-    const windows = adaptiveWindows(x, oh, ow);
-    const X = x.data;
-    const out = new Float32Array(windows.planes * oh * ow);
-    windows.forEach((plane, o, cells) => {
-      let total = 0;
-      for (const i of cells) total += X[plane + i];
-      out[o] = total / cells.length;
-    });
-    return record(new Tensor(out, [x.shape[0], x.shape[1], oh, ow]), 'adaptiveAvgPool2d', [x], (g) => {
-      const G = g.data;
-      const gx = new Float32Array(x.size);
-      windows.forEach((plane, o, cells) => {
-        for (const i of cells) gx[plane + i] += G[o] / cells.length;
-      });
-      return [new Tensor(gx, x.shape)];
-    });
+    if (x.shape[0] * x.shape[1] === 0) return emptyPool(x, oh, ow, 'adaptiveAvgPool2d');
+    const [, , h, w] = x.shape;
+    return matmul(matmul(averaging(oh, h), x), transpose(averaging(ow, w), 0, 1));
   });
 }
 
+/** No planes: nothing to pool (and the window matrices for oh·ow may be more than the size limit allows). */
+function emptyPool(x: Tensor, oh: number, ow: number, op: string): Tensor {
+  const out = new Tensor(new Float32Array(0), [x.shape[0], x.shape[1], oh, ow]);
+  return record(out, op, [x], () => [new Tensor(new Float32Array(x.size), x.shape)]);
+}
+
+/** [n, size]: row i averages adaptive window i of n over a length-`size` dim. */
+function averaging(n: number, size: number): Tensor {
+  const m = new Float32Array(n * size);
+  for (let i = 0; i < n; i++) {
+    const [start, end] = adaptiveWindow(i, n, size);
+    for (let j = start; j < end; j++) m[i * size + j] = 1 / (end - start);
+  }
+  return new Tensor(m, [n, size]);
+}
+
+/**
+ * The max over a rectangle is the max over its rows of the max along each row: first along the width,
+ * then the height, each as indexSelect of every window's positions (a short window repeats its last
+ * one) and maxWithIndices over them, whose gradient goes to the first maximum: the first in row-major
+ * order, as PyTorch's.
+ */
 export function adaptiveMaxPool2d(input: Tensor, outputSize: OutputSize): Tensor {
   const [oh, ow] = resolveOutputSize('adaptiveMaxPool2d', input, outputSize);
   const even = evenParams(input, oh, ow, 'adaptiveMaxPool2d');
   return batched(input, (x) => {
     if (even) return maxPoolWith(x, even);
-    const windows = adaptiveWindows(x, oh, ow);
-    const X = x.data;
-    const out = new Float32Array(windows.planes * oh * ow);
-    const argmax = new Int32Array(out.length);
-    windows.forEach((plane, o, cells) => {
-      let best = cells[0];
-      for (const i of cells) if (X[plane + i] > X[plane + best] || Number.isNaN(X[plane + i])) best = i;
-      out[o] = X[plane + best];
-      argmax[o] = plane + best;
-    });
-    return record(new Tensor(out, [x.shape[0], x.shape[1], oh, ow]), 'adaptiveMaxPool2d', [x], (g) => {
-      const G = g.data;
-      const gx = new Float32Array(x.size);
-      for (let o = 0; o < G.length; o++) gx[argmax[o]] += G[o];
-      return [new Tensor(gx, x.shape)];
-    });
+    if (x.shape[0] * x.shape[1] === 0) return emptyPool(x, oh, ow, 'adaptiveMaxPool2d');
+    return windowMax(windowMax(x, 3, ow), 2, oh);
   });
 }
 
-/** Visits every output of every plane with the in-plane indices of its (uneven) window. */
-function adaptiveWindows(x: Tensor, oh: number, ow: number) {
-  const [n, c, h, w] = x.shape;
-  const cellsOf: number[][] = [];
-  // an empty input has no planes to visit, and its oh·ow windows may be more than the size limit allows
-  for (let i = 0; i < (n * c === 0 ? 0 : oh); i++) {
-    const [h0, h1] = adaptiveWindow(i, oh, h);
-    for (let j = 0; j < ow; j++) {
-      const [w0, w1] = adaptiveWindow(j, ow, w);
-      const cells: number[] = [];
-      for (let y = h0; y < h1; y++) for (let z = w0; z < w1; z++) cells.push(y * w + z);
-      cellsOf.push(cells);
-    }
+/** The max over each of n adaptive windows along `dim` of x. */
+function windowMax(x: Tensor, dim: number, n: number): Tensor {
+  const size = x.shape[dim];
+  let longest = 0;
+  for (let i = 0; i < n; i++) longest = Math.max(longest, adaptiveWindow(i, n, size)[1] - adaptiveWindow(i, n, size)[0]);
+  const index = new Float32Array(n * longest);
+  for (let i = 0; i < n; i++) {
+    const [start, end] = adaptiveWindow(i, n, size);
+    for (let k = 0; k < longest; k++) index[i * longest + k] = Math.min(start + k, end - 1);
   }
-  return {
-    planes: n * c,
-    forEach(visit: (planeOffset: number, outIndex: number, cells: number[]) => void) {
-      for (let plane = 0; plane < n * c; plane++) {
-        cellsOf.forEach((cells, k) => visit(plane * h * w, plane * oh * ow + k, cells));
-      }
-    },
-  };
+  const windows = reshape(slicePositions(x, dim, new Tensor(index, [index.length])), [...x.shape.slice(0, dim), n, longest, ...x.shape.slice(dim + 1)]);
+  return maxWithIndices(windows, dim + 1).values;
 }

@@ -1,6 +1,6 @@
 // Dropout (per element) and Dropout2d (whole channels), active only in training mode.
 
-import { Tensor, dropout, mul, formatShape, defaultGenerator, parseArgs, type Generator, type PyArgs } from '../../engine/index.js';
+import { dropout, dropout2d, formatShape, parseArgs, type Generator, type PyArgs, type Tensor } from '../../engine/index.js';
 import { Module } from '../module.js';
 import { checkTensor, py } from './util.js';
 
@@ -62,13 +62,7 @@ export class Dropout2d extends Module {
   forward(x: Tensor): Tensor {
     checkTensor('Dropout2d', x);
     if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`Dropout2d: expected input [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
-    if (!this.training || this.p === 0) return x;
-    const planes = x.ndim === 4 ? x.shape[0] * x.shape[1] : x.shape[0];
-    const g = this.#generator ?? defaultGenerator;
-    const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
-    const mask = Float32Array.from({ length: planes }, () => (g.uniform() < this.p ? 0 : scale));
-    const maskShape = x.ndim === 4 ? [x.shape[0], x.shape[1], 1, 1] : [x.shape[0], 1, 1];
-    return mul(x, new Tensor(mask, maskShape));
+    return dropout2d(x, this.p, this.training, this.#generator);
   }
   outputShape(input: readonly number[]): number[] {
     return [...input];

@@ -55,9 +55,10 @@ abstract class BatchNorm extends Module {
   protected abstract checkRank(x: Tensor): void;
 
   resetRunningStats(): void {
-    this.running_mean?.data.fill(0);
-    this.running_var?.data.fill(1);
-    this.num_batches_tracked?.data.fill(0);
+    const c = this.numFeatures;
+    this.running_mean?.copy_(new Tensor(new Float32Array(c), [c]));
+    this.running_var?.copy_(new Tensor(new Float32Array(c).fill(1), [c]));
+    this.num_batches_tracked?.copy_(new Tensor(new Float32Array(1), []));
   }
 
   forward(x: Tensor): Tensor {

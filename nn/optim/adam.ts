@@ -1,7 +1,7 @@
 // Adam and AdamW. Adam adds weight decay to the gradient (L2); AdamW shrinks the weights directly
 // (decoupled weight decay), so the decay is not rescaled by the adaptive denominator.
 
-import { parseArgs, type PyArgs, type Tensor } from '../../engine/index.js';
+import { kernels, parseArgs, type PyArgs, type Tensor } from '../../engine/index.js';
 import { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer.js';
 
 export interface AdamOptions {
@@ -37,27 +37,18 @@ abstract class AdamBase extends Optimizer {
     return group.amsgrad ? ['step', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['step', 'exp_avg', 'exp_avg_sq'];
   }
 
-  protected update(p: Float32Array, grad: Float32Array, s: ParamState, group: ParamGroup): void {
+  protected update(param: Tensor, grad: Tensor, s: ParamState, group: ParamGroup): void {
     const { lr, beta1, beta2, eps, weightDecay, amsgrad, maximize } = group as unknown as {
       lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean;
     };
     const step = ((s.step as number | undefined) ?? 0) + 1;
     s.step = step;
-    const m = this.buffer(s, 'exp_avg', p.length);
-    const v = this.buffer(s, 'exp_avg_sq', p.length);
-    const vMax = amsgrad ? this.buffer(s, 'max_exp_avg_sq', p.length) : null;
-    const stepSize = lr / (1 - beta1 ** step);
-    const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-    if (this.decoupled && weightDecay !== 0) for (let i = 0; i < p.length; i++) p[i] *= 1 - lr * weightDecay;
-    for (let i = 0; i < p.length; i++) {
-      let g = maximize ? -grad[i] : grad[i];
-      if (!this.decoupled) g += weightDecay * p[i];
-      m[i] = beta1 * m[i] + (1 - beta1) * g;
-      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      let second = v[i];
-      if (vMax) second = vMax[i] = Math.max(vMax[i], v[i]);
-      p[i] -= (stepSize * m[i]) / (Math.sqrt(second) / bc2Sqrt + eps);
-    }
+    const state = {
+      expAvg: this.buffer(s, 'exp_avg', param),
+      expAvgSq: this.buffer(s, 'exp_avg_sq', param),
+      maxExpAvgSq: amsgrad ? this.buffer(s, 'max_exp_avg_sq', param) : null,
+    };
+    kernels().adamStep(param, grad, state, { lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled, amsgrad, maximize, step });
   }
 }
 

@@ -1,6 +1,7 @@
 // The Optimizer base: parameter groups with their hyperparameters, per-parameter state, zeroGrad,
 // and a state dict shaped like PyTorch's ({ state: {index: {...}}, paramGroups: [{..., params: [index]}] }).
-// Updates write into each parameter's Float32Array in place, so modules keep pointing at them.
+// Updates run as one kernel per parameter on the active backend (engine/kernels.ts: sgdStep, adamStep,
+// rmspropStep) and write into the parameter and its state tensors in place, so modules keep pointing at them.
 
 import { Tensor, noGrad, unknownOptionError } from '../../engine/index.js';
 
@@ -18,8 +19,8 @@ export interface ParamGroup {
   [option: string]: number | boolean | Tensor[];
 }
 
-/** Per-parameter state: moment buffers as Float32Arrays, the step count as a number. */
-export type ParamState = Record<string, Float32Array | number>;
+/** Per-parameter state: moment buffers as tensors of the parameter's shape, the step count as a number. */
+export type ParamState = Record<string, Tensor | number>;
 
 export interface OptimizerStateDict {
   state: Record<number, Record<string, number | number[]>>;
@@ -78,22 +79,22 @@ export abstract class Optimizer {
           if (p.grad === null) continue;
           let s = this.state.get(p);
           if (!s) this.state.set(p, (s = {}));
-          this.update(p.data, p.grad.data, s, group, p);
+          this.update(p, p.grad, s, group);
         }
       }
     });
   }
 
-  /** The update rule for one parameter: change `param` in place from `grad` and its state. */
-  protected abstract update(param: Float32Array, grad: Float32Array, state: ParamState, group: ParamGroup, tensor: Tensor): void;
+  /** The update rule for one parameter: change `param` in place from `grad` and its state (a kernel call). */
+  protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): void;
 
   /** The state entries a parameter of this group has after its first step (checked by loadStateDict). */
   protected abstract stateKeys(group: ParamGroup): string[];
 
-  /** A moment buffer of the parameter's size, created (zeroed) on first use. */
-  protected buffer(state: ParamState, key: string, size: number): Float32Array {
+  /** A moment buffer of the parameter's shape, created (zeroed) on first use. */
+  protected buffer(state: ParamState, key: string, param: Tensor): Tensor {
     let b = state[key];
-    if (!(b instanceof Float32Array)) state[key] = b = new Float32Array(size);
+    if (!(b instanceof Tensor)) state[key] = b = new Tensor(new Float32Array(param.size), param.shape);
     return b;
   }
 
@@ -106,7 +107,7 @@ export abstract class Optimizer {
     const state: OptimizerStateDict['state'] = {};
     for (const [p, s] of this.state) {
       const entry: Record<string, number | number[]> = {};
-      for (const [k, v] of Object.entries(s)) entry[k] = v instanceof Float32Array ? Array.from(v) : v;
+      for (const [k, v] of Object.entries(s)) entry[k] = v instanceof Tensor ? Array.from(v.data) : v;
       state[index.get(p)!] = entry;
     }
     return { state, paramGroups };
@@ -155,7 +156,7 @@ export abstract class Optimizer {
       for (const [k, v] of Object.entries(entry ?? {})) {
         if (Array.isArray(v)) {
           if (v.length !== param.size) fail(`state '${k}' of parameter ${id} has ${v.length} values, the parameter ${param.size}`);
-          s[k] = Float32Array.from(v);
+          s[k] = new Tensor(Float32Array.from(v), param.shape);
         } else if (k === 'step' && !(Number.isInteger(v) && v >= 1)) {
           fail(`state 'step' of parameter ${id} is ${v}, expected a positive integer`);
         } else if (typeof v === 'number' && k !== 'step') {

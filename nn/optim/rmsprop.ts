@@ -1,6 +1,6 @@
 // RMSprop: divide the gradient by a running root-mean-square of recent gradients.
 
-import { parseArgs, type PyArgs, type Tensor } from '../../engine/index.js';
+import { kernels, parseArgs, type PyArgs, type Tensor } from '../../engine/index.js';
 import { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer.js';
 
 export interface RMSpropOptions {
@@ -31,25 +31,14 @@ export class RMSprop extends Optimizer {
     return ['step', 'square_avg', ...(group.centered ? ['grad_avg'] : []), ...((group.momentum as number) > 0 ? ['momentum_buffer'] : [])];
   }
 
-  protected update(p: Float32Array, grad: Float32Array, s: ParamState, group: ParamGroup): void {
+  protected update(param: Tensor, grad: Tensor, s: ParamState, group: ParamGroup): void {
     const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group as unknown as Required<RMSpropOptions>;
     s.step = ((s.step as number | undefined) ?? 0) + 1;
-    const sq = this.buffer(s, 'square_avg', p.length);
-    const avg = centered ? this.buffer(s, 'grad_avg', p.length) : null;
-    const buf = momentum > 0 ? this.buffer(s, 'momentum_buffer', p.length) : null;
-    for (let i = 0; i < p.length; i++) {
-      let g = maximize ? -grad[i] : grad[i];
-      g += weightDecay * p[i];
-      sq[i] = alpha * sq[i] + (1 - alpha) * g * g;
-      let denom: number;
-      if (avg) {
-        avg[i] = alpha * avg[i] + (1 - alpha) * g;
-        denom = Math.sqrt(sq[i] - avg[i] * avg[i]) + eps;
-      } else denom = Math.sqrt(sq[i]) + eps;
-      if (buf) {
-        buf[i] = momentum * buf[i] + g / denom;
-        p[i] -= lr * buf[i];
-      } else p[i] -= (lr * g) / denom;
-    }
+    const state = {
+      squareAvg: this.buffer(s, 'square_avg', param),
+      gradAvg: centered ? this.buffer(s, 'grad_avg', param) : null,
+      momentumBuffer: momentum > 0 ? this.buffer(s, 'momentum_buffer', param) : null,
+    };
+    kernels().rmspropStep(param, grad, state, { lr, alpha, eps, weightDecay, momentum, centered, maximize });
   }
 }

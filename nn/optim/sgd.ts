@@ -1,6 +1,6 @@
 // SGD with momentum, dampening, Nesterov momentum and L2 weight decay, step for step as torch.optim.SGD.
 
-import { parseArgs, type PyArgs, type Tensor } from '../../engine/index.js';
+import { Tensor, kernels, parseArgs, type PyArgs } from '../../engine/index.js';
 import { Optimizer, type ParamGroup, type ParamGroupSpec, type ParamState } from './optimizer.js';
 
 export interface SGDOptions {
@@ -30,19 +30,10 @@ export class SGD extends Optimizer {
     return group.momentum !== 0 ? ['momentum_buffer'] : [];
   }
 
-  protected update(p: Float32Array, g: Float32Array, s: ParamState, group: ParamGroup): void {
+  protected update(param: Tensor, grad: Tensor, s: ParamState, group: ParamGroup): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group as unknown as Required<SGDOptions>;
-    const first = !(s.momentum_buffer instanceof Float32Array);
-    const buf = momentum !== 0 ? this.buffer(s, 'momentum_buffer', p.length) : null;
-    const sign = maximize ? 1 : -1;
-    for (let i = 0; i < p.length; i++) {
-      let d = g[i] + weightDecay * p[i];
-      if (buf) {
-        // the first step starts the buffer at the gradient itself (no dampening), as PyTorch does
-        buf[i] = first ? d : momentum * buf[i] + (1 - dampening) * d;
-        d = nesterov ? d + momentum * buf[i] : buf[i];
-      }
-      p[i] += sign * lr * d;
-    }
+    const firstStep = !(s.momentum_buffer instanceof Tensor);
+    const buf = momentum !== 0 ? this.buffer(s, 'momentum_buffer', param) : null;
+    kernels().sgdStep(param, grad, buf, { lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep });
   }
 }

@@ -131,7 +131,7 @@ describe('a custom backend', () => {
     expect(calls.avgPool2dBackward).toBe(1);
     expect(calls.gemm).toBeGreaterThanOrEqual(3); // linear + matmul forward, and their backward
     expect([calls.relu, calls.reluBackward, calls.biasAdd]).toEqual([1, 1, 1]);
-    expect(calls.biasGrad).toBe(2); // the conv's bias and the linear layer's
+    expect(calls.reduce).toBeGreaterThanOrEqual(2); // the sums that are the conv's and the linear layer's bias gradients
     expect(x.grad!.shape).toEqual([2, 2, 4, 4]);
   });
 

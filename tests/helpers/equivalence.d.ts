@@ -5,11 +5,12 @@ import type { Kernels, Tensor } from '../../index.js';
 type Fc = typeof fc;
 type KernelName = keyof Kernels;
 
-/** What a case's args() gets: tensor makers (a shape and a seed) and the reference backend. */
+/** What a case's args() gets: tensor makers (a shape and a seed), the reference backend and the Tensor class. */
 export interface Makers {
   random(shape: number[], seed: number): Tensor;
   tied(shape: number[], seed: number): Tensor;
   reference: Kernels;
+  Tensor: typeof Tensor;
 }
 
 /** A kernel's equivalence case; `V` is what its parameters arbitrary draws ({ p, seed, … }). */
@@ -17,6 +18,8 @@ export interface EquivalenceCase<K extends KernelName, V = { p: unknown; seed: n
   params(fc: Fc, options: { large: boolean; nan: boolean }): import('fast-check').Arbitrary<V>;
   examples?: V[];
   args(value: V, make: Makers): Parameters<Kernels[K]>;
+  /** compared on the tensors among its arguments after the call (a kernel that updates them) */
+  inPlace?: boolean;
 }
 
 export const cases: { [K in KernelName]: EquivalenceCase<K, any> };

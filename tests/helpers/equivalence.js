@@ -7,13 +7,15 @@
 // (tests/backends/equivalence.test.ts: the WASM builds, GL in gpu.js's cpu mode) and in Chromium
 // (tests/browser/gl-page.js: WASM and WebGL2 unbundled; consumer/main.js: WebGL2 in minified bundles).
 //
-// A case is { params, examples?, args }. params(fc, { large, nan }) is a fast-check arbitrary of what the
+// A case is { params, examples?, args, inPlace? }. params(fc, { large, nan }) is a fast-check arbitrary of what the
 // case varies: the kernel's resolved parameters `p` (as engine/ops computes them) and a `seed` for its
 // tensors; `large` adds the sizes past the WASM kernels' thresholds (GEMM cache blocks, the Winograd and
 // 2×2-pooling paths); `nan: false` leaves NaN out of the inputs (for the GL shaders, which do not carry
 // it: GLSL leaves comparisons with NaN undefined). examples are values of params that always run.
 // args(value, make) makes the kernel's arguments; `make` has the tensor makers and the reference (for
-// arguments that are another kernel's result, such as max pooling's indices).
+// arguments that are another kernel's result, such as max pooling's indices) and the Tensor class. The
+// primitives (unary … rmspropStep) draw everything from one seed through CaseRandom; an `inPlace` case
+// (the optimizer updates) is compared on the tensors among its arguments after the call.
 // A kernel added to the Kernels interface needs one entry here: the runner fails for a kernel without one.
 
 import { difference, randomValues, tiedValues } from './values.js';
@@ -175,8 +177,137 @@ function batchNormInput({ p, offset, seed }, make) {
   return x;
 }
 const channelGradOutput = ({ p, seed }, make) => make.random([p.outer, p.channels, p.inner], seed + 1);
-/** batch norm's coefficient rows, [rows, channels] */
-const coefficients = (rows, { p, seed }, make) => make.random([rows, p.channels], seed + 2 + rows);
+/** batch norm's per-channel coefficients, [channels] each, named as the kernel takes them */
+const coefficients = (names, { p, seed }, make) => Object.fromEntries(names.map((name, i) => [name, make.random([p.channels], seed + 3 + i)]));
+
+// ---- the primitives: drawn from one seed by CaseRandom ----
+
+/** A small seeded generator (xorshift32) for the primitives' cases: the same seed gives the same case everywhere. */
+class CaseRandom {
+  #s;
+  constructor(seed, Tensor) {
+    this.#s = seed >>> 0 || 1;
+    this.Tensor = Tensor;
+  }
+  /** uniform in [0, 1) */
+  next() {
+    let s = this.#s;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    this.#s = s >>> 0;
+    return this.#s / 2 ** 32;
+  }
+  int(low, high) {
+    return low + Math.floor(this.next() * (high - low + 1));
+  }
+  pick(items) {
+    return items[Math.floor(this.next() * items.length)];
+  }
+  shape(maxDims = 4, maxSize = 5) {
+    return Array.from({ length: this.int(1, maxDims) }, () => this.int(1, maxSize));
+  }
+  /** values in [low, high) */
+  tensor(shape, low = -2, high = 2) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    return new this.Tensor(Float32Array.from({ length: n }, () => low + (high - low) * this.next()), shape);
+  }
+}
+
+const stridesOf = (shape) => {
+  const out = shape.map(() => 1);
+  for (let i = shape.length - 2; i >= 0; i--) out[i] = out[i + 1] * shape[i + 1];
+  return out;
+};
+
+/** a shape that broadcasts with `shape` (some dims 1, maybe fewer leading dims), and the strides that read it */
+function broadcastOperand(r, shape) {
+  const drop = r.int(0, shape.length - 1);
+  const own = shape.slice(drop).map((d) => (r.next() < 0.3 ? 1 : d));
+  const ownStrides = stridesOf(own);
+  const strides = shape.map((d, i) => (i < drop || own[i - drop] !== d ? 0 : ownStrides[i - drop]));
+  return { own, strides };
+}
+
+/** A case whose arguments `draw(r)` makes from a CaseRandom; `inPlace` for the kernels that update their arguments (the optimizers). */
+const seeded = (draw, inPlace = false) => ({ params: (fc) => fc.record({ seed: fc.nat() }), args: ({ seed }, make) => draw(new CaseRandom(seed * 7919 + 1, make.Tensor)), inPlace });
+
+const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus', 'gelu', 'geluTanh', 'leakyRelu', 'clamp', 'geluGrad', 'geluTanhGrad', 'leakyReluGrad', 'clampGrad'];
+const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le', 'powGradBase', 'powGradExponent', 'maximumShare', 'minimumShare'];
+
+const primitives = {
+  unary: seeded((r) => {
+    const op = r.pick(unaryOps);
+    const positive = op === 'log' || op === 'sqrt' || op === 'rsqrt';
+    return [r.tensor(r.shape(), positive ? 0.1 : -3, 3), { op, negativeSlope: 0.1, min: -0.5, max: 0.7 }];
+  }),
+  binary: seeded((r) => {
+    const op = r.pick(binaryOps);
+    const shape = r.shape();
+    const a = broadcastOperand(r, shape);
+    const b = broadcastOperand(r, shape);
+    const positive = op.startsWith('pow');
+    // integer-valued operands make ties for the comparisons and maximum/minimum
+    const values = (own) => (op === 'eq' || op.endsWith('Share') ? new r.Tensor(r.tensor(own, 0, 3).data.map(Math.floor), own) : r.tensor(own, positive ? 0.1 : -2, 2));
+    return [values(a.own), values(b.own), { op, shape, aStrides: a.strides, bStrides: b.strides }];
+  }),
+  reduce: seeded((r) => {
+    const shape = r.shape();
+    const op = r.pick(['sum', 'mean', 'max', 'min', 'argmax', 'argmin']);
+    const dims = op.startsWith('arg') ? [r.int(0, shape.length - 1)] : shape.map((_, i) => i).filter(() => r.next() < 0.5);
+    return [r.tensor(shape), { op, dims }];
+  }),
+  stridedCopy: seeded((r) => {
+    // a permuted and expanded view of a contiguous tensor
+    const shape = r.shape();
+    const own = stridesOf(shape);
+    const order = shape.map((_, i) => i).sort(() => r.next() - 0.5);
+    return [r.tensor(shape), { shape: order.map((d) => shape[d]).concat([r.int(1, 3)]), strides: order.map((d) => own[d]).concat([0]), offset: 0 }];
+  }),
+  indexSelect: seeded((r) => {
+    const shape = r.shape();
+    const dim = r.int(0, shape.length - 1);
+    const index = Float32Array.from({ length: r.int(1, 6) }, () => r.int(-1, shape[dim] - 1));
+    return [r.tensor(shape), new r.Tensor(index, [index.length]), { dim, fill: r.pick([0, 1.5]) }];
+  }),
+  indexAdd: seeded((r) => {
+    const shape = r.shape();
+    const dim = r.int(0, shape.length - 1);
+    const size = r.int(1, 5);
+    const index = Float32Array.from({ length: shape[dim] }, () => r.int(-1, size - 1)); // repeats add up
+    return [r.tensor(shape), new r.Tensor(index, [index.length]), { dim, size }];
+  }),
+  softmax: seeded((r) => {
+    const shape = r.shape();
+    return [r.tensor(shape, -5, 5), { dim: r.int(0, shape.length - 1), log: r.next() < 0.5 }];
+  }),
+  softmaxBackward: seeded((r) => {
+    const shape = r.shape();
+    return [r.tensor(shape), r.tensor(shape, -3, 0), { dim: r.int(0, shape.length - 1), log: r.next() < 0.5 }];
+  }),
+  randomFill: seeded((r) => [
+    { shape: r.shape(), key: [r.int(0, 2 ** 32 - 1), r.int(0, 2 ** 32 - 1)], counter: r.int(0, 1000), distribution: r.pick(['uniform', 'bernoulli']), p: 0.7, value: 1 / 0.7 },
+  ]),
+  sgdStep: seeded((r) => {
+    const shape = r.shape(2, 40);
+    const momentum = r.pick([0, 0.9]);
+    return [r.tensor(shape), r.tensor(shape), momentum ? r.tensor(shape) : null, { lr: 0.1, momentum, dampening: 0.1, weightDecay: r.pick([0, 0.01]), nesterov: false, maximize: r.next() < 0.5, firstStep: r.next() < 0.5 }];
+  }, true),
+  adamStep: seeded((r) => {
+    const shape = r.shape(2, 40);
+    const amsgrad = r.next() < 0.5;
+    const state = { expAvg: r.tensor(shape), expAvgSq: r.tensor(shape, 0, 1), maxExpAvgSq: amsgrad ? r.tensor(shape, 0, 1) : null };
+    return [r.tensor(shape), r.tensor(shape), state, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled: r.next() < 0.5, amsgrad, maximize: r.next() < 0.5, step: r.int(1, 5) }];
+  }, true),
+  rmspropStep: seeded((r) => {
+    const shape = r.shape(2, 40);
+    const centered = r.next() < 0.5;
+    const momentum = r.pick([0, 0.9]);
+    const state = { squareAvg: r.tensor(shape, 1, 2), gradAvg: centered ? r.tensor(shape, -0.1, 0.1) : null, momentumBuffer: momentum ? r.tensor(shape) : null };
+    return [r.tensor(shape), r.tensor(shape), state, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum, centered, maximize: false }];
+  }, true),
+};
 
 /** The equivalence case of every kernel, by name. */
 export const cases = {
@@ -204,18 +335,37 @@ export const cases = {
   relu: { params: channelParams, args: (c, make) => [channelInput(c, make)] },
   reluBackward: { params: channelParams, args: (c, make) => [channelGradOutput(c, make), make.reference.relu(channelInput(c, make))] },
   biasAdd: { params: channelParams, args: (c, make) => [channelInput(c, make), make.random([c.p.channels], c.seed + 2), c.p] },
-  biasGrad: { params: channelParams, args: (c, make) => [channelGradOutput(c, make), c.p] },
   batchNormStats: { params: channelParams, args: (c, make) => [batchNormInput(c, make), c.p] },
-  batchNormForward: { params: channelParams, args: (c, make) => [batchNormInput(c, make), coefficients(3, c, make), c.p] },
-  batchNormGradSums: { params: channelParams, args: (c, make) => [channelGradOutput(c, make), batchNormInput(c, make), coefficients(1, c, make), c.p] },
-  batchNormBackward: { params: channelParams, args: (c, make) => [channelGradOutput(c, make), batchNormInput(c, make), coefficients(4, c, make), c.p] },
+  batchNormForward: { params: channelParams, args: (c, make) => [batchNormInput(c, make), coefficients(['mean', 'scale', 'shift'], c, make), c.p] },
+  batchNormGradSums: { params: channelParams, args: (c, make) => [channelGradOutput(c, make), batchNormInput(c, make), coefficients(['mean'], c, make).mean, c.p] },
+  batchNormBackward: { params: channelParams, args: (c, make) => [channelGradOutput(c, make), batchNormInput(c, make), coefficients(['mean', 'gradScale', 'inputScale', 'shift'], c, make), c.p] },
+  ...primitives,
 };
+
+/** Every tensor in a value (a kernel's result, or the arguments an in-place kernel updated), in order. */
+function tensorsIn(v, Tensor) {
+  if (v instanceof Tensor) return [v];
+  if (Array.isArray(v)) return v.flatMap((x) => tensorsIn(x, Tensor));
+  if (v && typeof v === 'object') return Object.values(v).flatMap((x) => tensorsIn(x, Tensor));
+  return [];
+}
 
 /** How a kernel's result differs from the reference's: a Tensor, or an object of Tensors ({ output, indices }). */
 function resultDifference(name, got, want) {
   if ('shape' in want) return difference(name, got, want);
   for (const key of Object.keys(want)) {
     const problem = difference(`${name} ${key}`, got[key], want[key]);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/** How the tensors an in-place kernel updated differ from the reference's, argument by argument. */
+function updatedDifference(name, got, want, Tensor) {
+  const [mine, theirs] = [tensorsIn(got, Tensor), tensorsIn(want, Tensor)];
+  if (mine.length !== theirs.length) return `${name}: ${mine.length} tensors among the arguments, the js backend has ${theirs.length}`;
+  for (const [i, t] of mine.entries()) {
+    const problem = difference(`${name} (tensor ${i} of its arguments, after the update)`, t, theirs[i]);
     if (problem) return problem;
   }
   return null;
@@ -231,10 +381,12 @@ export function checkKernel(name, { fc, Tensor, kernels, reference, numRuns = 30
   if (!c) return `${name}: no equivalence case (add one to tests/helpers/equivalence.js)`;
   if (typeof kernels[name] !== 'function') return `${name}: the backend under test has no such kernel`;
   const tensor = (values) => (shape, seed) => new Tensor(values(shape.reduce((a, b) => a * b, 1), seed), shape);
-  const make = { random: tensor(randomValues), tied: tensor(tiedValues), reference };
+  const make = { random: tensor(randomValues), tied: tensor(tiedValues), reference, Tensor };
   const property = fc.property(c.params(fc, { large, nan }), (value) => {
-    const got = kernels[name](...c.args(value, make));
-    const problem = resultDifference(name, got, reference[name](...c.args(value, make)));
+    // each side gets its own arguments, made again from the same value (an in-place kernel updates them)
+    const [mine, theirs] = [c.args(value, make), c.args(value, make)];
+    const [got, want] = [kernels[name](...mine), reference[name](...theirs)];
+    const problem = c.inPlace ? updatedDifference(name, mine, theirs, Tensor) : resultDifference(name, got, want);
     if (problem) throw new Error(problem);
   });
   const result = fc.check(property, { numRuns, examples: (c.examples ?? []).map((e) => [e]) });

@@ -1,48 +1,46 @@
 // Batch normalization's passes over x seen as [outer, channels, inner], as plain loops. The per-channel
 // coefficients come from engine/ops/batchnorm.ts, which explains them.
 
-import type { ChannelParams } from '../../kernels.js';
+import type { BatchNormBackwardCoefficients, BatchNormForwardCoefficients, ChannelParams } from '../../kernels.js';
 import { Tensor } from '../../tensor.js';
 
-export function batchNormStats(x: Tensor, p: ChannelParams): Tensor {
+export function batchNormStats(x: Tensor, p: ChannelParams): { mean: Tensor; variance: Tensor } {
   const X = x.data;
   const count = p.outer * p.inner;
   // two passes with float64 sums: the mean and variance of 100k values stay exact
   const mean = channelSums(X, p).map((s) => s / count);
   const variance = centredProductSums(X, true, X, mean, p).map((s) => s / count);
-  return new Tensor(Float32Array.from([...mean, ...variance]), [2, p.channels]);
+  return { mean: new Tensor(Float32Array.from(mean), [p.channels]), variance: new Tensor(Float32Array.from(variance), [p.channels]) };
 }
 
-export function batchNormForward(x: Tensor, coefficients: Tensor, { outer, channels, inner }: ChannelParams): Tensor {
+export function batchNormForward(x: Tensor, k: BatchNormForwardCoefficients, { outer, channels, inner }: ChannelParams): Tensor {
   const X = x.data;
-  const K = coefficients.data; // rows: mean, scale, shift
+  const [M, S, B] = [k.mean.data, k.scale.data, k.shift.data];
   const Y = new Float32Array(X.length);
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {
-      const mean = K[c], scale = K[channels + c], shift = K[2 * channels + c];
+      const mean = M[c], scale = S[c], shift = B[c];
       for (let i = (o * channels + c) * inner, end = i + inner; i < end; i++) Y[i] = (X[i] - mean) * scale + shift;
     }
   }
   return new Tensor(Y, x.shape);
 }
 
-export function batchNormGradSums(gradOutput: Tensor, x: Tensor, coefficients: Tensor, p: ChannelParams): Tensor {
+export function batchNormGradSums(gradOutput: Tensor, x: Tensor, mean: Tensor, p: ChannelParams): { sumGrad: Tensor; sumGradCentered: Tensor } {
   const G = gradOutput.data;
-  const X = x.data;
-  const mean = coefficients.data;
-  const sumG = channelSums(G, p);
-  const sumGX = centredProductSums(G, false, X, mean, p);
-  return new Tensor(Float32Array.from([...sumG, ...sumGX]), [2, p.channels]);
+  const sumGrad = Float32Array.from(channelSums(G, p));
+  const sumGradCentered = Float32Array.from(centredProductSums(G, false, x.data, mean.data, p));
+  return { sumGrad: new Tensor(sumGrad, [p.channels]), sumGradCentered: new Tensor(sumGradCentered, [p.channels]) };
 }
 
-export function batchNormBackward(gradOutput: Tensor, x: Tensor, coefficients: Tensor, { outer, channels, inner }: ChannelParams): Tensor {
+export function batchNormBackward(gradOutput: Tensor, x: Tensor, k: BatchNormBackwardCoefficients, { outer, channels, inner }: ChannelParams): Tensor {
   const G = gradOutput.data;
   const X = x.data;
-  const K = coefficients.data; // rows: mean, a, b, shift
+  const [M, A, B, S] = [k.mean.data, k.gradScale.data, k.inputScale.data, k.shift.data];
   const gx = new Float32Array(G.length);
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {
-      const mean = K[c], a = K[channels + c], b = K[2 * channels + c], shift = K[3 * channels + c];
+      const mean = M[c], a = A[c], b = B[c], shift = S[c];
       for (let i = (o * channels + c) * inner, end = i + inner; i < end; i++) gx[i] = G[i] * a + (X[i] - mean) * b + shift;
     }
   }

@@ -5,8 +5,13 @@ import type { Kernels } from '../../kernels.js';
 import { gemm } from './gemm.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv2d.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
-import { biasAdd, biasGrad, relu, reluBackward } from './elementwise.js';
+import { biasAdd, binary, relu, reluBackward, unary } from './elementwise.js';
 import { batchNormBackward, batchNormForward, batchNormGradSums, batchNormStats } from './batchnorm.js';
+import { reduce } from './reduce.js';
+import { indexAdd, indexSelect, stridedCopy } from './movement.js';
+import { softmax, softmaxBackward } from './softmax.js';
+import { randomFill } from './random.js';
+import { adamStep, rmspropStep, sgdStep } from './optim.js';
 
 export const jsKernels: Kernels = {
   gemm,
@@ -20,9 +25,20 @@ export const jsKernels: Kernels = {
   relu,
   reluBackward,
   biasAdd,
-  biasGrad,
   batchNormStats,
   batchNormForward,
   batchNormGradSums,
   batchNormBackward,
+  unary,
+  binary,
+  reduce,
+  stridedCopy,
+  indexSelect,
+  indexAdd,
+  softmax,
+  softmaxBackward,
+  randomFill,
+  sgdStep,
+  adamStep,
+  rmspropStep,
 };

@@ -1,0 +1,51 @@
+// The movement primitives as plain loops: a strided copy (any view of a tensor made contiguous), and
+// picking positions along one dim (indexSelect) with its adjoint, adding them back (indexAdd).
+// A tensor seen around one dim is [outer, length, inner]: position k along the dim of slice (o, j)
+// is element (o·length + k)·inner + j.
+
+import type { IndexAddParams, IndexSelectParams, StridedCopyParams } from '../../kernels.js';
+import { sameShape, sizeOf, stridesOf } from '../../shape.js';
+import { stridedGather } from '../../strided.js';
+import { Tensor } from '../../tensor.js';
+
+export function stridedCopy(x: Tensor, p: StridedCopyParams): Tensor {
+  // a view that is all of x in order (clone, or the copy of a gradient into .grad): one block copy
+  if (p.offset === 0 && sizeOf(p.shape) === x.size && sameShape(p.strides, stridesOf(p.shape))) return new Tensor(x.data.slice(), p.shape);
+  return new Tensor(stridedGather(x.data, p.shape, p.strides, p.offset), p.shape);
+}
+
+export function indexSelect(x: Tensor, index: Tensor, { dim, fill }: IndexSelectParams): Tensor {
+  const X = x.data;
+  const I = index.data;
+  const length = x.shape[dim];
+  const inner = sizeOf(x.shape.slice(dim + 1));
+  const outer = sizeOf(x.shape.slice(0, dim));
+  const shape = x.shape.map((d, i) => (i === dim ? I.length : d));
+  const Y = new Float32Array(sizeOf(shape));
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < I.length; k++) {
+      const to = (o * I.length + k) * inner;
+      if (I[k] < 0) Y.fill(fill, to, to + inner);
+      else Y.set(X.subarray((o * length + I[k]) * inner, (o * length + I[k] + 1) * inner), to);
+    }
+  }
+  return new Tensor(Y, shape);
+}
+
+export function indexAdd(src: Tensor, index: Tensor, { dim, size }: IndexAddParams): Tensor {
+  const S = src.data;
+  const I = index.data;
+  const inner = sizeOf(src.shape.slice(dim + 1));
+  const outer = sizeOf(src.shape.slice(0, dim));
+  const shape = src.shape.map((d, i) => (i === dim ? size : d));
+  const Y = new Float32Array(sizeOf(shape));
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < I.length; k++) {
+      if (I[k] < 0) continue;
+      const from = (o * I.length + k) * inner;
+      const to = (o * size + I[k]) * inner;
+      for (let j = 0; j < inner; j++) Y[to + j] += S[from + j];
+    }
+  }
+  return new Tensor(Y, shape);
+}
