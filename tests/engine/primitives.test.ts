@@ -3,6 +3,7 @@
 // the other backends is in the suite (tests/helpers/equivalence.js, tests/backends/equivalence.test.ts).
 
 import { describe, expect, test } from 'vitest';
+import '../../engine/index.js'; // the engine first: backend.ts registers the JS kernels as it loads (see the cycles note in tensor.ts)
 import { jsKernels } from '../../engine/backends/js/index.js';
 import { philox } from '../../engine/backends/js/random.js';
 
