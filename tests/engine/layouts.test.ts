@@ -1,6 +1,8 @@
 // Kernel parameter layouts are declared once (conv2dLayout, pool2dLayout in engine/kernels.ts). The
 // AssemblyScript classes read their fields by declaration order and the GL shaders by index, neither
-// of which can import them: this test checks both sources against the declarations.
+// of which can import them: this test checks both sources against the declarations. Likewise the
+// module's exports, which loader.ts (WasmExports) and threads.ts (taskExports) name by hand: checked
+// against the built module, arity included.
 
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
@@ -43,4 +45,22 @@ test('every `name = P[i]` read in the GL shaders is field i of the layout its ke
     }
   }
   expect(reads).toBeGreaterThan(50); // the shaders were found and read
+});
+
+/** The methods of `interface WasmExports { … }` in kernels-wasm/loader.ts, with their parameter counts. */
+function hostExports(): Record<string, number> {
+  const body = source('kernels-wasm/loader.ts').match(/export interface WasmExports \{([\s\S]*?)\n\}/)?.[1];
+  if (!body) throw new Error('interface WasmExports not found in kernels-wasm/loader.ts');
+  const methods = [...body.matchAll(/^\s*(\w+)\(([^)]*)\)\s*:/gm)];
+  return Object.fromEntries(methods.map(([, name, params]) => [name, params.trim() === '' ? 0 : params.split(',').length]));
+}
+
+test("the host's WasmExports (loader.ts) and the worker threads' taskExports (threads.ts) name the module's exports, with their arities", async () => {
+  const { taskExports } = await import('../../kernels-wasm/threads.js');
+  // the plain SIMD build as npm run build makes it (kernels-wasm/build.mjs); every build exports the same
+  const module = new WebAssembly.Module(readFileSync(new URL('../../kernels-wasm/build/kernels-simd.wasm', import.meta.url)));
+  const { exports } = new WebAssembly.Instance(module, { env: { abort() {}, seed: () => 0 } }) as { exports: Record<string, unknown> };
+  const arities = Object.fromEntries(Object.entries(exports).filter(([, f]) => typeof f === 'function').map(([name, f]) => [name, (f as (...a: number[]) => void).length]));
+  expect(hostExports()).toEqual(arities);
+  expect(taskExports.filter((name) => !(name in arities))).toEqual([]);
 });
