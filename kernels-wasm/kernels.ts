@@ -56,6 +56,30 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
     i32().set(values, ptr >> 2);
   }
 
+  /**
+   * One kernel call on WASM memory, the sequence every wrapper follows: from the arena's start, lay out
+   * one params block per part (written at once, since the module sizes a part's scratch from them),
+   * each part's scratch, the inputs (copied in) and the outputs; `body` runs the kernel on those pointers
+   * (`runTasks`: one task per thread, as often as it needs); copy the outputs out.
+   */
+  function call(
+    what: string,
+    layout: { params?: number[][]; scratch?: (params: number) => number; inputs: Tensor[]; outputs: number[] },
+    body: (at: { params: number[]; scratch: number[]; inputs: number[]; outputs: number[] }, runTasks: (tasks: Array<[TaskExport, number[]]>) => void) => void,
+  ): Float32Array[] {
+    arena.reset();
+    const params = (layout.params ?? []).map((values) => arena.alloc(values.length));
+    arena.commit(what);
+    params.forEach((ptr, i) => writeParams(ptr, layout.params![i]));
+    const scratch = layout.scratch ? params.map((ptr) => arena.alloc(layout.scratch!(ptr))) : [];
+    const inputs = layout.inputs.map((t) => arena.alloc(t.size));
+    const outputs = layout.outputs.map((size) => arena.alloc(size));
+    const mem = arena.commit(what);
+    layout.inputs.forEach((t, i) => mem.set(t.data, inputs[i] >> 2));
+    body({ params, scratch, inputs, outputs }, (tasks) => run(what, tasks));
+    return outputs.map((ptr, i) => mem.slice(ptr >> 2, (ptr >> 2) + layout.outputs[i]));
+  }
+
   const gemm = (a: Tensor, b: Tensor, p: GemmParams): Tensor => {
     const { batch, m, n, k, transA, transB, batchA, batchB } = p;
     const shape = `(batch ${batch}, m ${m}, n ${n}, k ${k}, batchA ${batchA}, batchB ${batchB})`;
@@ -66,85 +90,66 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
     expectSize('gemm', 'B', b, batchB * k * n, `batchB·k·n ${shape}`);
     const size = batch * m * n;
     if (size === 0) return new Tensor(new Float32Array(0), [batch, m, n]);
-    arena.reset();
-    const pa = arena.alloc(a.size);
-    const pb = arena.alloc(b.size);
-    const pc = arena.alloc(size);
-    const mem = arena.commit(`wasm gemm ${shape}`);
-    mem.set(a.data, pa >> 2);
-    mem.set(b.data, pb >> 2);
     const strideA = batchA === 1 ? 0 : m * k, strideB = batchB === 1 ? 0 : k * n;
     const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
     const parts = batch * m * n * k < parallelMinWork ? 1 : threads;
-    if (parts === 1 || batch >= parts) {
-      // whole matrices per thread
-      run(`wasm gemm ${shape}`, split(batch, parts).map(([b0, count]): [TaskExport, number[]] => [
-        'gemmBatched', [count, m, n, k, pa + 4 * b0 * strideA, strideA, tA, pb + 4 * b0 * strideB, strideB, tB, pc + 4 * b0 * m * n],
-      ]));
-    } else {
+    const [c] = call(`wasm gemm ${shape}`, { inputs: [a, b], outputs: [size] }, ({ inputs: [pa, pb], outputs: [pc] }, runTasks) => {
+      if (parts === 1 || batch >= parts) {
+        // whole matrices per thread
+        runTasks(split(batch, parts).map(([b0, count]) => ['gemmBatched', [count, m, n, k, pa + 4 * b0 * strideA, strideA, tA, pb + 4 * b0 * strideB, strideB, tB, pc + 4 * b0 * m * n]]));
+        return;
+      }
       // fewer matrices than threads: split each C into row blocks (or column blocks when it is wide)
       const lda = transA ? m : k, ldb = transB ? k : n;
       for (let bi = 0; bi < batch; bi++) {
         const a0 = pa + 4 * bi * strideA, b0 = pb + 4 * bi * strideB, c0 = pc + 4 * bi * m * n;
-        const tasks: Array<[TaskExport, number[]]> = m >= n
+        runTasks(m >= n
           ? split(m, parts, 4).map(([i0, rows]) => ['gemm', [rows, n, k, a0 + 4 * (transA ? i0 : i0 * k), lda, tA, b0, ldb, tB, c0 + 4 * i0 * n, n, 0]])
-          : split(n, parts, 8).map(([j0, cols]) => ['gemm', [m, cols, k, a0, lda, tA, b0 + 4 * (transB ? j0 * k : j0), ldb, tB, c0 + 4 * j0, n, 0]]);
-        run(`wasm gemm ${shape}`, tasks);
+          : split(n, parts, 8).map(([j0, cols]) => ['gemm', [m, cols, k, a0, lda, tA, b0 + 4 * (transB ? j0 * k : j0), ldb, tB, c0 + 4 * j0, n, 0]]));
       }
-    }
-    return new Tensor(mem.slice(pc >> 2, (pc >> 2) + size), [batch, m, n]);
+    });
+    return new Tensor(c, [batch, m, n]);
   };
 
-  /**
-   * Splits the batch into one part per thread (one part for small convolutions) and gives each part its
-   * params (batch = the part's images) and its im2col scratch (the module chooses the size: colFloats).
-   */
-  function convParts(kernel: string, p: Conv2dParams): Array<{ n0: number; pp: number; pcol: number }> {
+  /** The batch split into one part per thread (one part for small convolutions): each part's first image and its params. */
+  function convParts(p: Conv2dParams): { starts: number[]; params: number[][] } {
     const work = p.batch * p.outChannels * p.outHeight * p.outWidth * (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
     const runs = split(p.batch, work < parallelMinWork ? 1 : threads);
-    arena.reset();
-    const pps = runs.map(() => arena.alloc(conv2dLayout.length));
-    arena.commit(`wasm ${kernel} (${describeConv(p)})`);
-    runs.forEach(([, count], i) => writeParams(pps[i], packParams(p, conv2dLayout, { batch: count })));
-    return runs.map(([n0], i) => ({ n0, pp: pps[i], pcol: arena.alloc(wasm.colFloats(pps[i])) }));
+    return { starts: runs.map(([n0]) => n0), params: runs.map(([, count]) => packParams(p, conv2dLayout, { batch: count })) };
   }
   const inSize = (p: Conv2dParams) => p.batch * p.inChannels * p.inHeight * p.inWidth;
   const outSize = (p: Conv2dParams) => p.batch * p.outChannels * p.outHeight * p.outWidth;
   const weightSize = (p: Conv2dParams) => p.outChannels * (p.inChannels / p.groups) * p.kernelHeight * p.kernelWidth;
+  /** bytes of one image of the input and of the output */
+  const inImage = (p: Conv2dParams) => 4 * p.inChannels * p.inHeight * p.inWidth;
+  const outImage = (p: Conv2dParams) => 4 * p.outChannels * p.outHeight * p.outWidth;
+  /** each part's im2col scratch, as the module sizes it from the part's params */
+  const colScratch = (params: number) => wasm.colFloats(params);
 
   const conv2d = (x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv2dParams): Tensor => {
     checkConv('conv2d', p);
     expectSize('conv2d', 'input', x, inSize(p), `N·C·H·W (${describeConv(p)})`);
     expectSize('conv2d', 'weight', weight, weightSize(p), `outC·C/groups·kH·kW (${describeConv(p)})`);
     if (bias) expectSize('conv2d', 'bias', bias, p.outChannels, 'outChannels');
-    const parts = convParts('conv2d', p);
-    const px = arena.alloc(x.size);
-    const pw = arena.alloc(weight.size);
-    const pbias = bias ? arena.alloc(bias.size) : 0;
-    const py = arena.alloc(outSize(p));
-    const mem = arena.commit(`wasm conv2d (${describeConv(p)})`);
-    mem.set(x.data, px >> 2);
-    mem.set(weight.data, pw >> 2);
-    if (bias) mem.set(bias.data, pbias >> 2);
-    const inImage = 4 * p.inChannels * p.inHeight * p.inWidth, outImage = 4 * p.outChannels * p.outHeight * p.outWidth;
-    run(`wasm conv2d (${describeConv(p)})`, parts.map(({ n0, pp, pcol }) => ['conv2dForward', [pp, px + n0 * inImage, pw, pbias, py + n0 * outImage, pcol]]));
-    return new Tensor(mem.slice(py >> 2, (py >> 2) + outSize(p)), [p.batch, p.outChannels, p.outHeight, p.outWidth]);
+    const { starts, params } = convParts(p);
+    const layout = { params, scratch: colScratch, inputs: bias ? [x, weight, bias] : [x, weight], outputs: [outSize(p)] };
+    const [y] = call(`wasm conv2d (${describeConv(p)})`, layout, (at, runTasks) => {
+      const [px, pw, pbias = 0] = at.inputs;
+      runTasks(starts.map((n0, i) => ['conv2dForward', [at.params[i], px + n0 * inImage(p), pw, pbias, at.outputs[0] + n0 * outImage(p), at.scratch[i]]]));
+    });
+    return new Tensor(y, [p.batch, p.outChannels, p.outHeight, p.outWidth]);
   };
 
   const conv2dBackwardInput = (gradOutput: Tensor, weight: Tensor, p: Conv2dParams): Tensor => {
     checkConv('conv2dBackwardInput', p);
     expectSize('conv2dBackwardInput', 'gradOutput', gradOutput, outSize(p), `N·outC·outH·outW (${describeConv(p)})`);
     expectSize('conv2dBackwardInput', 'weight', weight, weightSize(p), `outC·C/groups·kH·kW (${describeConv(p)})`);
-    const parts = convParts('conv2dBackwardInput', p);
-    const pg = arena.alloc(gradOutput.size);
-    const pw = arena.alloc(weight.size);
-    const pgx = arena.alloc(inSize(p));
-    const mem = arena.commit(`wasm conv2dBackwardInput (${describeConv(p)})`);
-    mem.set(gradOutput.data, pg >> 2);
-    mem.set(weight.data, pw >> 2);
-    const inImage = 4 * p.inChannels * p.inHeight * p.inWidth, outImage = 4 * p.outChannels * p.outHeight * p.outWidth;
-    run(`wasm conv2dBackwardInput (${describeConv(p)})`, parts.map(({ n0, pp, pcol }) => ['conv2dBackwardInput', [pp, pg + n0 * outImage, pw, pgx + n0 * inImage, pcol]]));
-    return new Tensor(mem.slice(pgx >> 2, (pgx >> 2) + inSize(p)), [p.batch, p.inChannels, p.inHeight, p.inWidth]);
+    const { starts, params } = convParts(p);
+    const [gx] = call(`wasm conv2dBackwardInput (${describeConv(p)})`, { params, scratch: colScratch, inputs: [gradOutput, weight], outputs: [inSize(p)] }, (at, runTasks) => {
+      const [pg, pw] = at.inputs;
+      runTasks(starts.map((n0, i) => ['conv2dBackwardInput', [at.params[i], pg + n0 * outImage(p), pw, at.outputs[0] + n0 * inImage(p), at.scratch[i]]]));
+    });
+    return new Tensor(gx, [p.batch, p.inChannels, p.inHeight, p.inWidth]);
   };
 
   const conv2dBackwardWeight = (gradOutput: Tensor, x: Tensor, p: Conv2dParams): Tensor => {
@@ -153,20 +158,14 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
     expectSize('conv2dBackwardWeight', 'input', x, inSize(p), `N·C·H·W (${describeConv(p)})`);
     const shape = [p.outChannels, p.inChannels / p.groups, p.kernelHeight, p.kernelWidth];
     if (p.batch === 0) return new Tensor(new Float32Array(weightSize(p)), shape);
-    const parts = convParts('conv2dBackwardWeight', p);
-    const pg = arena.alloc(gradOutput.size);
-    const px = arena.alloc(x.size);
-    const pgws = parts.map(() => arena.alloc(weightSize(p))); // one partial gradient per part
-    const mem = arena.commit(`wasm conv2dBackwardWeight (${describeConv(p)})`);
-    mem.set(gradOutput.data, pg >> 2);
-    mem.set(x.data, px >> 2);
-    const inImage = 4 * p.inChannels * p.inHeight * p.inWidth, outImage = 4 * p.outChannels * p.outHeight * p.outWidth;
-    run(`wasm conv2dBackwardWeight (${describeConv(p)})`, parts.map(({ n0, pp, pcol }, i) => ['conv2dBackwardWeight', [pp, pg + n0 * outImage, px + n0 * inImage, pgws[i], pcol]]));
-    const gw = mem.slice(pgws[0] >> 2, (pgws[0] >> 2) + weightSize(p));
-    for (let i = 1; i < pgws.length; i++) {
-      const partial = mem.subarray(pgws[i] >> 2, (pgws[i] >> 2) + gw.length);
-      for (let j = 0; j < gw.length; j++) gw[j] += partial[j];
-    }
+    const { starts, params } = convParts(p);
+    // one partial gradient per part, summed here
+    const layout = { params, scratch: colScratch, inputs: [gradOutput, x], outputs: params.map(() => weightSize(p)) };
+    const [gw, ...partials] = call(`wasm conv2dBackwardWeight (${describeConv(p)})`, layout, (at, runTasks) => {
+      const [pg, px] = at.inputs;
+      runTasks(starts.map((n0, i) => ['conv2dBackwardWeight', [at.params[i], pg + n0 * outImage(p), px + n0 * inImage(p), at.outputs[i], at.scratch[i]]]));
+    });
+    for (const partial of partials) for (let j = 0; j < gw.length; j++) gw[j] += partial[j];
     return new Tensor(gw, shape);
   };
 
@@ -177,83 +176,62 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
   const describePool = (p: Pool2dParams) =>
     `input [${inShape(p).join(',')}], output [${poolShape(p).join(',')}], kernel [${p.kernelHeight},${p.kernelWidth}]`;
 
-  /** One part of the batch per thread (for big enough inputs), each with its params; call before other allocs. */
-  function poolParts(kernel: string, p: Pool2dParams): Array<{ n0: number; pp: number }> {
+  /** The batch split into one part per thread (for big enough inputs): each part's first image and its params. */
+  function poolParts(p: Pool2dParams): { starts: number[]; params: number[][] } {
     const runs = split(p.batch, poolIn(p) < parallelMinWork ? 1 : threads);
-    arena.reset();
-    const pps = runs.map(() => arena.alloc(pool2dLayout.length));
-    arena.commit(`wasm ${kernel} (${describePool(p)})`);
-    runs.forEach(([, count], i) => writeParams(pps[i], packParams(p, pool2dLayout, { batch: count })));
-    return runs.map(([n0], i) => ({ n0, pp: pps[i] }));
+    return { starts: runs.map(([n0]) => n0), params: runs.map(([, count]) => packParams(p, pool2dLayout, { batch: count })) };
   }
+  /** bytes of one image of the input and of the output */
   const inPlanes = (p: Pool2dParams) => 4 * p.channels * p.inHeight * p.inWidth;
   const outPlanes = (p: Pool2dParams) => 4 * p.channels * p.outHeight * p.outWidth;
 
   const maxPool2d = (x: Tensor, p: Pool2dParams): { output: Tensor; indices: Tensor } => {
     expectSize('maxPool2d', 'input', x, poolIn(p), `N·C·H·W (${describePool(p)})`);
-    const parts = poolParts('maxPool2d', p);
-    const px = arena.alloc(x.size);
-    const po = arena.alloc(poolOut(p));
-    const pi = arena.alloc(poolOut(p));
-    const mem = arena.commit(`wasm maxPool2d (${describePool(p)})`);
-    mem.set(x.data, px >> 2);
-    run(`wasm maxPool2d (${describePool(p)})`, parts.map(({ n0, pp }) => ['maxPool2d', [pp, px + n0 * inPlanes(p), po + n0 * outPlanes(p), pi + n0 * outPlanes(p)]]));
-    return {
-      output: new Tensor(mem.slice(po >> 2, (po >> 2) + poolOut(p)), poolShape(p)),
-      indices: new Tensor(mem.slice(pi >> 2, (pi >> 2) + poolOut(p)), poolShape(p)),
-    };
+    const { starts, params } = poolParts(p);
+    const [output, indices] = call(`wasm maxPool2d (${describePool(p)})`, { params, inputs: [x], outputs: [poolOut(p), poolOut(p)] }, (at, runTasks) => {
+      const [px] = at.inputs, [po, pi] = at.outputs;
+      runTasks(starts.map((n0, i) => ['maxPool2d', [at.params[i], px + n0 * inPlanes(p), po + n0 * outPlanes(p), pi + n0 * outPlanes(p)]]));
+    });
+    return { output: new Tensor(output, poolShape(p)), indices: new Tensor(indices, poolShape(p)) };
   };
 
   const maxPool2dBackward = (gradOutput: Tensor, indices: Tensor, p: Pool2dParams): Tensor => {
     expectSize('maxPool2dBackward', 'gradOutput', gradOutput, poolOut(p), `N·C·outH·outW (${describePool(p)})`);
     expectSize('maxPool2dBackward', 'indices', indices, poolOut(p), `N·C·outH·outW (${describePool(p)})`);
-    const parts = poolParts('maxPool2dBackward', p);
-    const pg = arena.alloc(gradOutput.size);
-    const pi = arena.alloc(indices.size);
-    const pgx = arena.alloc(poolIn(p));
-    const mem = arena.commit(`wasm maxPool2dBackward (${describePool(p)})`);
-    mem.set(gradOutput.data, pg >> 2);
-    mem.set(indices.data, pi >> 2);
-    run(`wasm maxPool2dBackward (${describePool(p)})`, parts.map(({ n0, pp }) => ['maxPool2dBackward', [pp, pg + n0 * outPlanes(p), pi + n0 * outPlanes(p), pgx + n0 * inPlanes(p)]]));
-    return new Tensor(mem.slice(pgx >> 2, (pgx >> 2) + poolIn(p)), inShape(p));
+    const { starts, params } = poolParts(p);
+    const [gx] = call(`wasm maxPool2dBackward (${describePool(p)})`, { params, inputs: [gradOutput, indices], outputs: [poolIn(p)] }, (at, runTasks) => {
+      const [pg, pi] = at.inputs;
+      runTasks(starts.map((n0, i) => ['maxPool2dBackward', [at.params[i], pg + n0 * outPlanes(p), pi + n0 * outPlanes(p), at.outputs[0] + n0 * inPlanes(p)]]));
+    });
+    return new Tensor(gx, inShape(p));
   };
 
   const avgPool2d = (x: Tensor, p: Pool2dParams): Tensor => {
     expectSize('avgPool2d', 'input', x, poolIn(p), `N·C·H·W (${describePool(p)})`);
-    const parts = poolParts('avgPool2d', p);
-    const px = arena.alloc(x.size);
-    const po = arena.alloc(poolOut(p));
-    const mem = arena.commit(`wasm avgPool2d (${describePool(p)})`);
-    mem.set(x.data, px >> 2);
-    run(`wasm avgPool2d (${describePool(p)})`, parts.map(({ n0, pp }) => ['avgPool2d', [pp, px + n0 * inPlanes(p), po + n0 * outPlanes(p)]]));
-    return new Tensor(mem.slice(po >> 2, (po >> 2) + poolOut(p)), poolShape(p));
+    const { starts, params } = poolParts(p);
+    const [output] = call(`wasm avgPool2d (${describePool(p)})`, { params, inputs: [x], outputs: [poolOut(p)] }, (at, runTasks) => {
+      runTasks(starts.map((n0, i) => ['avgPool2d', [at.params[i], at.inputs[0] + n0 * inPlanes(p), at.outputs[0] + n0 * outPlanes(p)]]));
+    });
+    return new Tensor(output, poolShape(p));
   };
 
   const avgPool2dBackward = (gradOutput: Tensor, p: Pool2dParams): Tensor => {
     expectSize('avgPool2dBackward', 'gradOutput', gradOutput, poolOut(p), `N·C·outH·outW (${describePool(p)})`);
-    const parts = poolParts('avgPool2dBackward', p);
-    const pg = arena.alloc(gradOutput.size);
-    const pgx = arena.alloc(poolIn(p));
-    const mem = arena.commit(`wasm avgPool2dBackward (${describePool(p)})`);
-    mem.set(gradOutput.data, pg >> 2);
-    run(`wasm avgPool2dBackward (${describePool(p)})`, parts.map(({ n0, pp }) => ['avgPool2dBackward', [pp, pg + n0 * outPlanes(p), pgx + n0 * inPlanes(p)]]));
-    return new Tensor(mem.slice(pgx >> 2, (pgx >> 2) + poolIn(p)), inShape(p));
+    const { starts, params } = poolParts(p);
+    const [gx] = call(`wasm avgPool2dBackward (${describePool(p)})`, { params, inputs: [gradOutput], outputs: [poolIn(p)] }, (at, runTasks) => {
+      runTasks(starts.map((n0, i) => ['avgPool2dBackward', [at.params[i], at.inputs[0] + n0 * outPlanes(p), at.outputs[0] + n0 * inPlanes(p)]]));
+    });
+    return new Tensor(gx, inShape(p));
   };
 
   // ReLU, bias and batch normalization: memory-bound passes, so one thread; SIMD beats V8's scalar
   // loops even with the copies in and out.
   const describeChannels = ({ outer, channels, inner }: ChannelParams) => `[outer ${outer}, channels ${channels}, inner ${inner}]`;
 
-  /** Copies the inputs into WASM memory, calls `body` with their pointers and the output's, copies the output out. */
+  /** A one-thread kernel call: the inputs in, `body` with their pointers and the output's, the output out. */
   function simple(what: string, inputs: Tensor[], outShape: readonly number[], body: (ptrs: number[], out: number) => void): Tensor {
-    const outSize = outShape.reduce((x, y) => x * y, 1);
-    arena.reset();
-    const ptrs = inputs.map((t) => arena.alloc(t.size));
-    const out = arena.alloc(outSize);
-    const mem = arena.commit(`wasm ${what}`);
-    inputs.forEach((t, i) => mem.set(t.data, ptrs[i] >> 2));
-    body(ptrs, out);
-    return new Tensor(mem.slice(out >> 2, (out >> 2) + outSize), outShape);
+    const [out] = call(`wasm ${what}`, { inputs, outputs: [outShape.reduce((x, y) => x * y, 1)] }, (at) => body(at.inputs, at.outputs[0]));
+    return new Tensor(out, outShape);
   }
 
   /** Checks x against the channel params (and coefficients against their rows) before a channel kernel. */
