@@ -30,6 +30,8 @@ function outputSize(n, kernel, stride, padBefore, padAfter, dilation, ceilMode =
 const hasOutput = ({ p }) => p.outHeight >= 1 && p.outWidth >= 1;
 /** [height, width], each in min..max */
 const pairOf = (fc, min, max) => fc.tuple(fc.integer({ min, max }), fc.integer({ min, max }));
+/** what every sliding window draws: the input plane (up to `maxPlane`), the window and its stride */
+const windowOf = (fc, maxPlane) => ({ plane: pairOf(fc, 1, maxPlane), kernel: pairOf(fc, 1, 4), stride: pairOf(fc, 1, 3) });
 
 // ---- parameters shared by several kernels ----
 
@@ -54,9 +56,7 @@ function convParams(fc, { large }) {
       groups: fc.integer({ min: 1, max: 3 }),
       inPerGroup: fc.integer({ min: 1, max: 4 }),
       outPerGroup: fc.integer({ min: 1, max: 5 }),
-      plane: pairOf(fc, 1, 13),
-      kernel: pairOf(fc, 1, 4),
-      stride: pairOf(fc, 1, 3),
+      ...windowOf(fc, 13),
       dilation: pairOf(fc, 1, 3),
       pointwise: fc.boolean(), // 1×1, stride 1, no padding: the kernels' GEMM-only path
     })
@@ -109,9 +109,7 @@ function poolParams(fc, { large, nan: withNaN }, dilated) {
     ...common,
     batch: fc.integer({ min: 1, max: 3 }),
     channels: fc.integer({ min: 1, max: 4 }),
-    plane: pairOf(fc, 1, 15),
-    kernel: pairOf(fc, 1, 4),
-    stride: pairOf(fc, 1, 3),
+    ...windowOf(fc, 15),
     pad: pairOf(fc, 0, 2),
     dilation: dilated ? pairOf(fc, 1, 2) : fc.constant([1, 1]),
   });
