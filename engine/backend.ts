@@ -121,6 +121,14 @@ export function hasBackend(name: string): name is BackendName {
   return backends.has(name);
 }
 
+/**
+ * Resolves when the active backend has run every kernel queued so far (a GPU backend queues them);
+ * at once on a CPU backend. For timing a device: results themselves are read with `await t.dataAsync()`.
+ */
+export async function sync(): Promise<void> {
+  await active.kernels!.sync?.();
+}
+
 /** The active backend's kernels; ops call this at the moment they run. */
 export function kernels(): Kernels {
   return active.kernels!; // setBackend and useDefaultBackend activate only loaded backends

@@ -4,7 +4,7 @@ export { Tensor, type DeviceStorage, type NestedArray, type TensorLike } from '.
 export { tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint, type TensorOptions, type RandomOptions } from './creation.js';
 export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyEnabled, record, type BackwardFn, type BackwardOptions, type GradNode } from './autograd.js';
 export { Generator, defaultGenerator, manualSeed } from './random.js';
-export { registerBackend, loadBackend, setBackend, useDefaultBackend, getBackend, listBackends, hasBackend, kernels, type BackendName, type BackendNames, type KernelsLoader } from './backend.js';
+export { registerBackend, loadBackend, setBackend, useDefaultBackend, getBackend, listBackends, hasBackend, kernels, sync, type BackendName, type BackendNames, type KernelsLoader } from './backend.js';
 export {
   kernelNames, conv2dLayout, pool2dLayout, packParams, asChannelSum, type Kernels, type GemmParams, type Conv2dParams, type Pool2dParams, type ChannelParams, type BatchNormForwardCoefficients, type BatchNormBackwardCoefficients,
   type UnaryOp, type UnaryParams, type BinaryOp, type BinaryParams, type ReduceOp, type ReduceParams, type StridedCopyParams, type IndexSelectParams, type IndexAddParams,

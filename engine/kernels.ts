@@ -374,6 +374,11 @@ export interface Kernels {
   /** updates param and state in place */
   adamStep(param: Tensor, grad: Tensor, state: AdamState, p: AdamParams): void;
   rmspropStep(param: Tensor, grad: Tensor, state: RmspropState, p: RmspropParams): void;
+  /**
+   * Device backends that queue work: resolves when everything submitted so far has run (tg.sync()).
+   * Optional, so not in kernelNames: a CPU backend has computed every result when its kernel returns.
+   */
+  sync?(): Promise<void>;
 }
 
 /** Every kernel a backend must provide; checked when it registers. */
@@ -407,7 +412,7 @@ export const kernelNames = [
   'rmspropStep',
 ] as const satisfies ReadonlyArray<keyof Kernels>;
 
-// Compile-time proof that kernelNames lists every member of Kernels.
-type Missing = Exclude<keyof Kernels, (typeof kernelNames)[number]>;
+// Compile-time proof that kernelNames lists every member of Kernels (but the optional sync).
+type Missing = Exclude<keyof Kernels, (typeof kernelNames)[number] | 'sync'>;
 const everyKernelListed: Missing extends never ? true : Missing = true;
 void everyKernelListed;

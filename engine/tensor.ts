@@ -23,12 +23,15 @@ export type NestedArray = number | NestedArray[];
 export type TensorLike = Tensor | number;
 
 /**
- * Storage a backend keeps off the JS heap (a GPU texture, say). `read()` copies it into a
+ * Storage a backend keeps off the JS heap (a GPU texture or buffer). `read()` copies it into a
  * Float32Array the first time JS touches `tensor.data`; until then the tensor stays on the device.
+ * A device that can only read asynchronously (WebGPU maps its buffers with a promise) gives
+ * `readAsync()`, behind `tensor.dataAsync()`, and a `read()` that throws, naming dataAsync.
  */
 export interface DeviceStorage {
   readonly backend: string;
   read(): Float32Array;
+  readAsync?(): Promise<Float32Array>;
 }
 
 /**
@@ -36,6 +39,9 @@ export interface DeviceStorage {
  * device buffer is read back once for all of them and writes through `.data` are seen by every view.
  */
 class Storage {
+  /** the asynchronous read under way, shared by every dataAsync() that asks meanwhile */
+  private reading: Promise<Float32Array> | null = null;
+
   constructor(
     private values: Float32Array | null,
     private device: DeviceStorage | null,
@@ -47,6 +53,26 @@ class Storage {
       this.device = null;
     }
     return this.values;
+  }
+
+  readAsync(): Promise<Float32Array> {
+    if (this.values !== null) return Promise.resolve(this.values);
+    const device = this.device!;
+    if (!device.readAsync) return Promise.resolve(this.read());
+    this.reading ??= device.readAsync().then(
+      (values) => {
+        this.reading = null;
+        // a copy_() while the read was under way gave this storage other values: they win
+        if (this.device !== device) return values;
+        [this.values, this.device] = [values, null];
+        return values;
+      },
+      (e: unknown) => {
+        this.reading = null;
+        throw e;
+      },
+    );
+    return this.reading;
   }
 
   onDevice(backend: string): DeviceStorage | null {
@@ -94,6 +120,15 @@ export class Tensor {
     return this.#storage.read();
   }
 
+  /**
+   * The values, row-major, once the device has computed them: what reads a result on every backend,
+   * and the only way on one that cannot read synchronously (webgpu, whose `.data` throws until this
+   * has resolved). Afterwards `.data` returns the same array without waiting.
+   */
+  dataAsync(): Promise<Float32Array> {
+    return this.#storage.readAsync();
+  }
+
   /** The backend's own storage if this tensor still lives there (no copy), else null. */
   deviceStorage(backend: string): DeviceStorage | null {
     return this.#storage.onDevice(backend);
@@ -120,6 +155,18 @@ export class Tensor {
   item(): number {
     if (this.size !== 1) throw new RangeError(`item: only a one-element tensor converts to a number, this one has shape ${formatShape(this.shape)}`);
     return this.data[0];
+  }
+
+  /** item(), waiting for the device: `await loss.itemAsync()` reads a loss on every backend. */
+  async itemAsync(): Promise<number> {
+    if (this.size !== 1) throw new RangeError(`itemAsync: only a one-element tensor converts to a number, this one has shape ${formatShape(this.shape)}`);
+    return (await this.dataAsync())[0];
+  }
+
+  /** toArray(), waiting for the device. */
+  async toArrayAsync(): Promise<NestedArray> {
+    await this.dataAsync();
+    return this.toArray();
   }
 
   /** Nested arrays of numbers (a number for a 0-d tensor), like PyTorch's tolist(). */

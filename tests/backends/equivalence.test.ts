@@ -17,14 +17,14 @@ import { cases, checkCnnStep, checkKernel, checkKernels } from '../helpers/equiv
 
 const check = (name: string, kernels: Kernels, options: { numRuns: number; large: boolean; nan?: boolean }) => checkKernel(name, { fc, Tensor, kernels, reference: jsKernels, ...options });
 
-test('every kernel of the Kernels interface has an equivalence case, and every case a kernel', () => {
+test('every kernel of the Kernels interface has an equivalence case, and every case a kernel', async () => {
   expect(Object.keys(cases).sort()).toEqual([...kernelNames].sort());
   // and the runner reports a kernel that has none
-  const failures = checkKernels({ fc, Tensor, kernels: jsKernels, reference: jsKernels, kernelNames: [...kernelNames, 'fused'], numRuns: 1 });
+  const failures = await checkKernels({ fc, Tensor, kernels: jsKernels, reference: jsKernels, kernelNames: [...kernelNames, 'fused'], numRuns: 1 });
   expect(failures).toEqual(['fused: no equivalence case (add one to tests/helpers/equivalence.js)']);
 });
 
-test('the suite fails for a kernel that is wrong in one element, naming it, the element and the seed', () => {
+test('the suite fails for a kernel that is wrong in one element, naming it, the element and the seed', async () => {
   const broken: Kernels = {
     ...jsKernels,
     avgPool2dBackward: (g, p) => {
@@ -32,8 +32,8 @@ test('the suite fails for a kernel that is wrong in one element, naming it, the 
       return new Tensor(right.data.map((v, i) => (i === right.size - 1 ? v + 0.01 : v)), right.shape);
     },
   };
-  expect(check('avgPool2d', broken, { numRuns: 20, large: false })).toBeNull();
-  expect(check('avgPool2dBackward', broken, { numRuns: 20, large: false })).toMatch(/^avgPool2dBackward: .*element \d+ is .*the js backend gives .*seed: -?\d+/s);
+  expect(await check('avgPool2d', broken, { numRuns: 20, large: false })).toBeNull();
+  expect(await check('avgPool2dBackward', broken, { numRuns: 20, large: false })).toMatch(/^avgPool2dBackward: .*element \d+ is .*the js backend gives .*seed: -?\d+/s);
 });
 
 const builds: Array<{ name: 'simd' | 'relaxed'; threads: number; kernels?: WasmKernels }> = [
@@ -50,9 +50,9 @@ describe.each(builds)('the wasm $name build on $threads thread(s) equals js', (b
   });
   afterAll(() => build.kernels?.dispose());
 
-  test.each(kernelNames)('%s', (name) => {
+  test.each(kernelNames)('%s', async (name) => {
     if (!build.kernels) throw new Error(`the ${build.name} build does not run on this engine`);
-    expect(check(name, build.kernels, { numRuns: 30, large: true })).toBeNull();
+    expect(await check(name, build.kernels, { numRuns: 30, large: true })).toBeNull();
   }, 300_000); // the js reference of the large convolutions takes seconds on a loaded machine
 });
 
@@ -82,7 +82,7 @@ describe.skipIf(!GPU).each([
   { tiles: 'tiles of 7 elements', maxTileElements: 7 },
 ])('the GL shaders in gpu.js cpu mode, $tiles, equal js', ({ maxTileElements }) => {
   const kernels = GPU ? createGlKernels(new GPU({ mode: 'cpu' }), { maxTileElements }) : null;
-  test.each(kernelNames)('%s', (name) => {
-    expect(check(name, kernels!, { numRuns: 20, large: false, nan: false })).toBeNull();
+  test.each(kernelNames)('%s', async (name) => {
+    expect(await check(name, kernels!, { numRuns: 20, large: false, nan: false })).toBeNull();
   }, 300_000);
 });

@@ -37,7 +37,7 @@ async function run() {
 
   // 2. every WASM kernel against js on random shapes, past the kernels' size thresholds too
   await tg.setBackend('wasm');
-  failures.push(...checkKernels({ ...suite, kernels: tg.kernels(), numRuns: 20, large: true, log: (line) => say(`wasm ${line}`) }));
+  failures.push(...(await checkKernels({ ...suite, kernels: tg.kernels(), numRuns: 20, large: true, log: (line) => say(`wasm ${line}`) })));
 
   await tg.setBackend('gl');
   const gl = tg.kernels();
@@ -46,9 +46,9 @@ async function run() {
 
   // 3. every GL kernel against js, then with tiny tiles; NaN stays out of the inputs, as the shaders do
   // not carry it (tests/backends/equivalence.test.ts)
-  failures.push(...checkKernels({ ...suite, kernels: gl, numRuns: 30, nan: false, log: (line) => say(`gl ${line}`) }));
+  failures.push(...(await checkKernels({ ...suite, kernels: gl, numRuns: 30, nan: false, log: (line) => say(`gl ${line}`) })));
   const tiled = await tg.createGlBackendKernels({ maxTileElements: 7 });
-  failures.push(...checkKernels({ ...suite, kernels: tiled, numRuns: 10, nan: false, log: (line) => say(`gl in tiles of 7 ${line}`) }));
+  failures.push(...(await checkKernels({ ...suite, kernels: tiled, numRuns: 10, nan: false, log: (line) => say(`gl in tiles of 7 ${line}`) })));
   tiled.dispose();
 
   // 4. lazy readback: a conv output stays a texture while the next GL kernel consumes it

@@ -55,7 +55,7 @@ describe.skipIf(!nodeGpuPath)('gl backend on headless-gl in Node', () => {
     const kernels = await createGlBackendKernels({ GPU: RealGPU });
     expect(kernels.mode).toBe('headlessgl');
     // NaN stays out of the inputs, as for gpu.js's cpu mode (tests/backends/equivalence.test.ts says why)
-    expect(checkKernels({ fc, Tensor, kernels, reference: jsKernels, kernelNames, numRuns: 25, nan: false })).toEqual([]);
+    expect(await checkKernels({ fc, Tensor, kernels, reference: jsKernels, kernelNames, numRuns: 25, nan: false })).toEqual([]);
     await configureGlBackend({ GPU: RealGPU });
     await setBackend('gl');
     expect(glBackendInfo()?.mode).toBe('headlessgl');

@@ -37,7 +37,7 @@ export interface CheckOptions {
   nan?: boolean;
 }
 
-export function checkKernel(name: string, options: CheckOptions): string | null;
-export function checkKernels(options: CheckOptions & { kernelNames: readonly string[]; log?: (line: string) => void }): string[];
+export function checkKernel(name: string, options: CheckOptions): Promise<string | null>;
+export function checkKernels(options: CheckOptions & { kernelNames: readonly string[]; log?: (line: string) => void }): Promise<string[]>;
 export function useSeedOfPage(fc: Fc, search: string): number;
 export function checkCnnStep(options: { tg: typeof import('../../index.js'); backend: string }): Promise<string[]>;

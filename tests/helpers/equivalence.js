@@ -372,22 +372,24 @@ function updatedDifference(name, got, want, Tensor) {
 /**
  * Runs the case of kernel `name` on `kernels` (the backend under test) and `reference` (js) with the
  * same arguments, `numRuns` random ones plus the case's examples, from fast-check's global seed. Returns
- * null when every result agrees, else what differed, with fast-check's report (its seed and the shrunk case).
+ * (a promise of) null when every result agrees, else what differed, with fast-check's report (its seed and the shrunk case).
  */
-export function checkKernel(name, { fc, Tensor, kernels, reference, numRuns = 30, large = false, nan = true }) {
+export async function checkKernel(name, { fc, Tensor, kernels, reference, numRuns = 30, large = false, nan = true }) {
   const c = cases[name];
   if (!c) return `${name}: no equivalence case (add one to tests/helpers/equivalence.js)`;
   if (typeof kernels[name] !== 'function') return `${name}: the backend under test has no such kernel`;
   const tensor = (values) => (shape, seed) => new Tensor(values(shape.reduce((a, b) => a * b, 1), seed), shape);
   const make = { random: tensor(randomValues), tied: tensor(tiedValues), reference, Tensor };
-  const property = fc.property(c.params(fc, { large, nan }), (value) => {
+  const property = fc.asyncProperty(c.params(fc, { large, nan }), async (value) => {
     // each side gets its own arguments, made again from the same value (an in-place kernel updates them)
     const [mine, theirs] = [c.args(value, make), c.args(value, make)];
     const [got, want] = [kernels[name](...mine), reference[name](...theirs)];
+    // a device backend's results come back to the CPU here, so that the comparison can read them
+    await Promise.all(tensorsIn(c.inPlace ? mine : got, Tensor).map((t) => t.dataAsync()));
     const problem = c.inPlace ? updatedDifference(name, mine, theirs, Tensor) : resultDifference(name, got, want);
     if (problem) throw new Error(problem);
   });
-  const result = fc.check(property, { numRuns, examples: (c.examples ?? []).map((e) => [e]) });
+  const result = await fc.check(property, { numRuns, examples: (c.examples ?? []).map((e) => [e]) });
   return result.failed ? `${name}: ${result.errorInstance?.message ?? result.error}\n${fc.defaultReportMessage(result)}` : null;
 }
 
@@ -395,10 +397,10 @@ export function checkKernel(name, { fc, Tensor, kernels, reference, numRuns = 30
  * checkKernel for every name of `kernelNames` (the Kernels interface's, tg.kernelNames) and every case:
  * the list of failures, empty when all agree; `log` gets one line per kernel.
  */
-export function checkKernels({ kernelNames, log = () => {}, ...options }) {
+export async function checkKernels({ kernelNames, log = () => {}, ...options }) {
   const failures = [];
   for (const name of new Set([...kernelNames, ...Object.keys(cases)])) {
-    const problem = kernelNames.includes(name) ? checkKernel(name, options) : `${name}: an equivalence case of no kernel in kernelNames`;
+    const problem = kernelNames.includes(name) ? await checkKernel(name, options) : `${name}: an equivalence case of no kernel in kernelNames`;
     log(`${name}: ${problem ? 'FAILED' : 'ok'}`);
     if (problem) failures.push(problem);
   }
@@ -424,7 +426,9 @@ export async function checkCnnStep({ tg, backend }) {
     const model = new tg.nn.CNN({ inSize: [1, 12, 12], outClasses: 10, channels: [4, 8], poolEvery: 1, hiddenDims: [16] });
     const loss = tg.crossEntropy(model.forward(new tg.Tensor(randomValues(4 * 144, 5), [4, 1, 12, 12])), [1, 7, 3, 0]);
     loss.backward();
-    return { loss: new tg.Tensor(Float32Array.of(loss.item()), [1]), grads: [...model.namedParameters()].map(([name, param]) => [name, param.grad]) };
+    const grads = [...model.namedParameters()].map(([name, param]) => [name, param.grad]);
+    await Promise.all(grads.map(([, grad]) => grad.dataAsync()));
+    return { loss: new tg.Tensor(Float32Array.of(await loss.itemAsync()), [1]), grads };
   };
   const want = await step('js');
   const got = await step(backend);

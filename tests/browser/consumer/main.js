@@ -21,7 +21,7 @@ async function run() {
   await tg.setBackend('gl');
   const gl = tg.kernels();
   // NaN stays out of the inputs: the shaders do not carry it (tests/backends/equivalence.test.ts)
-  const failures = checkKernels({ fc, Tensor: tg.Tensor, kernels: gl, reference, kernelNames: tg.kernelNames, numRuns: 12, nan: false, log: (line) => log.push(line) });
+  const failures = await checkKernels({ fc, Tensor: tg.Tensor, kernels: gl, reference, kernelNames: tg.kernelNames, numRuns: 12, nan: false, log: (line) => log.push(line) });
   failures.push(...(await checkCnnStep({ tg, backend: 'gl' })));
   // a GL result that is a texture was computed by a WebGL shader, not by gpu.js's CPU fallback
   const y = gl.relu(new tg.Tensor(randomValues(64, 1), [64]));
