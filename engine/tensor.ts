@@ -32,6 +32,8 @@ export interface DeviceStorage {
   readonly backend: string;
   read(): Float32Array;
   readAsync?(): Promise<Float32Array>;
+  /** frees the device memory now rather than when the tensor is garbage-collected */
+  dispose?(): void;
 }
 
 /**
@@ -41,6 +43,7 @@ export interface DeviceStorage {
 class Storage {
   /** the asynchronous read under way, shared by every dataAsync() that asks meanwhile */
   private reading: Promise<Float32Array> | null = null;
+  private disposed = false;
 
   constructor(
     private values: Float32Array | null,
@@ -49,6 +52,7 @@ class Storage {
 
   read(): Float32Array {
     if (this.values === null) {
+      if (this.disposed) throw new Error('Tensor: this tensor was disposed (tensor.dispose()); its values are gone');
       this.values = this.device!.read();
       this.device = null;
     }
@@ -56,7 +60,7 @@ class Storage {
   }
 
   readAsync(): Promise<Float32Array> {
-    if (this.values !== null) return Promise.resolve(this.values);
+    if (this.values !== null || this.disposed) return Promise.resolve(this.read());
     const device = this.device!;
     if (!device.readAsync) return Promise.resolve(this.read());
     this.reading ??= device.readAsync().then(
@@ -73,6 +77,14 @@ class Storage {
       },
     );
     return this.reading;
+  }
+
+  /** Frees the device buffer now; the values are gone: a later read throws, naming dispose. */
+  dispose(): void {
+    this.device?.dispose?.();
+    this.device = null;
+    this.values = null;
+    this.disposed = true;
   }
 
   onDevice(backend: string): DeviceStorage | null {
@@ -127,6 +139,15 @@ export class Tensor {
    */
   dataAsync(): Promise<Float32Array> {
     return this.#storage.readAsync();
+  }
+
+  /**
+   * Frees this tensor's device memory now (every view of it loses its values). Needed only on a
+   * device backend (webgpu), and only to free memory sooner than garbage collection does: device
+   * buffers are freed when their tensors are collected, but the collector does not see GPU memory.
+   */
+  dispose(): void {
+    this.#storage.dispose();
   }
 
   /** The backend's own storage if this tensor still lives there (no copy), else null. */
