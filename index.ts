@@ -44,6 +44,10 @@ export function ready(): Promise<void> {
 // loaded only by `await setBackend('gl')` (or configureGlBackend), never by importing typegrad.
 export { configureGlBackend, createGlBackendKernels, glBackendInfo, type GlBackendOptions, type GlKernels, type GlMode } from './kernels-gl/index.js';
 
+// The WebGPU backend (kernels-webgpu/): registered on import as 'webgpu'; it opens a device (navigator.gpu,
+// or in Node the optional npm package 'webgpu') only when `await setBackend('webgpu')` first asks for it.
+export { createWebGpuBackendKernels, webgpuBackendInfo, type WebGpuInfo, type WebGpuKernels } from './kernels-webgpu/index.js';
+
 // nn toolkit (nn/), optimizers (nn/optim/), file formats (io/); save/load reach node:fs only when called.
 export * as nn from './nn/index.js';
 export { nllLoss, mseLoss } from './nn/functional.js'; // beside crossEntropy, as torch.nn.functional names them

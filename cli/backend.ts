@@ -1,10 +1,10 @@
-// `--backend`: js | wasm | gl. The default is the fastest one registered here (wasm where WebAssembly
+// `--backend`: js | wasm | gl | webgpu. The default is the fastest one registered here (wasm where WebAssembly
 // SIMD runs). Asking for one that is not available is a usage error naming the ones that are.
 
 import * as tg from '../index.js';
 import { UsageError, firstLine } from './errors.js';
 
-export const BACKEND_NAMES = ['js', 'wasm', 'gl'] as const;
+export const BACKEND_NAMES = ['js', 'wasm', 'gl', 'webgpu'] as const;
 
 export function defaultBackend(): string {
   return tg.listBackends().includes('wasm') ? 'wasm' : 'js';

@@ -14,10 +14,13 @@ const OPTIONS: OptionSpecs = {
   help: { type: 'flag', help: 'show this help' },
 };
 
-function time(f: () => void, repeats: number): number {
+/** Seconds per run of f, waiting for the device (a GPU backend queues its kernels) before the clock stops. */
+async function time(f: () => void, repeats: number): Promise<number> {
   f(); // warm-up: compiles, grows the WASM arena
+  await tg.sync();
   const t = performance.now();
   for (let i = 0; i < repeats; i++) f();
+  await tg.sync();
   return (performance.now() - t) / repeats / 1000;
 }
 
@@ -43,18 +46,18 @@ export async function benchCommand(argv: string[]): Promise<number> {
     tg.manualSeed(0);
     const a = tg.randn([512, 512]);
     const b = tg.randn([512, 512]);
-    const matmul = time(() => tg.matmul(a, b), steps);
+    const matmul = await time(() => tg.matmul(a, b), steps);
     const model = new tg.nn.RecipeCNN({ inSize: [1, 28, 28], outClasses: 10 });
     const opt = new tg.optim.AdamW(model.parameters(), { lr: 1e-3 });
     const x = tg.rand([bs, 1, 28, 28]);
     const y = tg.randint(0, 10, [bs]);
-    const step = time(() => {
+    const step = await time(() => {
       const loss = tg.crossEntropy(model.forward(x), y);
       opt.zeroGrad();
       loss.backward();
       opt.step();
     }, steps);
-    const fwd = time(() => tg.noGrad(() => model.eval().forward(x)), steps);
+    const fwd = await time(() => tg.noGrad(() => model.eval().forward(x)), steps);
     model.train();
     process.stdout.write(
       `${name.padEnd(5)} matmul 512x512 ${((2 * 512 ** 3) / matmul / 1e9).toFixed(2)} GFLOP/s | default CNN, batch ${bs}: train step ${(step * 1000).toFixed(0)} ms ` +

@@ -18,7 +18,7 @@ const OPTIONS: OptionSpecs = {
   split: { type: 'string', choices: ['val', 'train'], default: 'val', help: 'which part of the dataset' },
   'val-split': { type: 'number', min: 0, max: 1, exclusiveMin: true, help: 'as in train (default: the run\'s)' },
   'batch-size': { type: 'int', min: 1, default: 250, help: 'images per forward pass' },
-  backend: { type: 'string', choices: BACKEND_NAMES, help: 'js | wasm | gl' },
+  backend: { type: 'string', choices: BACKEND_NAMES, help: 'js | wasm | gl | webgpu' },
   out: { type: 'string', help: 'also write confusion.png and eval.json into this folder' },
   help: { type: 'flag', help: 'show this help' },
 };

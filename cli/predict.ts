@@ -13,7 +13,7 @@ const OPTIONS: OptionSpecs = {
   model: { type: 'string', help: 'the model it holds (default: from the run\'s metrics.json)' },
   top: { type: 'int', min: 1, default: 5, help: 'how many classes to show' },
   invert: { type: 'flag', help: 'invert the image first (dark digits on white paper → MNIST\'s white on black)' },
-  backend: { type: 'string', choices: BACKEND_NAMES, help: 'js | wasm | gl' },
+  backend: { type: 'string', choices: BACKEND_NAMES, help: 'js | wasm | gl | webgpu' },
   help: { type: 'flag', help: 'show this help' },
 };
 
@@ -45,7 +45,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   run.model.eval();
   for (const [k, file] of positionals.entries()) {
     const x = inputs[k];
-    const probs = tg.noGrad(() => tg.softmax(run.model.forward(x.reshape([1, ...x.shape])) as tg.Tensor, 1)).data;
+    const probs = await tg.noGrad(() => tg.softmax(run.model.forward(x.reshape([1, ...x.shape])) as tg.Tensor, 1)).dataAsync();
     const order = [...probs.keys()].sort((a, b) => probs[b] - probs[a]).slice(0, o.top as number);
     process.stdout.write(`${file}\n${order.map((c) => `  ${run.classes[c].padEnd(12)} ${(100 * probs[c]).toFixed(2).padStart(6)}%`).join('\n')}\n`);
   }

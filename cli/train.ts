@@ -31,7 +31,7 @@ export const TRAIN_OPTIONS: OptionSpecs = {
   schedule: { type: 'string', choices: ['onecycle', 'cosine', 'constant'], default: 'onecycle', help: 'learning-rate schedule, stepped every batch' },
   'label-smoothing': { type: 'number', min: 0, max: 1, default: 0.05, help: 'cross-entropy label smoothing' },
   augment: { type: 'string', help: `comma list of ${AUGMENT_NAMES.join(', ')}, or none (default: shift for digits, shift,flip for photos)` },
-  backend: { type: 'string', choices: BACKEND_NAMES, help: 'js | wasm | gl (default: the fastest available)' },
+  backend: { type: 'string', choices: BACKEND_NAMES, help: 'js | wasm | gl | webgpu (default: the fastest available)' },
   seed: { type: 'int', min: 0, default: 0, help: 'seeds initialisation, shuffling, augmentation and dropout' },
   out: { type: 'string', help: 'run folder (default runs/<timestamp>)' },
   resume: { type: 'string', help: 'continue the run in DIR from its last checkpoint' },

@@ -137,7 +137,7 @@ export class Tensor {
    * and the only way on one that cannot read synchronously (webgpu, whose `.data` throws until this
    * has resolved). Afterwards `.data` returns the same array without waiting.
    */
-  dataAsync(): Promise<Float32Array> {
+  async dataAsync(): Promise<Float32Array> {
     return this.#storage.readAsync();
   }
 

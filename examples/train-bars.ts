@@ -1,7 +1,9 @@
 // A first training run with nothing but the engine: a tiny CNN learns to tell horizontal, vertical
 // and diagonal bars apart in noisy 12x12 images. Parameters are plain tensors with requiresGrad,
-// backward() fills their .grad, and the SGD-with-momentum update is a few lines of loops.
-// Run it with `npm start` (the CLI issue replaces this with `typegrad train` on MNIST).
+// backward() fills their .grad, and the SGD-with-momentum update is a few tensor ops written into the
+// parameters in place (copy_). Results are read with await itemAsync()/dataAsync(), so that it runs on
+// every backend, GPUs included: `node dist/examples/train-bars.js webgpu` (default: the package's).
+
 
 import * as tg from '../index.js';
 
@@ -38,6 +40,12 @@ function param(shape: number[], fanIn: number): tg.Tensor {
   return tg.randn(shape).mul(Math.sqrt(2 / fanIn)).detach().setRequiresGrad();
 }
 
+const backend = process.argv[2];
+if (backend) {
+  if (!tg.hasBackend(backend)) throw new Error(`train-bars: unknown backend '${backend}' (registered: ${tg.listBackends().join(', ')})`);
+  await tg.setBackend(backend);
+}
+
 tg.manualSeed(0);
 const params = {
   conv1: param([8, 1, 3, 3], 9),
@@ -56,22 +64,21 @@ function forward(x: tg.Tensor): tg.Tensor {
   return tg.linear(h, params.fc, params.fcBias);
 }
 
-const velocity = new Map<tg.Tensor, Float32Array>();
+const velocity = new Map<tg.Tensor, tg.Tensor>();
 function sgdStep(lr: number, momentum: number): void {
-  for (const p of Object.values(params)) {
-    const v = velocity.get(p) ?? new Float32Array(p.size);
-    velocity.set(p, v);
-    const grad = p.grad!.data;
-    for (let i = 0; i < v.length; i++) {
-      v[i] = momentum * v[i] + grad[i];
-      p.data[i] -= lr * v[i];
+  tg.noGrad(() => {
+    for (const p of Object.values(params)) {
+      // v = momentum·v + grad;  p = p − lr·v
+      const v = velocity.has(p) ? velocity.get(p)!.mul(momentum).add(p.grad!) : p.grad!;
+      velocity.set(p, v);
+      p.copy_(p.sub(v.mul(lr)));
+      p.grad = null;
     }
-    p.grad = null;
-  }
+  });
 }
 
-function accuracy(logits: tg.Tensor, labels: number[]): number {
-  const predicted = logits.argmax(1).data;
+async function accuracy(logits: tg.Tensor, labels: number[]): Promise<number> {
+  const predicted = await logits.argmax(1).dataAsync();
   return labels.filter((y, i) => predicted[i] === y).length / labels.length;
 }
 
@@ -90,10 +97,10 @@ for (let epoch = 1; epoch <= 6; epoch++) {
     const loss = tg.crossEntropy(forward(train.x.index(rows)), rows.map((i) => train.y[i]));
     loss.backward();
     sgdStep(0.05, 0.9);
-    lossSum += loss.item();
+    lossSum += await loss.itemAsync();
     batches++;
   }
-  const testAccuracy = tg.noGrad(() => accuracy(forward(test.x), test.y));
+  const testAccuracy = await accuracy(tg.noGrad(() => forward(test.x)), test.y);
   const seconds = (performance.now() - started) / 1000;
   console.log(`epoch ${epoch}  train loss ${(lossSum / batches).toFixed(4)}  test accuracy ${(100 * testAccuracy).toFixed(1)}%  (${seconds.toFixed(1)} s)`);
 }

@@ -20,6 +20,7 @@
 //   read or sync.
 
 import { Tensor, type DeviceStorage } from '../engine/tensor.js';
+import type { WebGpuInfo } from './index.js';
 
 /** A compute shader: `code` is WGSL with one entry point `main`; `name` labels it in errors. */
 export interface Shader {
@@ -88,21 +89,6 @@ function sizeClass(bytes: number): number {
   const atLeast = Math.max(bytes, 16);
   if (atLeast <= 1 << 20) return 2 ** Math.ceil(Math.log2(atLeast));
   return Math.ceil(atLeast / (1 << 20)) * (1 << 20);
-}
-
-export interface WebGpuInfo {
-  /** the adapter's vendor, architecture and description, as it names itself */
-  adapter: string;
-  /** results read back to the CPU so far (dataAsync) */
-  readbacks: number;
-  /** command buffers submitted so far */
-  submits: number;
-  /** kernels dispatched so far */
-  dispatches: number;
-  /** bytes in buffers held by live tensors or queued work */
-  bytesInUse: number;
-  /** bytes in buffers waiting in the pool for reuse */
-  bytesPooled: number;
 }
 
 /** A tensor's values in a GPUBuffer of its device. */

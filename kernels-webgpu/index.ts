@@ -6,11 +6,37 @@
 // Results stay in GPU buffers until read: `.data` on a webgpu tensor throws, naming
 // `await tensor.dataAsync()`, the read that waits for the device.
 
-import { registerBackend } from '../engine/index.js';
-import { requestWebGpu, type WebGpuInfo } from './device.js';
-import { createWebGpuKernels, type WebGpuKernels } from './kernels.js';
+import { registerBackend, type Kernels } from '../engine/index.js';
+import { requestWebGpu } from './device.js';
+import { createWebGpuKernels } from './kernels.js';
 
-export type { WebGpuInfo };
+// The types of this file name no WebGPU type (GPUBuffer …), so that typegrad's declarations type-check
+// for users without @webgpu/types; device.ts and the kernels use them internally.
+
+export interface WebGpuInfo {
+  /** the adapter's vendor, architecture and description, as it names itself */
+  adapter: string;
+  /** results read back to the CPU so far (dataAsync) */
+  readbacks: number;
+  /** command buffers submitted so far */
+  submits: number;
+  /** kernels dispatched so far */
+  dispatches: number;
+  /** bytes in buffers held by live tensors or queued work */
+  bytesInUse: number;
+  /** bytes in buffers waiting in the pool for reuse */
+  bytesPooled: number;
+}
+
+/** A set of webgpu kernels and the controls of their device. */
+export type WebGpuKernels = Kernels & {
+  /** what the kernels run on and how much they have read back, submitted and kept */
+  info(): WebGpuInfo;
+  /** resolves when every kernel queued so far has run */
+  sync(): Promise<void>;
+  /** frees the device; tensors these kernels made and nobody has read lose their values */
+  dispose(): void;
+};
 
 /** The kernels behind the registered 'webgpu' backend, once it has loaded. */
 let current: Partial<WebGpuKernels> | null = null;

@@ -29,10 +29,13 @@ export type BatchSource = (AsyncIterable<Batch> | Iterable<Batch>) & {
   iterate?(epoch: number, from?: number): AsyncIterable<Batch>;
 };
 
-/** A metric of one batch, averaged over the epoch weighted by batch size. 'accuracy' is built in. */
+/**
+ * A metric of one batch, averaged over the epoch weighted by batch size. 'accuracy' is built in. `fn`
+ * may be async: on a device backend it reads the output with `await output.dataAsync()`.
+ */
 export interface Metric {
   name: string;
-  fn(output: Tensor, target: Target): number;
+  fn(output: Tensor, target: Target): number | Promise<number>;
 }
 
 /** One epoch's entry in the history. Metrics add `train<Name>` and `val<Name>` (trainAccuracy, valAccuracy). */
@@ -152,8 +155,8 @@ const OPTIONS = ['epochs', 'optimizer', 'lossFn', 'valLoader', 'metrics', 'sched
 const accuracy: Metric = {
   name: 'accuracy',
   // the fraction of rows of [N, C] whose largest output is the target class
-  fn(output, target) {
-    const pred = output.argmax(1).data;
+  async fn(output, target) {
+    const pred = await output.argmax(1).dataAsync();
     const t = targetValues(target);
     let correct = 0;
     for (let k = 0; k < pred.length; k++) if (pred[k] === t[k]) correct++;
@@ -162,6 +165,15 @@ const accuracy: Metric = {
 };
 
 const targetValues = (t: Target): readonly number[] | Float32Array | Int32Array => (t instanceof Tensor ? t.data : t);
+
+/**
+ * Copies the tensors of a state to save (parameters, buffers, optimizer moments) to the CPU: on a device
+ * backend they live on the GPU, and stateDict() reads them synchronously.
+ */
+async function readBack(model: Module, optimizer: Optimizer): Promise<void> {
+  const moments = [...optimizer.state.values()].flatMap((s) => Object.values(s).filter((v): v is Tensor => v instanceof Tensor));
+  await Promise.all([...Object.values(model.stateDict()), ...moments].map((t) => t.dataAsync()));
+}
 const capitalized = (s: string) => s[0].toUpperCase() + s.slice(1);
 
 /** Resolves after the event loop has run once (timers, I/O, signal handlers): setImmediate in Node, a message in browsers. */
@@ -192,16 +204,17 @@ export async function evaluate(
   try {
     for await (const [x, y] of loader) {
       const n = x.shape[0];
-      noGrad(() => {
+      const [out, loss] = noGrad(() => {
         const out = model.forward(x) as Tensor;
-        sums.loss += lossFn(out, y).item() * n;
-        for (const m of metrics) sums[m.name] = (sums[m.name] ?? 0) + m.fn(out, y) * n;
-        classes &&= out.ndim === 2 && targetValues(y).length === n;
-        if (classes) {
-          predictions.push(...out.argmax(1).data);
-          targets.push(...targetValues(y));
-        }
+        return [out, lossFn(out, y)];
       });
+      sums.loss += (await loss.itemAsync()) * n;
+      for (const m of metrics) sums[m.name] = (sums[m.name] ?? 0) + (await m.fn(out, y)) * n;
+      classes &&= out.ndim === 2 && targetValues(y).length === n;
+      if (classes) {
+        predictions.push(...(await noGrad(() => out.argmax(1)).dataAsync()));
+        targets.push(...targetValues(y));
+      }
       seen += n;
     }
   } finally {
@@ -237,6 +250,7 @@ export async function fit(model: Module, trainLoader: BatchSource, options: FitO
   if (options.resume) progress = restore(options.resume, { model, optimizer, scheduler, metrics, epochs, perEpoch, batchSize: trainLoader.batchSize });
   const save = async () => {
     if (!checkpoint) return;
+    await readBack(model, optimizer);
     const state: TrainingState = {
       model: model.stateDict(),
       optimizer: optimizer.stateDict(),
@@ -268,8 +282,9 @@ export async function fit(model: Module, trainLoader: BatchSource, options: FitO
       loss.backward();
       optimizer.step();
       if (schedulePerBatch) scheduler?.step();
-      progress.sums.loss += loss.item() * n;
-      for (const m of metrics) progress.sums[m.name] += m.fn(output, y) * n;
+      // read asynchronously, so that a device backend (webgpu) reads back only these numbers
+      progress.sums.loss += (await loss.itemAsync()) * n;
+      for (const m of metrics) progress.sums[m.name] += (await m.fn(output, y)) * n;
       progress.seen += n;
       progress.batch++;
       progress.step++;

@@ -44,18 +44,23 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 
 export function uniform(t: Tensor, low = 0, high = 1, options: InitOptions = {}): Tensor {
   const g = options.generator ?? defaultGenerator;
-  g.fillUniform(t.data, low, high);
-  return t;
+  return fill(t, (values) => g.fillUniform(values, low, high));
 }
 
 export function normal(t: Tensor, mean = 0, std = 1, options: InitOptions = {}): Tensor {
   const g = options.generator ?? defaultGenerator;
-  g.fillNormal(t.data, mean, std);
-  return t;
+  return fill(t, (values) => g.fillNormal(values, mean, std));
 }
 
 export function constant(t: Tensor, value: number): Tensor {
-  t.data.fill(value);
+  return fill(t, (values) => values.fill(value));
+}
+
+/** Writes new values into t in place, on any backend: made on the CPU, then taken by copy_ (a parameter on a GPU is not read back first). */
+function fill(t: Tensor, write: (values: Float32Array) => void): Tensor {
+  const values = new Float32Array(t.size);
+  write(values);
+  t.copy_(new Tensor(values, t.shape));
   return t;
 }
 

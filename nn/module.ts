@@ -224,7 +224,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       throw new RangeError(`loadStateDict (${this.constructor.name}): ${parts.join('\n  ')}`);
     }
     noGrad(() => {
-      for (const [k, t] of Object.entries(stateDict)) if (has(own, k)) own[k].data.set(t.data);
+      for (const [k, t] of Object.entries(stateDict)) if (has(own, k)) own[k].copy_(t);
     });
     return { missingKeys, unexpectedKeys };
   }

@@ -8,19 +8,20 @@ import { GPU } from 'gpu.js';
 const $ = (id) => document.getElementById(id);
 const BATCH = 32;
 // glMode: what gpu.js runs the gl backend on ('webgl2' or 'webgl'), once gl is chosen
-const demo = { batches: 0, accuracy: 0, losses: [], accuracies: [], prediction: null, backend: '', glMode: null };
+const demo = { batches: 0, accuracy: 0, losses: [], accuracies: [], prediction: null, backend: '', glMode: null, webgpuAdapter: null };
 window.__demo = demo;
 
-// ---- backend: wasm where WebAssembly SIMD runs (the fastest here); gl on the GPU; js everywhere ----
+// ---- backend: wasm where WebAssembly SIMD runs (the fastest on a CPU); webgpu and gl on the GPU; js everywhere ----
 // Picked explicitly rather than left to the entry's default choice. (package.json's "sideEffects" lists the
 // entry and the two backends' index files, so a bundler keeps their registration either way.)
-// `?backend=gl` (or js, wasm) in the address starts on that backend instead.
+// `?backend=webgpu` (or gl, js, wasm) in the address starts on that backend instead. Every result is read
+// with `await t.dataAsync()` / `itemAsync()`, so that the page runs on webgpu, which cannot read synchronously.
 if (tg.wasmSimdSupported()) {
   await tg.configureWasmBackend();
   await tg.setBackend('wasm');
 }
 const backendSelect = $('backend');
-for (const name of ['wasm', 'gl', 'js']) backendSelect.add(new Option(name, name));
+for (const name of ['wasm', 'webgpu', 'gl', 'js']) backendSelect.add(new Option(name, name));
 
 async function useBackend(name) {
   try {
@@ -31,6 +32,7 @@ async function useBackend(name) {
   }
   backendSelect.value = demo.backend = tg.getBackend();
   demo.glMode = tg.glBackendInfo()?.mode ?? null;
+  demo.webgpuAdapter = tg.webgpuBackendInfo()?.adapter ?? null;
 }
 backendSelect.onchange = () => useBackend(backendSelect.value);
 await tg.ready(); // the WASM kernels compile asynchronously in a page: until now ops ran on js
@@ -47,7 +49,7 @@ const firstConv = model.featureExtractor.at(0);
 
 const images = (set, start, count) => new tg.Tensor(set.images.data.slice(start * 784, (start + count) * 784), [count, 1, 28, 28]);
 
-function trainBatch() {
+async function trainBatch() {
   const start = (demo.batches * BATCH) % (train.length - BATCH);
   model.train();
   const loss = tg.crossEntropy(model.forward(images(train, start, BATCH)), Array.from(train.labels.subarray(start, start + BATCH)));
@@ -55,14 +57,14 @@ function trainBatch() {
   loss.backward();
   optimizer.step();
   demo.batches++;
-  demo.losses.push(loss.item());
+  demo.losses.push(await loss.itemAsync());
 }
 
 /** Accuracy on the first 500 test digits. */
-function evaluate() {
+async function evaluate() {
   model.eval();
   const n = 500;
-  const logits = tg.noGrad(() => model.forward(images(test, 0, n))).data;
+  const logits = await tg.noGrad(() => model.forward(images(test, 0, n))).dataAsync();
   let right = 0;
   for (let i = 0; i < n; i++) {
     const row = logits.subarray(i * 10, i * 10 + 10);
@@ -78,12 +80,12 @@ $('train').onclick = async () => {
   $('train').disabled = true;
   $('stop').disabled = false;
   while (running) {
-    trainBatch();
+    await trainBatch();
     if (demo.batches % 10 === 0) {
-      demo.accuracy = evaluate();
+      demo.accuracy = await evaluate();
       demo.accuracies.push([demo.batches, demo.accuracy]);
-      drawFeatureMaps();
-      predict();
+      await drawFeatureMaps();
+      await predict();
     }
     drawCurves();
     await new Promise((r) => setTimeout(r, 0));
@@ -113,10 +115,10 @@ function drawCurves() {
 }
 
 /** The first convolution's output on a test digit, one small grey image per channel. */
-function drawFeatureMaps() {
+async function drawFeatureMaps() {
   const maps = tg.noGrad(() => firstConv.forward(images(test, 0, 1)));
   const [, channels, height, width] = maps.shape;
-  const values = maps.data;
+  const values = await maps.dataAsync();
   const box = $('maps');
   while (box.children.length < channels) box.append(Object.assign(document.createElement('canvas'), { width, height }));
   for (let ch = 0; ch < channels; ch++) {
@@ -171,7 +173,7 @@ $('clear').onclick = () => {
   demo.prediction = null;
 };
 
-function predict() {
+async function predict() {
   const small = Object.assign(document.createElement('canvas'), { width: 28, height: 28 }).getContext('2d');
   small.drawImage(pad, 0, 0, 28, 28);
   const rgba = small.getImageData(0, 0, 28, 28).data;
@@ -180,7 +182,7 @@ function predict() {
   for (let i = 0; i < 784; i++) ink += pixels[i] = rgba[i * 4] / 255;
   if (ink < 1) return; // nothing drawn yet
   model.eval();
-  const probs = tg.noGrad(() => tg.softmax(model.forward(new tg.Tensor(pixels, [1, 1, 28, 28])), 1)).data;
+  const probs = await tg.noGrad(() => tg.softmax(model.forward(new tg.Tensor(pixels, [1, 1, 28, 28])), 1)).dataAsync();
   const best = probs.indexOf(Math.max(...probs));
   demo.prediction = { digit: best, probabilities: Array.from(probs) };
   $('prediction').textContent = `prediction: ${best}`;

@@ -52,7 +52,8 @@ export function skipReason(file: string, needs: { builtPackage?: boolean } = {})
 }
 
 // The flags measured to give WebGL2 on SwiftShader in headless Chromium (issue 7).
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'];
+// --enable-unsafe-webgpu: WebGPU on SwiftShader (headless Chromium offers no adapter without it; the page must be a secure context, 127.0.0.1 is)
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu'];
 
 const MIME: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.html': 'text/html', '.css': 'text/css', '.png': 'image/png', '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json' };
 

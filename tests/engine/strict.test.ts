@@ -8,6 +8,9 @@ import * as tg from '../../engine/index.js';
 import { Tensor, kernelNames, type DeviceStorage, type Kernels } from '../../engine/index.js';
 import { jsKernels } from '../../engine/backends/js/index.js';
 import { SGD, AdamW, RMSprop } from '../../nn/optim/index.js';
+import * as nn from '../../nn/index.js';
+import { TensorDataset, DataLoader } from '../../data/index.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../io/checkpoint.js';
 
 // the test backend's name, declared as a user registering a backend would
 declare module '../../engine/backend.js' {
@@ -19,6 +22,9 @@ declare module '../../engine/backend.js' {
 let reads = 0;
 let strict = true;
 
+let asyncReads = 0;
+
+/** Like webgpu's storage: .data throws (while strict), dataAsync() reads. */
 class StrictStorage implements DeviceStorage {
   readonly backend = 'strict';
   constructor(readonly values: Float32Array) {}
@@ -26,6 +32,10 @@ class StrictStorage implements DeviceStorage {
     reads++;
     if (strict) throw new Error('strict backend: .data was read on the compute path');
     return this.values;
+  }
+  async readAsync(): Promise<Float32Array> {
+    asyncReads++;
+    return this.values.slice();
   }
 }
 
@@ -132,5 +142,91 @@ describe('no op reads .data to compute', () => {
     };
     const [got, reference] = await bothBackends(pass);
     got.forEach((values, i) => values.forEach((v, j) => expect(Math.abs(v - reference[i][j])).toBeLessThanOrEqual(1e-6)));
+  });
+});
+
+describe('fit, evaluate and checkpoints read only asynchronously (as they must on webgpu)', () => {
+  const run = async () => {
+    tg.manualSeed(4);
+    const g = new tg.Generator(9);
+    const x = tg.randn([24, 1, 6, 6], { generator: g });
+    const y = tg.tensor(Array.from({ length: 24 }, (_, i) => i % 3));
+    const model = new nn.Sequential(new nn.Conv2d(1, 3, 3), new nn.BatchNorm2d(3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(48, 3));
+    const optimizer = new AdamW(model.parameters(), { lr: 0.01 });
+    const saved: Uint8Array[] = [];
+    const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 8 });
+    const { history } = await nn.fit(model, loader, {
+      epochs: 2, optimizer, valLoader: loader, progress: false, log: false, checkpoint: { save: (state) => void saved.push(encodeCheckpoint(state)) },
+    });
+    const evaluated = await nn.evaluate(model, loader);
+    return { history, evaluated, saved, model };
+  };
+
+  test('on a backend whose .data throws, fit trains, validates, saves and evaluates, with the js run\'s numbers', async () => {
+    await tg.setBackend('js');
+    const want = await run();
+    await tg.setBackend('strict');
+    [strict, reads, asyncReads] = [true, 0, 0];
+    let got: Awaited<ReturnType<typeof run>>;
+    try {
+      got = await run();
+    } finally {
+      strict = false;
+      await tg.setBackend('js');
+    }
+    expect(reads).toBe(0);
+    expect(asyncReads).toBeGreaterThan(0);
+    const numbers = (r: typeof want) => r.history.map(({ trainLoss, trainAccuracy, valLoss, valAccuracy }) => [trainLoss, trainAccuracy, valLoss, valAccuracy]);
+    expect(numbers(got)).toEqual(numbers(want));
+    expect(got.evaluated.loss).toBe(want.evaluated.loss);
+    expect(got.saved.length).toBe(want.saved.length);
+    // the last checkpoint holds the same weights and optimizer state (its progress has timings, which differ)
+    const last = (r: typeof want) => {
+      const { model, optimizer } = decodeCheckpoint(r.saved.at(-1)!, { source: 'memory' });
+      return { model: Object.fromEntries(Object.entries(model).map(([k, t]) => [k, Array.from(t.data)])), optimizer };
+    };
+    expect(last(got)).toEqual(last(want));
+  });
+});
+
+describe('dataAsync, itemAsync, toArrayAsync, dispose', () => {
+  test('on a CPU tensor they give the values at once; item of a bigger tensor is refused by name', async () => {
+    const t = tg.tensor([[1, 2], [3, 4]]);
+    expect(await t.dataAsync()).toBe(t.data);
+    expect(await t.toArrayAsync()).toEqual([[1, 2], [3, 4]]);
+    expect(await tg.tensor([5]).itemAsync()).toBe(5);
+    await expect(t.itemAsync()).rejects.toThrow(`itemAsync: only a one-element tensor converts to a number, this one has shape ${tg.formatShape([2, 2])}`);
+    await tg.sync(); // js queues nothing
+  });
+
+  test('a device tensor is read once for every dataAsync that asks meanwhile, and .data works after', async () => {
+    let started = 0;
+    let finish: (v: Float32Array) => void = () => {};
+    const device: DeviceStorage = {
+      backend: 'slow',
+      read: () => {
+        throw new Error('slow: read asynchronously');
+      },
+      readAsync: () => (started++, new Promise((r) => (finish = r))),
+    };
+    const t = new Tensor(device, [2]);
+    const view = t.reshape(1, 2);
+    const [a, b] = [t.dataAsync(), view.dataAsync()];
+    expect(() => t.data).toThrow('slow: read asynchronously');
+    finish(Float32Array.of(7, 8));
+    expect([...(await a)]).toEqual([7, 8]);
+    expect(await b).toBe(await a);
+    expect(started).toBe(1);
+    expect([...view.data]).toEqual([7, 8]);
+  });
+
+  test('dispose frees the device storage of every view; reading afterwards says it was disposed', async () => {
+    let disposed = 0;
+    const t = new Tensor({ backend: 'gpu', read: () => Float32Array.of(1), dispose: () => void disposed++ }, [1]);
+    const view = t.reshape([]);
+    t.dispose();
+    expect(disposed).toBe(1);
+    expect(() => view.data).toThrow('Tensor: this tensor was disposed (tensor.dispose()); its values are gone');
+    await expect(t.dataAsync()).rejects.toThrow('disposed');
   });
 });

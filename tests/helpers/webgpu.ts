@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { createWebGpuBackendKernels } from '../../kernels-webgpu/index.js';
-import type { WebGpuKernels } from '../../kernels-webgpu/kernels.js';
+import type { WebGpuKernels } from '../../kernels-webgpu/index.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 

@@ -113,11 +113,12 @@ describe('npm install <the packed tarball>', () => {
       await tg.ready();
       await tg.setBackend('wasm');
       // @ts-expect-error: not a backend name
-      await tg.setBackend('webgpu').catch(() => {});
+      await tg.setBackend('cuda').catch(() => {});
       tg.registerBackend('mine', tg.kernels());
       await tg.setBackend('mine');
-      const name: 'js' | 'wasm' | 'gl' | 'mine' = tg.getBackend();
-      return [...first.shape, name.length];
+      const name: 'js' | 'wasm' | 'gl' | 'webgpu' | 'mine' = tg.getBackend();
+      const info: tg.WebGpuInfo | null = tg.webgpuBackendInfo();
+      return [...first.shape, name.length, info?.readbacks ?? 0];
     }
   `;
 

@@ -8,7 +8,7 @@ import { jsKernels } from '../../engine/backends/js/index.js';
 import type { Kernels } from '../../engine/kernels.js';
 import { checkKernel } from '../helpers/equivalence.js';
 import { webgpuKernelsForTests } from '../helpers/webgpu.js';
-import type { WebGpuKernels } from '../../kernels-webgpu/kernels.js';
+import type { WebGpuKernels } from '../../kernels-webgpu/index.js';
 
 let kernels: WebGpuKernels | null = null;
 beforeAll(async () => {
