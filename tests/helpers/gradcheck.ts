@@ -66,9 +66,8 @@ export interface GradcheckResult {
 const fmtShape = (s: readonly number[]) => `[${s.join(',')}]`;
 const fmt = (v: number) => (Number.isFinite(v) ? v.toPrecision(6) : String(v));
 
-/** Σ out_i·R_i in float64. */
-function weightedSum(out: tg.Tensor, R: Float32Array): number {
-  const o = out.data;
+/** Σ out_i·R_i in float64, of the output's values `o`. */
+function weightedSum(o: Float32Array, R: Float32Array): number {
   if (o.length !== R.length) throw new Error(`gradcheck: the output changed size between evaluations (${R.length} → ${o.length})`);
   let total = 0;
   for (let i = 0; i < o.length; i++) total += o[i] * R[i];
@@ -80,6 +79,25 @@ function weightedSum(out: tg.Tensor, R: Float32Array): number {
  * mismatch (see `ok` and `report`); throws only when f itself fails or the graph is malformed.
  */
 export function gradcheck(f: (...inputs: tg.Tensor[]) => tg.Tensor, inputs: readonly tg.Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
+  const steps = gradcheckSteps(f, inputs, opts);
+  let step = steps.next();
+  while (!step.done) step = steps.next(step.value.data);
+  return step.value;
+}
+
+/** gradcheck on a backend that reads results only asynchronously (webgpu): every read is a dataAsync. */
+export async function gradcheckAsync(f: (...inputs: tg.Tensor[]) => tg.Tensor, inputs: readonly tg.Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckResult> {
+  const steps = gradcheckSteps(f, inputs, opts);
+  let step = steps.next();
+  while (!step.done) step = steps.next(await step.value.dataAsync());
+  return step.value;
+}
+
+/**
+ * The check itself, which yields every tensor whose values it needs and is resumed with them: so that
+ * one body serves the synchronous reads of gradcheck and the awaited ones of gradcheckAsync.
+ */
+function* gradcheckSteps(f: (...inputs: tg.Tensor[]) => tg.Tensor, inputs: readonly tg.Tensor[], opts: GradcheckOptions): Generator<tg.Tensor, GradcheckResult, Float32Array> {
   const name = opts.name ?? (f.name || 'f');
   const eps = opts.eps ?? 1e-2;
   const rtol = opts.rtol ?? 1e-2;
@@ -100,22 +118,24 @@ export function gradcheck(f: (...inputs: tg.Tensor[]) => tg.Tensor, inputs: read
     if (!out.requiresGrad) throw new Error(`gradcheck(${name}): the output does not require grad although inputs ${wrt.join(', ')} do (the op recorded no graph)`);
     tg.sum(tg.mul(out, R)).backward();
   }
-  const analytic = wrt.map((i) => {
+  const analyticGrads = wrt.map((i) => {
     const g = leaves[i].grad;
     if (g === null) return new Float32Array(leaves[i].size); // unreached: the gradient is zero
     if (g.shape.length !== leaves[i].shape.length || g.shape.some((d, k) => d !== leaves[i].shape[k])) {
       throw new Error(`gradcheck(${name}): the gradient of input ${i} has shape ${fmtShape(g.shape)}, expected ${fmtShape(leaves[i].shape)}`);
     }
-    return g.data.slice();
+    return g;
   });
+  const analytic: Float32Array[] = [];
+  for (const g of analyticGrads) analytic.push(g instanceof Float32Array ? g : (yield g).slice());
 
   // ---- numeric ----
-  const evaluate = () => tg.noGrad(() => weightedSum(f(...leaves), Rdata));
+  const output = () => tg.noGrad(() => f(...leaves));
   const failures: GradcheckFailure[] = [];
   let failureCount = 0;
   let checked = 0;
   let worstRatio = 0;
-  wrt.forEach((inputIndex, k) => {
+  for (const [k, inputIndex] of wrt.entries()) {
     const data = leaves[inputIndex].data;
     for (let j = 0; j < data.length; j++) {
       const v = data[j];
@@ -123,9 +143,9 @@ export function gradcheck(f: (...inputs: tg.Tensor[]) => tg.Tensor, inputs: read
       const plus = Math.fround(v + h);
       const minus = Math.fround(v - h);
       data[j] = plus;
-      const lPlus = evaluate();
+      const lPlus = weightedSum(yield output(), Rdata);
       data[j] = minus;
-      const lMinus = evaluate();
+      const lMinus = weightedSum(yield output(), Rdata);
       data[j] = v;
       const numeric = (lPlus - lMinus) / (plus - minus);
       const a = analytic[k][j];
@@ -141,7 +161,7 @@ export function gradcheck(f: (...inputs: tg.Tensor[]) => tg.Tensor, inputs: read
         }
       }
     }
-  });
+  }
 
   const shapes = inputs.map((t, i) => `#${i} ${fmtShape(t.shape)}`).join(', ');
   let report = `gradcheck(${name}): inputs ${shapes} → output ${fmtShape(out.shape)}; `;
@@ -156,6 +176,13 @@ export function gradcheck(f: (...inputs: tg.Tensor[]) => tg.Tensor, inputs: read
     if (failureCount > failures.length) report += `\n  … and ${failureCount - failures.length} more`;
   }
   return { ok: failureCount === 0, failures, failureCount, checked, worstRatio, report };
+}
+
+/** gradcheckAsync that throws an Error carrying the report when any element fails. */
+export async function assertGradcheckAsync(f: (...inputs: tg.Tensor[]) => tg.Tensor, inputs: readonly tg.Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckResult> {
+  const result = await gradcheckAsync(f, inputs, opts);
+  if (!result.ok) throw new Error(result.report);
+  return result;
 }
 
 /** gradcheck that throws an Error carrying the report when any element fails. */
