@@ -1,7 +1,7 @@
 // The CNN training step of issue 3 in typegrad, written with the engine's functional ops so that it
 // depends on nothing but the engine: batch 32 of 3x32x32,
 // Conv(3→32,3x3,pad 1)→ReLU→Conv(32→32)→ReLU→MaxPool2→Conv(32→64)→ReLU→Conv(64→64)→ReLU→MaxPool2
-// →Flatten→Linear(4096→10), cross-entropy, one SGD step.
+// →Flatten→Linear(4096→10), cross-entropy, one SGD step (the sgdStep kernel, so that it runs on every backend).
 
 import * as tg from '../engine/index.js';
 import { randomValues } from './common.js';
@@ -9,8 +9,8 @@ import { randomValues } from './common.js';
 export const cnnBatch = 32;
 
 export interface CnnStep {
-  /** one forward + backward + SGD update; returns the loss */
-  step(): number;
+  /** one forward + backward + SGD update on the active backend; resolves to the loss once computed */
+  step(): Promise<number>;
 }
 
 /** Kaiming-uniform-like weights, deterministic. */
@@ -34,7 +34,7 @@ export function typegradCnn(): CnnStep {
   const lr = 0.01;
 
   return {
-    step() {
+    async step() {
       let h = x;
       convs.forEach((c, i) => {
         h = tg.relu(tg.conv2d(h, c.w, c.b, { padding: 1 }));
@@ -44,11 +44,11 @@ export function typegradCnn(): CnnStep {
       const loss = tg.crossEntropy(logits, target);
       loss.backward();
       for (const p of params) {
-        const w = p.data, g = p.grad!.data;
-        for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+        // the SGD update as the optimizers run it: one kernel per parameter, on its device
+        tg.kernels().sgdStep(p, p.grad!, null, { lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, firstStep: true });
         p.grad = null;
       }
-      return loss.data[0];
+      return loss.itemAsync();
     },
   };
 }

@@ -23,11 +23,11 @@ for (const name of tg.kernelNames) {
   };
 }
 const net = typegradCnn();
-for (let i = 0; i < 3; i++) net.step();
+for (let i = 0; i < 3; i++) await net.step();
 spent.clear();
 const steps = 10;
 const t0 = performance.now();
-for (let i = 0; i < steps; i++) net.step();
+for (let i = 0; i < steps; i++) await net.step();
 const total = (performance.now() - t0) / steps;
 const rows = [...spent].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, ms / steps, `${((ms / steps / total) * 100).toFixed(1)}%`]);
 const inKernels = [...spent.values()].reduce((a, b) => a + b, 0) / steps;

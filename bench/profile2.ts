@@ -11,7 +11,7 @@ declare module '../engine/backend.js' {
     'wasm-2': true;
   }
 }
-import { cnnBatch, typegradCnn } from './cnn.js';
+import { cnnBatch, typegradCnn, type CnnStep } from './cnn.js';
 import { format, table } from './common.js';
 
 const rounds = Number(process.argv[2] ?? 15);
@@ -20,7 +20,7 @@ const configs = ([1, 2] as const).map((threads) => ({ threads, kernels: createWa
 const current = configs.map(() => new Map<string, number>());
 const spent = configs.map(() => new Map<string, number[]>());
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
-const nets: Array<{ step(): number }> = [];
+const nets: CnnStep[] = [];
 for (const [i, c] of configs.entries()) {
   const k = (await c.kernels) as unknown as Record<string, (...a: unknown[]) => unknown>;
   const timed = Object.fromEntries(tg.kernelNames.map((name) => [name, (...a: unknown[]) => {
@@ -37,7 +37,7 @@ for (let r = 0; r < rounds + 3; r++) {
     await tg.setBackend(`wasm-${c.threads}`);
     current[i].clear();
     const t0 = performance.now();
-    nets[i].step();
+    await nets[i].step();
     const step = performance.now() - t0;
     if (r < 3) continue; // warm-up
     const inKernels = [...current[i].values()].reduce((a, b) => a + b, 0);

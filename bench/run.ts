@@ -2,6 +2,7 @@
 // python3 with torch is found), in one run on one machine, printing figures and ratios.
 //   --quick           fewer rounds
 //   --only=gemm,cnn   a subset of: gemm, conv, cnn, student (vgg16()/resnet18() construction and augmentations vs torchvision: student.ts)
+//   --backend webgpu  the GPU backends (webgpu, gl) beside wasm on the adapter found here instead (gpu.ts)
 // Every figure is the best of N rounds after warm-up; the median is printed too, to show the noise.
 
 import { execFileSync } from 'node:child_process';
@@ -18,13 +19,19 @@ declare module '../engine/backend.js' {
     'wasm-2': true;
   }
 }
-import { cnnBatch, typegradCnn } from './cnn.js';
+import { cnnBatch, typegradCnn, type CnnStep } from './cnn.js';
 import { convnetjsCnn } from './convnetjs.js';
 import { randomValues, ratio, repsFor, table, time, timeInterleaved, format } from './common.js';
 import { studentBench } from './student.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const backendArg = args.find((a) => a.startsWith('--backend='))?.slice(10) ?? (args.includes('--backend') ? args[args.indexOf('--backend') + 1] : null);
+if (backendArg !== null && backendArg !== 'webgpu') throw new Error(`bench: --backend takes 'webgpu' (the GPU comparison), got '${backendArg}'`);
+if (backendArg === 'webgpu') {
+  await (await import('./gpu.js')).gpuBench({ quick });
+  process.exit(0);
+}
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['gemm', 'conv', 'cnn', 'student'];
 const rounds = quick ? 3 : 7;
 
@@ -121,9 +128,9 @@ if (only.includes('cnn')) {
   tg.registerBackend('wasm-1', wasm);
   tg.registerBackend('wasm-2', wasm2);
   const nets = { one: typegradCnn(), two: typegradCnn() };
-  const stepOn = (backend: 'wasm-1' | 'wasm-2', net: { step(): number }) => async () => {
+  const stepOn = (backend: 'wasm-1' | 'wasm-2', net: CnnStep) => async () => {
     await tg.setBackend(backend);
-    net.step();
+    await net.step();
   };
   const both = await timeInterleaved({ one: stepOn('wasm-1', nets.one), two: stepOn('wasm-2', nets.two) }, { warmup: 3, rounds: rounds + 3 });
   const w = { best: cnnBatch / both.one.best, median: cnnBatch / both.one.median };
