@@ -5,6 +5,7 @@ import type { Kernels } from '../engine/kernels.js';
 import { type WebGpu, type WebGpuInfo } from './device.js';
 import { channelKernels } from './channel.js';
 import { gemmKernels } from './gemm.js';
+import { convKernels } from './conv.js';
 
 export type WebGpuKernels = Kernels & {
   readonly gpu: WebGpu;
@@ -23,6 +24,7 @@ export function createWebGpuKernels(gpu: WebGpu): Partial<WebGpuKernels> {
   return {
     ...channelKernels(gpu),
     ...gemmKernels(gpu),
+    ...convKernels(gpu),
     gpu,
     info: () => gpu.info(),
     sync: () => gpu.sync(),

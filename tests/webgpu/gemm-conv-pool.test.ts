@@ -20,11 +20,11 @@ afterAll(() => kernels?.dispose());
 const check = (name: string, large: boolean) => checkKernel(name, { fc, Tensor, kernels: kernels as Kernels, reference: jsKernels, numRuns: 20, large });
 
 describe('webgpu gemm, convolutions and pooling equal js', () => {
-  test.each(['gemm'])('%s', async (name) => {
+  test.each(['gemm', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight'])('%s', async (name) => {
     if (!kernels) return;
     expect(await check(name, false)).toBeNull();
   });
-  test.each(['gemm'])('%s, sizes past the tile', async (name) => {
+  test.each(['gemm', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight'])('%s, sizes past the tile', async (name) => {
     if (!kernels) return;
     expect(await check(name, true)).toBeNull();
   }, 120_000);
