@@ -6,6 +6,7 @@ import { type WebGpu, type WebGpuInfo } from './device.js';
 import { channelKernels } from './channel.js';
 import { gemmKernels } from './gemm.js';
 import { convKernels } from './conv.js';
+import { poolKernels } from './pool.js';
 
 export type WebGpuKernels = Kernels & {
   readonly gpu: WebGpu;
@@ -25,6 +26,7 @@ export function createWebGpuKernels(gpu: WebGpu): Partial<WebGpuKernels> {
     ...channelKernels(gpu),
     ...gemmKernels(gpu),
     ...convKernels(gpu),
+    ...poolKernels(gpu),
     gpu,
     info: () => gpu.info(),
     sync: () => gpu.sync(),

@@ -20,7 +20,7 @@ afterAll(() => kernels?.dispose());
 const check = (name: string, large: boolean) => checkKernel(name, { fc, Tensor, kernels: kernels as Kernels, reference: jsKernels, numRuns: 20, large });
 
 describe('webgpu gemm, convolutions and pooling equal js', () => {
-  test.each(['gemm', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight'])('%s', async (name) => {
+  test.each(['gemm', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward'])('%s', async (name) => {
     if (!kernels) return;
     expect(await check(name, false)).toBeNull();
   });
