@@ -4,7 +4,7 @@
 // that no im2col buffer is made. With the group as z, per group g (C/groups = inPerGroup, taps = kH·kW):
 //
 //   forward          y[b, oc, o]       = Σ_(ic, tap)  w[oc, ic, tap] · x[b, ic, o·stride − pad + tap·dilation]
-//                    m = outPerGroup, n = batch·outH·outW, k = inPerGroup·taps; the bias added in the store
+//                    m = outPerGroup, n = batch·outH·outW, k = inPerGroup·taps; the bias added in the epilogue
 //   backward input   gx[b, ic, i]      = Σ_(oc, tap)  w[oc, ic, tap] · gy[b, oc, (i + pad − tap·dilation) / stride]
 //                    m = inPerGroup, n = batch·inH·inW, k = outPerGroup·taps; a tap whose output position
 //                    is not a whole one (stride > 1) or falls outside gy reads a zero
@@ -15,8 +15,8 @@
 // Conv2dParams fields themselves, which the struct holds in engine/kernels.ts's conv2dLayout order.
 
 import { conv2dLayout, packParams, type Conv2dParams, type Kernels } from '../engine/kernels.js';
-import type { Shader, WebGpu } from './device.js';
-import { expectSize, runTiledProduct, tiledProductShader } from './gemm.js';
+import type { WebGpu } from './device.js';
+import { expectSize, runTiledProduct, tiledProductShader, type TilingOptions } from './gemm.js';
 
 /** Conv2dParams as WGSL struct fields (after the product's m, n, k). */
 const params = conv2dLayout.map((field) => `${field}: u32,`).join(' ');
@@ -40,7 +40,7 @@ fn inputAt(b: u32, channel: u32, o: u32, tap: u32) -> f32 {
   return x[(b * p.inChannels + channel) * inPlane() + u32(ih) * p.inWidth + u32(iw)];
 }`;
 
-const forwardShader = (withBias: boolean): Shader =>
+const forwardShader = (withBias: boolean) =>
   tiledProductShader({
     name: withBias ? 'conv2d (bias)' : 'conv2d',
     inputs: withBias ? ['x', 'w', 'bias'] : ['x', 'w'],
@@ -51,9 +51,8 @@ const forwardShader = (withBias: boolean): Shader =>
     aAlongK: true,
     readB: 'return inputAt(col / outPlane(), z * inPerGroup() + kk / taps(), col % outPlane(), kk % taps());',
     bAlongK: false,
-    write: `
-      let oc = z * outPerGroup() + row;
-      out[((col / outPlane()) * p.outChannels + oc) * outPlane() + col % outPlane()] = value${withBias ? ' + bias[oc]' : ''};`,
+    outIndex: 'return ((col / outPlane()) * p.outChannels + z * outPerGroup() + row) * outPlane() + col % outPlane();',
+    epilogue: withBias ? 'return value + bias[z * outPerGroup() + row];' : undefined,
   });
 const forward = { bias: forwardShader(true), none: forwardShader(false) };
 
@@ -78,7 +77,7 @@ const backwardInput = tiledProductShader({
     if (oh >= p.outHeight || ow >= p.outWidth) { return 0.0; }
     return gy[((b * p.outChannels + z * outPerGroup() + kk / taps()) * p.outHeight + oh) * p.outWidth + ow];`,
   bAlongK: false,
-  write: 'out[((col / inPlane()) * p.inChannels + z * inPerGroup() + row) * inPlane() + col % inPlane()] = value;',
+  outIndex: 'return ((col / inPlane()) * p.inChannels + z * inPerGroup() + row) * inPlane() + col % inPlane();',
 });
 
 const backwardWeight = tiledProductShader({
@@ -92,10 +91,10 @@ const backwardWeight = tiledProductShader({
   readB: 'return inputAt(kk / outPlane(), z * inPerGroup() + col / taps(), kk % outPlane(), col % taps());',
   bAlongK: true,
   // gw is [outChannels, inPerGroup·taps]: row oc of group z, column col
-  write: 'out[(z * outPerGroup() + row) * p.n + col] = value;',
+  outIndex: 'return (z * outPerGroup() + row) * p.n + col;',
 });
 
-export function convKernels(gpu: WebGpu): Pick<Kernels, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'> {
+export function convKernels(gpu: WebGpu, options: TilingOptions = {}): Pick<Kernels, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'> {
   const counts = (p: Conv2dParams) => {
     const inPerGroup = p.inChannels / p.groups;
     const outPerGroup = p.outChannels / p.groups;
@@ -118,7 +117,7 @@ export function convKernels(gpu: WebGpu): Pick<Kernels, 'conv2d' | 'conv2dBackwa
       const out = gpu.empty([p.batch, p.outChannels, p.outHeight, p.outWidth]);
       const inputs = [x, weight, ...(bias ? [bias] : [])].map((t) => gpu.bufferOf(t));
       const size = { m: s.outPerGroup, n: s.outPixels, k: s.inPerGroup * s.taps, batches: p.groups };
-      runTiledProduct(gpu, bias ? forward.bias : forward.none, [...inputs, gpu.bufferOf(out)], size, packed(p));
+      runTiledProduct(gpu, bias ? forward.bias : forward.none, inputs, out, size, packed(p), options);
       return out;
     },
     conv2dBackwardInput(gradOutput, weight, p) {
@@ -127,7 +126,7 @@ export function convKernels(gpu: WebGpu): Pick<Kernels, 'conv2d' | 'conv2dBackwa
       expectSize('conv2dBackwardInput', 'the weight', weight, s.weight);
       const out = gpu.empty([p.batch, p.inChannels, p.inHeight, p.inWidth]);
       const size = { m: s.inPerGroup, n: p.batch * p.inHeight * p.inWidth, k: s.outPerGroup * s.taps, batches: p.groups };
-      runTiledProduct(gpu, backwardInput, [gpu.bufferOf(gradOutput), gpu.bufferOf(weight), gpu.bufferOf(out)], size, packed(p));
+      runTiledProduct(gpu, backwardInput, [gpu.bufferOf(gradOutput), gpu.bufferOf(weight)], out, size, packed(p), options);
       return out;
     },
     conv2dBackwardWeight(gradOutput, x, p) {
@@ -136,7 +135,7 @@ export function convKernels(gpu: WebGpu): Pick<Kernels, 'conv2d' | 'conv2dBackwa
       expectSize('conv2dBackwardWeight', 'the input', x, s.input);
       const out = gpu.empty([p.outChannels, s.inPerGroup, p.kernelHeight, p.kernelWidth]);
       const size = { m: s.outPerGroup, n: s.inPerGroup * s.taps, k: s.outPixels, batches: p.groups };
-      runTiledProduct(gpu, backwardWeight, [gpu.bufferOf(gradOutput), gpu.bufferOf(x), gpu.bufferOf(out)], size, packed(p));
+      runTiledProduct(gpu, backwardWeight, [gpu.bufferOf(gradOutput), gpu.bufferOf(x)], out, size, packed(p), options);
       return out;
     },
   };

@@ -10,6 +10,9 @@ import type { Kernels } from '../../engine/kernels.js';
 import { checkKernel } from '../helpers/equivalence.js';
 import { webgpuKernelsForTests } from '../helpers/webgpu.js';
 import type { WebGpuKernels } from '../../kernels-webgpu/kernels.js';
+import { gemmKernels } from '../../kernels-webgpu/gemm.js';
+import { convKernels } from '../../kernels-webgpu/conv.js';
+import { difference, randomValues } from '../helpers/values.js';
 
 let kernels: WebGpuKernels | null = null;
 beforeAll(async () => {
@@ -17,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => kernels?.dispose());
 
-const check = (name: string, large: boolean) => checkKernel(name, { fc, Tensor, kernels: kernels as Kernels, reference: jsKernels, numRuns: 20, large });
+const check = (name: string, large: boolean, under = kernels as Kernels) => checkKernel(name, { fc, Tensor, kernels: under, reference: jsKernels, numRuns: 20, large });
 
 describe('webgpu gemm, convolutions and pooling equal js', () => {
   test.each(['gemm', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward'])('%s', async (name) => {
@@ -27,5 +30,24 @@ describe('webgpu gemm, convolutions and pooling equal js', () => {
   test.each(['gemm', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight'])('%s, sizes past the tile', async (name) => {
     if (!kernels) return;
     expect(await check(name, true)).toBeNull();
+  }, 120_000);
+});
+
+describe('a product of few tiles is split along k, and the parts add up', () => {
+  test('by default, past 256 of k per part: an 8×8 gemm over k = 4096 is two dispatches (the parts, their sum)', async () => {
+    if (!kernels) return;
+    const p = { batch: 1, m: 8, n: 8, k: 4096, transA: false, transB: true, batchA: 1, batchB: 1 };
+    const [a, b] = [new Tensor(randomValues(8 * 4096, 1), [1, 8, 4096]), new Tensor(randomValues(8 * 4096, 2), [1, 8, 4096])];
+    const before = kernels.info().dispatches;
+    const got = kernels.gemm(a, b, p);
+    expect(kernels.info().dispatches - before).toBe(2);
+    await got.dataAsync();
+    expect(difference('split gemm', got, jsKernels.gemm(a, b, p))).toBeNull();
+  });
+  // parts of one step of k (16), on the large cases, whose k are long enough to split (but conv2d's with a bias)
+  test.each(['gemm', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight'])('%s, in parts of 16', async (name) => {
+    if (!kernels) return;
+    const split = { ...gemmKernels(kernels.gpu, { minSplitK: 16 }), ...convKernels(kernels.gpu, { minSplitK: 16 }) } as unknown as Kernels;
+    expect(await check(name, true, split)).toBeNull();
   }, 120_000);
 });
