@@ -18,7 +18,7 @@ import { conv2dLayout, packParams, type Conv2dParams, type Kernels } from '../en
 import type { WebGpu } from './device.js';
 import { expectSize, runTiledProduct, tiledProductShader, type TilingOptions } from './gemm.js';
 
-/** Conv2dParams as WGSL struct fields (after the product's m, n, k). */
+/** Conv2dParams as WGSL struct fields (after the product's own). */
 const params = conv2dLayout.map((field) => `${field}: u32,`).join(' ');
 
 /** WGSL shared by the three: the sizes they derive. */

@@ -5,17 +5,18 @@
 // (transposed or not, one of them perhaps shared by every batch), a convolution computes im2col
 // positions in them, so that no im2col buffer is ever made (implicit GEMM).
 //
-// The design, as in the matmul shaders of tfjs-webgpu and jax-js: a workgroup of 16×16 threads owns a
-// 64×64 tile of C; each thread keeps a 4×4 block of it in registers, at rows ty + 16·i and columns
-// tx + 16·j, so that neighbouring threads store neighbouring columns (coalesced) and read neighbouring
-// words of the B tile (no bank conflicts). K is walked in steps of 16: the workgroup copies a 64×16
-// slice of A and a 16×64 slice of B into workgroup memory (4 values of each per thread), waits, and
-// every thread does its 4·4·16 multiply-adds from there, so each value read from global memory is
-// used 64 times. A copy walks the direction in which its operand is contiguous in memory (along k for
-// a row-major A, along m for a transposed one), so that neighbouring threads read neighbouring
-// addresses; the tiles' rows are padded by one word, so that a copy along k does not land every thread
-// of a row in the same bank. Values past the edges of A and B load as zeros and results past the edges
-// of C are not stored: every size works, and every thread reaches every barrier.
+// The design is the usual register-blocked tiling (tfjs-webgpu's packed matmul is one): a workgroup
+// of 16×16 threads owns a 64×64 tile of C; each thread keeps a 4×4 block of it in registers, at rows
+// ty + 16·i and columns tx + 16·j, so that neighbouring threads store neighbouring columns
+// (coalesced) and read neighbouring words of the B tile (no bank conflicts). K is walked in steps of
+// 16: the workgroup copies a 64×16 slice of A and a 16×64 slice of B into workgroup memory (4 values
+// of each per thread), waits, and every thread does its 4·4·16 multiply-adds from there, so each
+// value read from global memory is used 64 times. A copy walks the direction in which its operand is
+// contiguous in memory (along k for a row-major A, along m for a transposed one), so that neighbouring
+// threads read neighbouring addresses; the tiles' rows are padded by one word, so that a copy along k
+// does not land every thread of a row in the same bank. Values past the edges of A and B load as
+// zeros and results past the edges of C are not stored: every size works, and every thread reaches
+// every barrier.
 //
 // Split k: a product of few tiles and a long k (a convolution's weight gradient sums over every pixel
 // of the batch, onto a small weight) would keep a handful of workgroups busy for its whole length and
@@ -184,7 +185,7 @@ export function runTiledProduct(gpu: WebGpu, shader: TiledShader, inputs: readon
   const { m, n, k, batches } = size;
   const tiles = Math.ceil(m / TILE) * Math.ceil(n / TILE) * batches;
   const minSplitK = Math.max(options.minSplitK ?? 256, TILE_K);
-  const wanted = shader.splittable && tiles < ENOUGH_WORKGROUPS ? Math.min(Math.ceil(ENOUGH_WORKGROUPS / tiles), Math.floor(k / minSplitK)) : 1;
+  const wanted = shader.splittable && tiles < ENOUGH_WORKGROUPS ? Math.min(Math.ceil(ENOUGH_WORKGROUPS / Math.max(tiles, 1)), Math.floor(k / minSplitK)) : 1;
   // parts of whole steps of k; the count again, since rounding up the parts may leave fewer
   const kSplit = Math.max(Math.ceil(k / Math.max(wanted, 1) / TILE_K) * TILE_K, TILE_K);
   const splits = Math.max(1, Math.ceil(k / kSplit));

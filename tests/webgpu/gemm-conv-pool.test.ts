@@ -51,3 +51,9 @@ describe('a product of few tiles is split along k, and the parts add up', () => 
     expect(await check(name, true, split)).toBeNull();
   }, 120_000);
 });
+
+test('a tensor of the wrong size is refused, naming the kernel, what it expected and what came', () => {
+  if (!kernels) return;
+  const p = { batch: 1, m: 2, n: 3, k: 4, transA: false, transB: false, batchA: 1, batchB: 1 };
+  expect(() => kernels!.gemm(new Tensor(new Float32Array(7), [7]), new Tensor(new Float32Array(12), [4, 3]), p)).toThrow('webgpu gemm: A (1 of m×k) should hold 8 values, got 7 [7]');
+});
