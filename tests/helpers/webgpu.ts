@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { createWebGpuBackendKernels } from '../../kernels-webgpu/index.js';
-import type { WebGpuKernels } from '../../kernels-webgpu/index.js';
+import type { WebGpuDeviceKernels } from '../../kernels-webgpu/kernels.js';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -12,9 +12,9 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 
 /** Kernels on a fresh device, or the reason there is none (thrown under CI=true, where skipping would hide it). */
-export async function webgpuKernelsForTests(file: string): Promise<{ kernels: WebGpuKernels | null; reason: string | null }> {
+export async function webgpuKernelsForTests(file: string): Promise<{ kernels: WebGpuDeviceKernels | null; reason: string | null }> {
   try {
-    return { kernels: (await createWebGpuBackendKernels()) as WebGpuKernels, reason: null };
+    return { kernels: (await createWebGpuBackendKernels()) as WebGpuDeviceKernels, reason: null };
   } catch (e) {
     const reason = `${file}: no WebGPU adapter (${(e as Error).message})`;
     if (process.env.CI === 'true') throw new Error(`${reason}; under CI=true the webgpu tests must run`);

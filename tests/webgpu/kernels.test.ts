@@ -8,9 +8,9 @@ import { jsKernels } from '../../engine/backends/js/index.js';
 import type { Kernels } from '../../engine/kernels.js';
 import { checkKernel } from '../helpers/equivalence.js';
 import { webgpuKernelsForTests } from '../helpers/webgpu.js';
-import type { WebGpuKernels } from '../../kernels-webgpu/index.js';
+import type { WebGpuDeviceKernels } from '../../kernels-webgpu/kernels.js';
 
-let kernels: WebGpuKernels | null = null;
+let kernels: WebGpuDeviceKernels | null = null;
 beforeAll(async () => {
   ({ kernels } = await webgpuKernelsForTests('tests/webgpu/kernels.test.ts'));
 });
