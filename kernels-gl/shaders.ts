@@ -323,45 +323,47 @@ export const biasAddShader = `function biasAdd(X, B, offset, channels, inner) {
   return X[o] + B[c];
 }`;
 
-/** gb[c]: the gradient summed over outer and inner. */
-export const biasGradShader = `function biasGrad(G, offset, outer, channels, inner) {
+// The sums below run in float32 (GLSL has none wider, where the JS backend sums in float64), so they are
+// compensated: partial sums of a few terms each, added up with Kahan's compensation.
+
+/** Statements adding `partial` to `total`, keeping in `compensation` what float32 rounding lost. */
+const kahanAdd = `const corrected = partial - compensation;
+    const next = total + corrected;
+    compensation = (next - total) - corrected;
+    total = next;`;
+
+/**
+ * A per-channel sum over x [outer, channels, inner], one thread per channel c, of `term` (statements
+ * declaring t for element `at`): each row's inner terms make a partial sum; the rows are Kahan-added.
+ */
+const channelSum = (name: string, inputs: string, term: string, result: string) => `function ${name}(${inputs}, offset, outer, channels, inner) {
   const c = offset + this.thread.x;
-  let sum = 0;
+  let total = 0;
+  let compensation = 0;
   for (let n = 0; n < outer; n++) {
+    let partial = 0;
     for (let i = 0; i < inner; i++) {
-      sum += G[(n * channels + c) * inner + i];
+      const at = (n * channels + c) * inner + i;
+      ${term}
+      partial += t;
     }
+    ${kahanAdd}
   }
-  return sum;
+  return ${result};
 }`;
+
+/** gb[c]: the gradient summed over outer and inner. */
+export const biasGradShader = channelSum('biasGrad', 'G', 'const t = G[at];', 'total');
 
 // Batch normalization's passes (engine/ops/batchnorm.ts explains the coefficients, one [channels]
 // array each). Σ g per channel is biasGradShader's sum.
 
 /** Output [channels]: each channel's mean. */
-export const batchNormMeanShader = `function batchNormMean(X, offset, outer, channels, inner) {
-  const c = offset + this.thread.x;
-  let sum = 0;
-  for (let n = 0; n < outer; n++) {
-    for (let i = 0; i < inner; i++) {
-      sum += X[(n * channels + c) * inner + i];
-    }
-  }
-  return sum / (outer * inner);
-}`;
+export const batchNormMeanShader = channelSum('batchNormMean', 'X', 'const t = X[at];', 'total / (outer * inner)');
 
 /** Output [channels]: each channel's biased variance around M. */
-export const batchNormVarianceShader = `function batchNormVariance(X, M, offset, outer, channels, inner) {
-  const c = offset + this.thread.x;
-  let squares = 0;
-  for (let n = 0; n < outer; n++) {
-    for (let i = 0; i < inner; i++) {
-      const d = X[(n * channels + c) * inner + i] - M[c];
-      squares += d * d;
-    }
-  }
-  return squares / (outer * inner);
-}`;
+export const batchNormVarianceShader = channelSum('batchNormVariance', 'X, M', `const d = X[at] - M[c];
+      const t = d * d;`, 'total / (outer * inner)');
 
 /** (x − mean)·scale + shift. */
 export const batchNormForwardShader = `function batchNormForward(X, M, S, B, offset, channels, inner) {
@@ -372,17 +374,7 @@ export const batchNormForwardShader = `function batchNormForward(X, M, S, B, off
 }`;
 
 /** Output [channels]: Σ g·(x − mean). */
-export const batchNormCenteredSumShader = `function batchNormCenteredSum(G, X, M, offset, outer, channels, inner) {
-  const c = offset + this.thread.x;
-  let sum = 0;
-  for (let n = 0; n < outer; n++) {
-    for (let i = 0; i < inner; i++) {
-      const at = (n * channels + c) * inner + i;
-      sum += G[at] * (X[at] - M[c]);
-    }
-  }
-  return sum;
-}`;
+export const batchNormCenteredSumShader = channelSum('batchNormCenteredSum', 'G, X, M', 'const t = G[at] * (X[at] - M[c]);', 'total');
 
 /** g·gradScale + (x − mean)·inputScale + shift. */
 export const batchNormBackwardShader = `function batchNormBackward(G, X, M, A, Bc, S, offset, channels, inner) {
@@ -426,9 +418,9 @@ function walk(tag: string, index: string, dims: string, first: string, offsets: 
  * Statements that leave Σ t over r < count in `total`, where `term` is statements declaring `t` for r.
  * GLSL has only float32 where the JS backend sums in float64, so the sum runs in `blocks` blocks of
  * `block` terms (kernels.ts picks block ≈ √count): each block is summed plainly, and the block sums are
- * added with Kahan's compensation. The error stays near √count·ε of the sum of |t| even where a
- * compiler folds the compensation away (it may: GLSL promises no IEEE evaluation order), instead of
- * count·ε for one running sum.
+ * Kahan-added (kahanAdd). The error stays near √count·ε of the sum of |t| even where a compiler folds
+ * the compensation away (it may: GLSL promises no IEEE evaluation order), instead of count·ε for one
+ * running sum.
  */
 function blockedSum(count: string, term: string): string {
   return `let total = 0;
@@ -442,10 +434,7 @@ function blockedSum(count: string, term: string): string {
         partial += t;
       }
     }
-    const corrected = partial - compensation;
-    const next = total + corrected;
-    compensation = (next - total) - corrected;
-    total = next;
+    ${kahanAdd}
   }`;
 }
 
