@@ -3,6 +3,7 @@
 // kernel reads the texture directly, and only touching `.data` copies the values back (lazy readback).
 
 import { asChannelSum, conv2dLayout, packParams, pool2dLayout, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/kernels.js';
+import { sizeOf, stridesOf } from '../engine/shape.js';
 import { Tensor, type DeviceStorage } from '../engine/tensor.js';
 import * as shaders from './shaders.js';
 
@@ -83,9 +84,6 @@ const isTexture = (r: GpuTexture | ArrayLike<number>): r is GpuTexture => typeof
 type Shader = string;
 
 const shaderName = (shader: Shader) => shader.slice('function '.length, shader.indexOf('('));
-
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-const stridesOf = (shape: readonly number[]) => shape.map((_, i) => sizeOf(shape.slice(i + 1)));
 
 /**
  * A strided walk (shape, and one stride list per operand) over as few dims as walk the same offsets: dims
@@ -174,7 +172,7 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
    * fits in a tile, else tile by tile (each run writes elements offset … offset + tile − 1), read back.
    */
   function run(shader: Shader, shape: number[], inputs: { value: unknown; kind: string }[], scalarsAfterOffset: number[] = [], before: unknown[] = []): Tensor {
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = sizeOf(shape);
     if (size > MAX_ELEMENTS) throw new RangeError(`gl backend: an output of ${size} elements is more than the 2^24 the GL kernels index exactly`);
     if (size === 0) return new Tensor(new Float32Array(0), shape);
     const kernel = kernelFor(shader, inputs.map((i) => i.kind).join(''));

@@ -133,6 +133,21 @@ async function run() {
     expect(`${what} on gl is within the tolerance of js's float64 sum`, problem === null, problem ?? '');
   }
 
+  // 5e. IEEE specials the equivalence cases (finite values, for gl) never reach, where the ops pass them:
+  // pad's −∞ fill, clamp's open side, whole powers of negative bases, 0 to a negative power
+  const specials = [
+    ['indexSelect with fill −∞', (k) => k.indexSelect(new tg.Tensor(Float32Array.of(1, 2, 3), [3]), new tg.Tensor(Float32Array.of(-1, 2, 0, -1), [4]), { dim: 0, fill: -Infinity })],
+    ['clamp with min −∞', (k) => k.unary(new tg.Tensor(Float32Array.of(-Infinity, -5, 0.5, 3, Infinity), [5]), { op: 'clamp', min: -Infinity, max: 1 })],
+    ['pow of negative bases, 0^−1', (k) => k.binary(new tg.Tensor(Float32Array.of(-2, -3, 0, 0, 2), [5]), new tg.Tensor(Float32Array.of(2, 3, -1, 0, -2), [5]), { op: 'pow', shape: [5], aStrides: [1], bStrides: [1] })],
+    ['max of −∞', (k) => k.reduce(new tg.Tensor(Float32Array.of(-Infinity, -Infinity, -Infinity, 1), [2, 2]), { op: 'max', dims: [1] })],
+  ];
+  for (const [what, compute] of specials) {
+    const [got, want] = [compute(gl), compute(reference)];
+    await got.dataAsync();
+    const problem = difference(`${what} on gl`, got, want);
+    expect(`${what} on gl equals js`, problem === null, problem ?? '');
+  }
+
   // 6. speed (reported, never asserted): SwiftShader is a CPU rasterizer, so this proves correctness only
   const big = { ...p, batch: 16, inChannels: 8, outChannels: 16, inHeight: 28, inWidth: 28, outHeight: 28, outWidth: 28 };
   const bx = new tg.Tensor(randomValues(16 * 8 * 784, 3), [16, 8, 28, 28]);
