@@ -104,6 +104,14 @@ async function run() {
   facts.secondStepReadbacks = readbacks() - beforeSecond;
   expect('a second pass and step read nothing back', facts.secondStepReadbacks === 0, `${facts.secondStepReadbacks} readbacks`);
 
+  // 5b'. a BatchNorm2d layer in training: statistics, running-statistics update, the per-channel
+  // coefficients and the gradient all stay on the GPU
+  const bn = new tg.nn.BatchNorm2d({ numFeatures: 4 });
+  const beforeBatchNorm = readbacks();
+  bn.forward(new tg.Tensor(randomValues(2 * 4 * 36, 6), [2, 4, 6, 6], true)).sum().backward();
+  facts.batchNormReadbacks = readbacks() - beforeBatchNorm;
+  expect('a BatchNorm2d forward and backward on gl read nothing back', facts.batchNormReadbacks === 0, `${facts.batchNormReadbacks} readbacks`);
+
   // 5c. dropout's mask: randomFill on the GPU is Philox4x32-10 bit for bit (the equivalence case allows
   // 1e-4, which would hide wrong low bits); keys with the top bit set, and counters past 2^32 blocks
   const fills = [
