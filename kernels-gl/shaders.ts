@@ -440,10 +440,21 @@ function blockedSum(count: string, term: string): string {
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
-/** Statements setting `out` (declared) to tanh(x), from e^(−2|x|) so that large |x| cannot overflow. */
+/**
+ * Statements setting `out` (declared) to tanh(x): from e^(−2|x|), which cannot overflow (GLSL's tanh may,
+ * as (e^2x − 1)/(e^2x + 1)), and below |x| = 1/4, where 1 − e^(−2|x|) would cancel, from its series
+ * (the first term left out is below 4e-7 of the value).
+ */
 const tanhInto = (out: string, x: string) => `{
-    const tanhE = Math.exp(-2 * Math.abs(${x}));
-    ${out} = Math.sign(${x}) * (1 - tanhE) / (1 + tanhE);
+    const tanhX = ${x};
+    const tanhA = Math.abs(tanhX);
+    if (tanhA < 0.25) {
+      const tanhS = tanhX * tanhX;
+      ${out} = tanhX * (1 + tanhS * (${-1 / 3} + tanhS * (${2 / 15} + tanhS * ${-17 / 315})));
+    } else {
+      const tanhE = Math.exp(-2 * tanhA);
+      ${out} = Math.sign(tanhX) * (1 - tanhE) / (1 + tanhE);
+    }
   }`;
 
 /**

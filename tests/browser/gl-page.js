@@ -156,6 +156,12 @@ async function run() {
     expect(`${what} on gl equals js`, problem === null, problem ?? '');
   }
 
+  // tanh to float32's relative precision near 0 (where 1 − e^(−2|x|) cancels) and no overflow far out
+  const tanhInputs = Float32Array.of(1e-5, -3e-3, 0.2, -0.26, 3, 20, -50, 100);
+  const tanhs = await gl.unary(new tg.Tensor(tanhInputs, [tanhInputs.length]), { op: 'tanh' }).dataAsync();
+  const worstTanh = Math.max(...Array.from(tanhInputs, (v, i) => Math.abs(tanhs[i] - Math.tanh(v)) / Math.abs(Math.tanh(v))));
+  expect('tanh on gl is within 1e-6 relative of Math.tanh, tiny and huge inputs included', worstTanh <= 1e-6, `worst relative error ${worstTanh}`);
+
   // 6. speed (reported, never asserted): SwiftShader is a CPU rasterizer, so this proves correctness only
   const big = { ...p, batch: 16, inChannels: 8, outChannels: 16, inHeight: 28, inWidth: 28, outHeight: 28, outWidth: 28 };
   const bx = new tg.Tensor(randomValues(16 * 8 * 784, 3), [16, 8, 28, 28]);
