@@ -286,7 +286,8 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     unary(x, p) {
       const shader = shaders.unaryShaders[p.op];
       if (!shader) throw new RangeError(`gl backend: unary: unknown op '${p.op}'`);
-      return run(shader, [...x.shape], [arg(x, `unary ${p.op} input`)], [], [params([p.negativeSlope ?? 0, p.min ?? -Infinity, p.max ?? Infinity])]);
+      const H = packParams({ slope: p.negativeSlope ?? 0, lo: p.min ?? -Infinity, hi: p.max ?? Infinity }, shaders.unaryLayout);
+      return run(shader, [...x.shape], [arg(x, `unary ${p.op} input`)], [], [params(H)]);
     },
     binary(a, b, p) {
       const shader = shaders.binaryShaders[p.op];
@@ -339,16 +340,21 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     },
     randomFill(p) {
       const [k0, k1] = p.key;
-      const first = Math.floor(p.counter / 4);
-      const words = [k0 >>> 16, k0 & 0xffff, k1 >>> 16, k1 & 0xffff, first % 65536, Math.floor(first / 65536) % 65536, Math.floor(first / 2 ** 32)];
-      const bernoulli = p.distribution === 'bernoulli';
-      const R = [...words, p.counter % 4, bernoulli ? 1 : 0, Math.ceil((p.p ?? 0) * 16777216), p.value ?? 1];
+      const block = Math.floor(p.counter / 4);
+      const R = packParams(
+        {
+          key0High: k0 >>> 16, key0Low: k0 & 0xffff, key1High: k1 >>> 16, key1Low: k1 & 0xffff,
+          blockLow: block % 65536, blockHigh: Math.floor(block / 65536) % 65536, blockTop: Math.floor(block / 2 ** 32), phase: p.counter % 4,
+          bernoulli: p.distribution === 'bernoulli', threshold: Math.ceil((p.p ?? 0) * 16777216), value: p.value ?? 1,
+        },
+        shaders.randomLayout,
+      );
       return run(shaders.randomFillShader, [...p.shape], [], [], [params(R)]);
     },
     // The optimizer updates run their shader once per new tensor (each from the old values), then adopt
     // the new textures in place: copy_ takes a device storage without reading it back.
     sgdStep(param, grad, momentumBuffer, o) {
-      const H = [o.lr, o.momentum, o.dampening, o.weightDecay, +o.nesterov, o.maximize ? 1 : -1, +o.firstStep, momentumBuffer ? 1 : 0];
+      const H = packParams({ ...o, direction: o.maximize ? 1 : -1, hasBuffer: momentumBuffer !== null }, shaders.sgdLayout);
       const inputs = [arg(param, 'sgdStep parameter'), arg(grad, 'sgdStep gradient'), momentumBuffer ? arg(momentumBuffer, 'sgdStep momentum buffer') : absent];
       const part = (which: number) => run(shaders.sgdStepShader, [...param.shape], inputs, [which], [params(H)]);
       const buffer = momentumBuffer && part(1);
@@ -357,10 +363,13 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
       param.copy_(updated);
     },
     adamStep(param, grad, state, o) {
-      const H = [
-        o.lr / (1 - o.beta1 ** o.step), o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, o.eps, Math.sqrt(1 - o.beta2 ** o.step),
-        o.decoupled ? 1 - o.lr * o.weightDecay : 1, o.decoupled ? 0 : o.weightDecay, o.maximize ? -1 : 1, +o.amsgrad,
-      ];
+      const H = packParams(
+        {
+          ...o, stepSize: o.lr / (1 - o.beta1 ** o.step), oneMinusBeta1: 1 - o.beta1, oneMinusBeta2: 1 - o.beta2, bc2Sqrt: Math.sqrt(1 - o.beta2 ** o.step),
+          decay: o.decoupled ? 1 - o.lr * o.weightDecay : 1, l2: o.decoupled ? 0 : o.weightDecay, gradSign: o.maximize ? -1 : 1,
+        },
+        shaders.adamLayout,
+      );
       const inputs = [
         arg(param, 'adamStep parameter'), arg(grad, 'adamStep gradient'), arg(state.expAvg, 'adamStep expAvg'), arg(state.expAvgSq, 'adamStep expAvgSq'),
         state.maxExpAvgSq ? arg(state.maxExpAvgSq, 'adamStep maxExpAvgSq') : absent,
@@ -373,7 +382,10 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
       param.copy_(updated);
     },
     rmspropStep(param, grad, state, o) {
-      const H = [o.lr, o.alpha, 1 - o.alpha, o.eps, o.weightDecay, o.momentum, o.maximize ? -1 : 1, state.gradAvg ? 1 : 0, state.momentumBuffer ? 1 : 0];
+      const H = packParams(
+        { ...o, oneMinusAlpha: 1 - o.alpha, gradSign: o.maximize ? -1 : 1, centered: state.gradAvg !== null, hasMomentum: state.momentumBuffer !== null },
+        shaders.rmspropLayout,
+      );
       const inputs = [
         arg(param, 'rmspropStep parameter'), arg(grad, 'rmspropStep gradient'), arg(state.squareAvg, 'rmspropStep squareAvg'),
         state.gradAvg ? arg(state.gradAvg, 'rmspropStep gradAvg') : absent,

@@ -397,6 +397,12 @@ export const batchNormBackwardShader = `function batchNormBackward(G, X, M, A, B
 // tests/engine/layouts.test.ts, which checks every `name = P[i]` against a conv or pool layout, skips them.
 
 /**
+ * Statements declaring a constant per field of `layout`, read from the array `from` in that order:
+ * kernels.ts packs the array from the same layout (packParams), so the order is declared once, here.
+ */
+const unpack = (from: string, layout: readonly string[]) => layout.map((field, i) => `const ${field} = ${from}[${i}];`).join('\n  ');
+
+/**
  * Statements adding, for each name of `offsets`, operand k's offset of flat index `index` in the view
  * whose dim count is `dims` and whose sizes start at S[first] (operand k's strides follow, k + 1 blocks
  * of `dims` later). `tag` keeps the walk's own names apart from another walk's in the same shader.
@@ -468,7 +474,10 @@ const erfInto = (out: string, x: string) => `{
     ${out} = Math.sign(${x}) * (1 - erfPoly * Math.exp(-erfA * erfA));
   }`;
 
-/** UnaryOp → statements setting y from v (slope, lo, hi: UnaryParams' negativeSlope, min, max). */
+/** UnaryParams' negativeSlope, min and max, as the unary shaders read them from H. */
+export const unaryLayout = ['slope', 'lo', 'hi'] as const;
+
+/** UnaryOp → statements setting y from v and unaryLayout's values. */
 const unaryBodies: Record<UnaryOp, string> = {
   neg: 'y = -v;',
   exp: 'y = Math.exp(v);',
@@ -516,15 +525,13 @@ const unaryBodies: Record<UnaryOp, string> = {
 
 const capitalized = (op: string) => op[0].toUpperCase() + op.slice(1);
 
-/** y = op(x) elementwise, per UnaryOp; H = [negativeSlope, min, max]. */
+/** y = op(x) elementwise, per UnaryOp; H: unaryLayout. */
 export const unaryShaders = Object.fromEntries(
   Object.entries(unaryBodies).map(([op, body]) => [
     op,
     `function unary${capitalized(op)}(X, H, offset) {
   const v = X[offset + this.thread.x];
-  const slope = H[0];
-  const lo = H[1];
-  const hi = H[2];
+  ${unpack('H', unaryLayout)}
   let y = 0;
   ${body}
   return y;
@@ -799,25 +806,31 @@ const addWord = (h: string, l: string, w: number) => `${l} += ${w & 0xffff};
     ${h} -= Math.floor((${h} + 0.5) / 65536) * 65536;`;
 
 /**
- * Element e of a fill is word (counter + e) % 4 of the block at (counter + e) / 4. R = [key 0 high and
- * low halves, key 1 high and low, the first block's low, high and top halves (bits 0–15, 16–31, 32+),
- * counter % 4, bernoulli 1/0, the bernoulli threshold ceil(p·2^24), value]. A uniform u = n / 2^24
- * (n: the word's top 24 bits) is below p exactly when n < ceil(p·2^24), so the comparison is of
- * integers and p's rounding to float32 cannot flip it.
+ * What randomFill reads from R: the key's words as 16-bit halves, the first block's bits 0–15, 16–31
+ * and 32 up, the first element's word in its block (counter % 4), bernoulli (1/0), its threshold
+ * ceil(p·2^24) and value.
+ */
+export const randomLayout = ['key0High', 'key0Low', 'key1High', 'key1Low', 'blockLow', 'blockHigh', 'blockTop', 'phase', 'bernoulli', 'threshold', 'value'] as const;
+
+/**
+ * Element e of a fill is word (counter + e) % 4 of the block at (counter + e) / 4; R: randomLayout. A
+ * uniform u = n / 2^24 (n: the word's top 24 bits) is below p exactly when n < ceil(p·2^24), so the
+ * comparison is of integers and p's rounding to float32 cannot flip it.
  */
 export const randomFillShader = `function randomFill(R, offset) {
+  ${unpack('R', randomLayout)}
   const e = offset + this.thread.x;
-  const position = R[7] + e;
+  const position = phase + e;
   const j = Math.floor((position + 0.5) / 4);
   const word = position - j * 4;
   const jHigh = Math.floor((j + 0.5) / 65536);
-  let c0l = R[4] + (j - jHigh * 65536);
+  let c0l = blockLow + (j - jHigh * 65536);
   const c0lCarry = Math.floor((c0l + 0.5) / 65536);
   c0l -= c0lCarry * 65536;
-  let c0h = R[5] + jHigh + c0lCarry;
+  let c0h = blockHigh + jHigh + c0lCarry;
   const c0hCarry = Math.floor((c0h + 0.5) / 65536);
   c0h -= c0hCarry * 65536;
-  const c1 = R[6] + c0hCarry;
+  const c1 = blockTop + c0hCarry;
   const c1High = Math.floor((c1 + 0.5) / 65536);
   let x0h = c0h;
   let x0l = c0l;
@@ -827,10 +840,10 @@ export const randomFillShader = `function randomFill(R, offset) {
   let x2l = 0;
   let x3h = 0;
   let x3l = 0;
-  let k0h = R[0];
-  let k0l = R[1];
-  let k1h = R[2];
-  let k1l = R[3];
+  let k0h = key0High;
+  let k0l = key0Low;
+  let k1h = key1High;
+  let k1l = key1Low;
   for (let round = 0; round < 10; round++) {
     ${mulHiLo('p', 0xd2511f53, 'x0h', 'x0l')}
     ${mulHiLo('q', 0xcd9e8d57, 'x2h', 'x2l')}
@@ -860,9 +873,9 @@ export const randomFillShader = `function randomFill(R, offset) {
     low = x3l;
   }
   const bits = high * 256 + Math.floor((low + 0.5) / 256);
-  if (R[8] > 0.5) {
-    if (bits < R[9]) {
-      return R[10];
+  if (bernoulli > 0.5) {
+    if (bits < threshold) {
+      return value;
     }
     return 0;
   }
@@ -873,85 +886,92 @@ export const randomFillShader = `function randomFill(R, offset) {
 //
 // One shader per optimizer computes every new value of an element; it runs once per output (the new
 // parameter, each new state tensor), `part` saying which it returns, so that the update is written
-// once and every run reads only the old values. H holds the hyperparameters, as kernels.ts packs them.
+// once and every run reads only the old values. H holds the hyperparameters in the optimizer's layout.
 
-/** torch.optim.SGD. H = [lr, momentum, dampening, weightDecay, nesterov, sign (+1 maximize, −1), firstStep, hasBuffer]; part 1: the momentum buffer. */
+/** SGD's H: direction is +1 to maximize, else −1; hasBuffer 1 with momentum. */
+export const sgdLayout = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'direction', 'firstStep', 'hasBuffer'] as const;
+
+/** torch.optim.SGD; part 1: the momentum buffer, 0: the parameter. */
 export const sgdStepShader = `function sgdStep(W, G, B, H, offset, part) {
+  ${unpack('H', sgdLayout)}
   const o = offset + this.thread.x;
-  const lr = H[0];
-  const momentum = H[1];
   const w = W[o];
-  let d = G[o] + H[3] * w;
-  if (H[7] > 0.5) {
+  let d = G[o] + weightDecay * w;
+  if (hasBuffer > 0.5) {
     let buffer = d;
-    if (H[6] < 0.5) {
-      buffer = momentum * B[o] + (1 - H[2]) * d;
+    if (firstStep < 0.5) {
+      buffer = momentum * B[o] + (1 - dampening) * d;
     }
     if (part > 0.5) {
       return buffer;
     }
-    if (H[4] > 0.5) {
+    if (nesterov > 0.5) {
       d = d + momentum * buffer;
     } else {
       d = buffer;
     }
   }
-  return w + H[5] * lr * d;
+  return w + direction * lr * d;
 }`;
 
 /**
- * torch.optim.Adam / AdamW. H = [lr / (1 − β1^step), β1, 1 − β1, β2, 1 − β2, eps, √(1 − β2^step), decay
- * (1 − lr·weightDecay for AdamW, else 1), l2 (weightDecay for Adam, else 0), gradient sign, amsgrad];
- * part 1: expAvg, 2: expAvgSq, 3: maxExpAvgSq.
+ * Adam's H, worked out per step on the CPU (in float64): stepSize = lr / (1 − β1^step), bc2Sqrt =
+ * √(1 − β2^step), decay = 1 − lr·weightDecay for AdamW (else 1), l2 = weightDecay for Adam (else 0),
+ * gradSign −1 to maximize.
  */
+export const adamLayout = ['stepSize', 'beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'eps', 'bc2Sqrt', 'decay', 'l2', 'gradSign', 'amsgrad'] as const;
+
+/** torch.optim.Adam / AdamW; part 1: expAvg, 2: expAvgSq, 3: maxExpAvgSq, 0: the parameter. */
 export const adamStepShader = `function adamStep(W, G, M, V, Vmax, H, offset, part) {
+  ${unpack('H', adamLayout)}
   const o = offset + this.thread.x;
   const w = W[o];
-  const g = G[o] * H[9] + H[8] * w;
-  const m = H[1] * M[o] + H[2] * g;
+  const g = G[o] * gradSign + l2 * w;
+  const m = beta1 * M[o] + oneMinusBeta1 * g;
   if (part == 1) {
     return m;
   }
-  const v = H[3] * V[o] + H[4] * g * g;
+  const v = beta2 * V[o] + oneMinusBeta2 * g * g;
   if (part == 2) {
     return v;
   }
   let second = v;
-  if (H[10] > 0.5) {
+  if (amsgrad > 0.5) {
     second = Math.max(Vmax[o], v);
   }
   if (part == 3) {
     return second;
   }
-  return w * H[7] - (H[0] * m) / (Math.sqrt(second) / H[6] + H[5]);
+  return w * decay - (stepSize * m) / (Math.sqrt(second) / bc2Sqrt + eps);
 }`;
 
-/**
- * torch.optim.RMSprop. H = [lr, alpha, 1 − alpha, eps, weightDecay, momentum, gradient sign, centered,
- * hasMomentum]; part 1: squareAvg, 2: gradAvg, 3: momentumBuffer.
- */
+/** RMSprop's H: gradSign −1 to maximize; centered and hasMomentum 1/0. */
+export const rmspropLayout = ['lr', 'alpha', 'oneMinusAlpha', 'eps', 'weightDecay', 'momentum', 'gradSign', 'centered', 'hasMomentum'] as const;
+
+/** torch.optim.RMSprop; part 1: squareAvg, 2: gradAvg, 3: momentumBuffer, 0: the parameter. */
 export const rmspropStepShader = `function rmspropStep(W, G, Q, A, B, H, offset, part) {
+  ${unpack('H', rmspropLayout)}
   const o = offset + this.thread.x;
   const w = W[o];
-  const g = G[o] * H[6] + H[4] * w;
-  const square = H[1] * Q[o] + H[2] * g * g;
+  const g = G[o] * gradSign + weightDecay * w;
+  const square = alpha * Q[o] + oneMinusAlpha * g * g;
   if (part == 1) {
     return square;
   }
-  let denominator = Math.sqrt(square) + H[3];
-  if (H[7] > 0.5) {
-    const average = H[1] * A[o] + H[2] * g;
+  let denominator = Math.sqrt(square) + eps;
+  if (centered > 0.5) {
+    const average = alpha * A[o] + oneMinusAlpha * g;
     if (part == 2) {
       return average;
     }
-    denominator = Math.sqrt(square - average * average) + H[3];
+    denominator = Math.sqrt(square - average * average) + eps;
   }
-  if (H[8] > 0.5) {
-    const buffer = H[5] * B[o] + g / denominator;
+  if (hasMomentum > 0.5) {
+    const buffer = momentum * B[o] + g / denominator;
     if (part == 3) {
       return buffer;
     }
-    return w - H[0] * buffer;
+    return w - lr * buffer;
   }
-  return w - (H[0] * g) / denominator;
+  return w - (lr * g) / denominator;
 }`;
