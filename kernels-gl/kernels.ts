@@ -1,6 +1,7 @@
-// The Kernels interface on gpu.js. Each kernel call runs one shader from shaders.ts over the flat
-// output. Results stay on the GPU as textures (gpu.js's `pipeline`) inside a DeviceStorage: the next GL
-// kernel reads the texture directly, and only touching `.data` copies the values back (lazy readback).
+// The Kernels interface on gpu.js, every kernel its own (none falls back to the JS backend). Each kernel
+// call runs a shader from shaders.ts over the flat output (softmax two, an optimizer step one per tensor
+// it updates). Results stay on the GPU as textures (gpu.js's `pipeline`) inside a DeviceStorage: the next
+// GL kernel reads the texture directly, and only touching `.data` copies the values back (lazy readback).
 
 import { asChannelSum, conv2dLayout, packParams, pool2dLayout, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/kernels.js';
 import { sizeOf, stridesOf } from '../engine/shape.js';
