@@ -1,11 +1,12 @@
-// The Kernels interface on gpu.js. Each kernel call runs one shader from shaders.ts over the flat
-// output. Results stay on the GPU as textures (gpu.js's `pipeline`) inside a DeviceStorage: the next GL
-// kernel reads the texture directly, and only touching `.data` copies the values back (lazy readback).
+// The Kernels interface on gpu.js, every kernel its own (none falls back to the JS backend). Each kernel
+// call runs a shader from shaders.ts over the flat output (softmax two, an optimizer step one per tensor
+// it updates). Results stay on the GPU as textures (gpu.js's `pipeline`) inside a DeviceStorage: the next
+// GL kernel reads the texture directly, and only touching `.data` copies the values back (lazy readback).
 
 import { asChannelSum, conv2dLayout, packParams, pool2dLayout, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/kernels.js';
+import { sizeOf, stridesOf } from '../engine/shape.js';
 import { Tensor, type DeviceStorage } from '../engine/tensor.js';
 import * as shaders from './shaders.js';
-import { jsKernels } from '../engine/backends/js/index.js';
 
 /** The parts of gpu.js's API used here (gpu.js ships no types that fit NodeNext ESM). */
 export interface GpuTexture {
@@ -85,6 +86,46 @@ type Shader = string;
 
 const shaderName = (shader: Shader) => shader.slice('function '.length, shader.indexOf('('));
 
+/**
+ * A strided walk (shape, and one stride list per operand) over as few dims as walk the same offsets: dims
+ * of size 1 go, and a dim merges into the one before it where every operand steps across both as one
+ * (stride before = stride · size). The shaders divide once per dim and element, so a contiguous
+ * operand costs one division, not one per dim.
+ */
+function coalesce(shape: readonly number[], strides: ReadonlyArray<readonly number[]>): { shape: number[]; strides: number[][] } {
+  const merged: number[] = [];
+  const mergedStrides: number[][] = strides.map(() => []);
+  shape.forEach((size, d) => {
+    if (size === 1) return;
+    const last = merged.length - 1;
+    if (last >= 0 && strides.every((s, k) => mergedStrides[k][last] === s[d] * size)) {
+      merged[last] *= size;
+      strides.forEach((s, k) => (mergedStrides[k][last] = s[d]));
+    } else {
+      merged.push(size);
+      strides.forEach((s, k) => mergedStrides[k].push(s[d]));
+    }
+  });
+  return { shape: merged, strides: mergedStrides };
+}
+
+/** A view as the shaders' S arrays hold it (shaders.ts): [dims, sizes…, each operand's strides…], coalesced. */
+function viewParams(shape: readonly number[], strides: ReadonlyArray<readonly number[]>): number[] {
+  const view = coalesce(shape, strides);
+  return [view.shape.length, ...view.shape, ...view.strides.flat()];
+}
+
+/** Block size and count of the shaders' blocked sums over `count` terms (shaders.ts's blockedSum). */
+function sumBlocks(count: number): [block: number, blocks: number] {
+  const block = Math.max(1, Math.ceil(Math.sqrt(count)));
+  return [block, Math.ceil(count / block)];
+}
+
+/** x seen around `dim` as [outer, length, inner]. */
+function aroundDim(shape: readonly number[], dim: number) {
+  return { outer: sizeOf(shape.slice(0, dim)), length: shape[dim] ?? 1, inner: sizeOf(shape.slice(dim + 1)) };
+}
+
 /** Kernels that run on `gpu`, a gpu.js GPU instance (webgl2, webgl or headlessgl mode). */
 export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {}): GlKernels {
   const maxTileElements = Math.min(options.maxTileElements ?? MAX_ELEMENTS, MAX_ELEMENTS);
@@ -93,6 +134,8 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
   // call with the other type crashes webgl2: keep one compiled kernel per shader and argument types.
   const compiled = new Map<Shader, Map<string, GpuKernel>>();
   let self: GlKernels;
+  /** an operand the shader never reads (an empty tensor, a state tensor an optimizer does not keep) */
+  const absent = { value: new Float32Array(1), kind: 'a' };
 
   function kernelFor(shader: Shader, kinds: string): GpuKernel {
     let byKinds = compiled.get(shader);
@@ -119,6 +162,7 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     if (t.size > MAX_ELEMENTS) {
       throw new RangeError(`gl backend: ${name} has ${t.size} elements; the GL kernels index in float32 and take at most 2^24 (${MAX_ELEMENTS}) per tensor`);
     }
+    if (t.size === 0) return absent; // a shader reads nothing of an empty operand, and gpu.js takes no empty array
     const device = t.deviceStorage('gl');
     if (device instanceof GlStorage && device.owner === self) return { value: device.texture, kind: 't' };
     return { value: t.data, kind: 'a' };
@@ -129,7 +173,7 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
    * fits in a tile, else tile by tile (each run writes elements offset … offset + tile − 1), read back.
    */
   function run(shader: Shader, shape: number[], inputs: { value: unknown; kind: string }[], scalarsAfterOffset: number[] = [], before: unknown[] = []): Tensor {
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = sizeOf(shape);
     if (size > MAX_ELEMENTS) throw new RangeError(`gl backend: an output of ${size} elements is more than the 2^24 the GL kernels index exactly`);
     if (size === 0) return new Tensor(new Float32Array(0), shape);
     const kernel = kernelFor(shader, inputs.map((i) => i.kind).join(''));
@@ -167,9 +211,6 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
   const noBias = new Float32Array(1);
 
   self = {
-    // the primitives and optimizer updates run as the JS backend's loops for now, reading GL results
-    // back (issue 15 gives gl its own)
-    ...jsKernels,
     gpu,
     maxTileElements,
     readbacks: 0,
@@ -219,15 +260,6 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     biasAdd(x, bias, p) {
       return run(shaders.biasAddShader, [...x.shape], [arg(x, 'biasAdd input'), arg(bias, 'biasAdd bias')], [p.channels, p.inner]);
     },
-    reduce(x, p) {
-      // a sum over all dims but one (a bias gradient) of a tensor on this GPU has its shader; the rest runs
-      // as the JS backend's loops (a tensor on the CPU is summed there: no upload, no readback after)
-      const c = asChannelSum(x.shape, p);
-      const device = x.deviceStorage('gl');
-      if (!c || !(device instanceof GlStorage && device.owner === self)) return jsKernels.reduce(x, p);
-      const kept = x.shape.map((d, i) => (p.dims.includes(i) ? 1 : d));
-      return run(shaders.biasGradShader, kept, [arg(x, 'reduce input')], [c.outer, c.channels, c.inner]);
-    },
     batchNormStats(x, p) {
       const input = arg(x, 'batchNorm input');
       const mean = run(shaders.batchNormMeanShader, [p.channels], [input], [p.outer, p.channels, p.inner]);
@@ -250,6 +282,122 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
         arg(c.gradScale, 'batchNorm gradScale'), arg(c.inputScale, 'batchNorm inputScale'), arg(c.shift, 'batchNorm shift'),
       ];
       return run(shaders.batchNormBackwardShader, [...gradOutput.shape], inputs, [p.channels, p.inner]);
+    },
+    // ---- the primitives ----
+    unary(x, p) {
+      const shader = shaders.unaryShaders[p.op];
+      if (!shader) throw new RangeError(`gl backend: unary: unknown op '${p.op}'`);
+      const H = packParams({ slope: p.negativeSlope ?? 0, lo: p.min ?? -Infinity, hi: p.max ?? Infinity }, shaders.unaryLayout);
+      return run(shader, [...x.shape], [arg(x, `unary ${p.op} input`)], [], [params(H)]);
+    },
+    binary(a, b, p) {
+      const shader = shaders.binaryShaders[p.op];
+      if (!shader) throw new RangeError(`gl backend: binary: unknown op '${p.op}'`);
+      const inputs = [arg(a, `binary ${p.op} a`), arg(b, `binary ${p.op} b`)];
+      return run(shader, [...p.shape], inputs, [0], [params(viewParams(p.shape, [p.aStrides, p.bStrides]))]);
+    },
+    reduce(x, p) {
+      const keptShape = x.shape.map((d, i) => (p.dims.includes(i) ? 1 : d));
+      // a sum over all dims but one (a bias gradient) has its own shader, which needs no walk
+      const c = asChannelSum(x.shape, p);
+      if (c) return run(shaders.biasGradShader, keptShape, [arg(x, 'reduce input')], [c.outer, c.channels, c.inner]);
+      const shader = shaders.reduceShaders[p.op];
+      if (!shader) throw new RangeError(`gl backend: reduce: unknown op '${p.op}'`);
+      const strides = stridesOf(x.shape);
+      const part = (reduced: boolean) => {
+        const dims = x.shape.map((_, i) => i).filter((i) => p.dims.includes(i) === reduced);
+        return viewParams(dims.map((i) => x.shape[i]), [dims.map((i) => strides[i])]);
+      };
+      const [kept, cut] = [part(false), part(true)];
+      const count = sizeOf(p.dims.map((i) => x.shape[i]));
+      return run(shader, keptShape, [arg(x, `reduce ${p.op} input`)], [kept.length, count, ...sumBlocks(count)], [params([...kept, ...cut])]);
+    },
+    stridedCopy(x, p) {
+      return run(shaders.stridedCopyShader, [...p.shape], [arg(x, 'stridedCopy input')], [p.offset], [params(viewParams(p.shape, [p.strides]))]);
+    },
+    indexSelect(x, index, { dim, fill }) {
+      const { length, inner } = aroundDim(x.shape, dim);
+      const shape = x.shape.map((d, i) => (i === dim ? index.size : d));
+      return run(shaders.indexSelectShader, shape, [arg(x, 'indexSelect input'), arg(index, 'indexSelect index')], [length, inner, index.size, fill]);
+    },
+    indexAdd(src, index, { dim, size }) {
+      const { length, inner } = aroundDim(src.shape, dim);
+      const shape = src.shape.map((d, i) => (i === dim ? size : d));
+      return run(shaders.indexAddShader, shape, [arg(src, 'indexAdd source'), arg(index, 'indexAdd index')], [length, inner, size]);
+    },
+    softmax(x, { dim, log }) {
+      const { outer, length, inner } = aroundDim(x.shape, dim);
+      const input = arg(x, 'softmax input');
+      const logSumExp = run(shaders.logSumExpShader, [outer * inner], [input], [length, inner, ...sumBlocks(length)]);
+      const shader = shaders.softmaxShaders[log ? 'log' : 'plain'];
+      return run(shader, [...x.shape], [input, arg(logSumExp, 'softmax log-sum-exp')], [length, inner]);
+    },
+    softmaxBackward(gradOutput, output, { dim, log }) {
+      const { outer, length, inner } = aroundDim(output.shape, dim);
+      const inputs = [arg(gradOutput, 'softmax gradient'), arg(output, 'softmax output')];
+      const which = log ? 'log' : 'plain';
+      const sums = run(shaders.softmaxGradSumShaders[which], [outer * inner], inputs, [length, inner, ...sumBlocks(length)]);
+      return run(shaders.softmaxBackwardShaders[which], [...output.shape], [...inputs, arg(sums, 'softmax gradient sums')], [length, inner]);
+    },
+    randomFill(p) {
+      const [k0, k1] = p.key;
+      const block = Math.floor(p.counter / 4);
+      const R = packParams(
+        {
+          key0High: k0 >>> 16, key0Low: k0 & 0xffff, key1High: k1 >>> 16, key1Low: k1 & 0xffff,
+          blockLow: block % 65536, blockHigh: Math.floor(block / 65536) % 65536, blockTop: Math.floor(block / 2 ** 32), phase: p.counter % 4,
+          bernoulli: p.distribution === 'bernoulli', threshold: Math.ceil((p.p ?? 0) * 16777216), value: p.value ?? 1,
+        },
+        shaders.randomLayout,
+      );
+      return run(shaders.randomFillShader, [...p.shape], [], [], [params(R)]);
+    },
+    // The optimizer updates run their shader once per new tensor (each from the old values), then adopt
+    // the new textures in place: copy_ takes a device storage without reading it back.
+    sgdStep(param, grad, momentumBuffer, o) {
+      const H = packParams({ ...o, direction: o.maximize ? 1 : -1, hasBuffer: momentumBuffer !== null }, shaders.sgdLayout);
+      const inputs = [arg(param, 'sgdStep parameter'), arg(grad, 'sgdStep gradient'), momentumBuffer ? arg(momentumBuffer, 'sgdStep momentum buffer') : absent];
+      const part = (which: number) => run(shaders.sgdStepShader, [...param.shape], inputs, [which], [params(H)]);
+      const buffer = momentumBuffer && part(1);
+      const updated = part(0);
+      if (momentumBuffer) momentumBuffer.copy_(buffer!);
+      param.copy_(updated);
+    },
+    adamStep(param, grad, state, o) {
+      const H = packParams(
+        {
+          ...o, stepSize: o.lr / (1 - o.beta1 ** o.step), oneMinusBeta1: 1 - o.beta1, oneMinusBeta2: 1 - o.beta2, bc2Sqrt: Math.sqrt(1 - o.beta2 ** o.step),
+          decay: o.decoupled ? 1 - o.lr * o.weightDecay : 1, l2: o.decoupled ? 0 : o.weightDecay, gradSign: o.maximize ? -1 : 1,
+        },
+        shaders.adamLayout,
+      );
+      const inputs = [
+        arg(param, 'adamStep parameter'), arg(grad, 'adamStep gradient'), arg(state.expAvg, 'adamStep expAvg'), arg(state.expAvgSq, 'adamStep expAvgSq'),
+        state.maxExpAvgSq ? arg(state.maxExpAvgSq, 'adamStep maxExpAvgSq') : absent,
+      ];
+      const part = (which: number) => run(shaders.adamStepShader, [...param.shape], inputs, [which], [params(H)]);
+      const [expAvg, expAvgSq, maxExpAvgSq, updated] = [part(1), part(2), state.maxExpAvgSq && part(3), part(0)];
+      state.expAvg.copy_(expAvg);
+      state.expAvgSq.copy_(expAvgSq);
+      if (state.maxExpAvgSq) state.maxExpAvgSq.copy_(maxExpAvgSq!);
+      param.copy_(updated);
+    },
+    rmspropStep(param, grad, state, o) {
+      const H = packParams(
+        { ...o, oneMinusAlpha: 1 - o.alpha, gradSign: o.maximize ? -1 : 1, centered: state.gradAvg !== null, hasMomentum: state.momentumBuffer !== null },
+        shaders.rmspropLayout,
+      );
+      const inputs = [
+        arg(param, 'rmspropStep parameter'), arg(grad, 'rmspropStep gradient'), arg(state.squareAvg, 'rmspropStep squareAvg'),
+        state.gradAvg ? arg(state.gradAvg, 'rmspropStep gradAvg') : absent,
+        state.momentumBuffer ? arg(state.momentumBuffer, 'rmspropStep momentumBuffer') : absent,
+      ];
+      const part = (which: number) => run(shaders.rmspropStepShader, [...param.shape], inputs, [which], [params(H)]);
+      const [squareAvg, gradAvg, momentumBuffer, updated] = [part(1), state.gradAvg && part(2), state.momentumBuffer && part(3), part(0)];
+      state.squareAvg.copy_(squareAvg);
+      if (state.gradAvg) state.gradAvg.copy_(gradAvg!);
+      if (state.momentumBuffer) state.momentumBuffer.copy_(momentumBuffer!);
+      param.copy_(updated);
     },
     dispose() {
       for (const byKinds of compiled.values()) for (const kernel of byKinds.values()) kernel.destroy?.();

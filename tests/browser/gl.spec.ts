@@ -17,7 +17,7 @@ const reason = skipReason('tests/browser/gl.spec.ts');
 interface PageResults {
   log: string[];
   failures: string[];
-  facts: { seed?: number; backends?: string[]; backendBeforeReady?: string; defaultBackend?: string; glInfo?: { mode: string } | null; conv2dMs?: Record<string, number>; forwardReadbacks?: number; passReadbacks?: number; parameters?: number };
+  facts: { seed?: number; backends?: string[]; backendBeforeReady?: string; defaultBackend?: string; glInfo?: { mode: string } | null; conv2dMs?: Record<string, number>; forwardReadbacks?: number; passReadbacks?: number; lossReadbacks?: number; stepReadbacks?: number; secondStepReadbacks?: number; batchNormReadbacks?: number; parametersOnGpu?: number; parameters?: number };
 }
 
 // One browser and one server of the repository for every test of this file.
@@ -47,10 +47,15 @@ describe.skipIf(reason !== null)('gl backend in headless Chromium (WebGL2 on Swi
     expect(results.facts.glInfo?.mode).toBe('webgl2');
   });
 
-  test('a CNN training pass stays on the GPU: no readback in forward, then only the logits and the gradients', () => {
-    expect(results.facts.forwardReadbacks).toBe(0);
+  test('a CNN training pass, its SGD step and a BatchNorm layer stay on the GPU: the one readback is the loss', () => {
     expect(results.facts.parameters).toBe(8);
-    expect(results.facts.passReadbacks).toBe(1 + 7); // the logits, and every parameter gradient but the last bias's (summed on the CPU)
+    expect(results.facts.forwardReadbacks).toBe(0);
+    expect(results.facts.passReadbacks).toBe(0); // forward, loss and backward: every kernel is gl's own
+    expect(results.facts.lossReadbacks).toBe(1); // loss.itemAsync()
+    expect(results.facts.stepReadbacks).toBe(0); // SGD with momentum updates the parameters on the GPU
+    expect(results.facts.parametersOnGpu).toBe(8); // and leaves all of them there
+    expect(results.facts.secondStepReadbacks).toBe(0); // the next pass and step start from them
+    expect(results.facts.batchNormReadbacks).toBe(0); // BatchNorm2d in training, forward and backward
   });
 
   test('every WASM and GL kernel equals js (random shapes, GL tiled too), lazy readback works, and a CNN step has js gradients', () => {
