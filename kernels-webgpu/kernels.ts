@@ -4,6 +4,7 @@
 import type { Kernels } from '../engine/kernels.js';
 import { type WebGpu, type WebGpuInfo } from './device.js';
 import { channelKernels } from './channel.js';
+import { elementwiseKernels } from './elementwise.js';
 
 export type WebGpuKernels = Kernels & {
   readonly gpu: WebGpu;
@@ -21,6 +22,7 @@ export type WebGpuKernels = Kernels & {
 export function createWebGpuKernels(gpu: WebGpu): Partial<WebGpuKernels> {
   return {
     ...channelKernels(gpu),
+    ...elementwiseKernels(gpu),
     gpu,
     info: () => gpu.info(),
     sync: () => gpu.sync(),

