@@ -5,6 +5,7 @@ import type { Kernels } from '../engine/kernels.js';
 import { type WebGpu, type WebGpuInfo } from './device.js';
 import { channelKernels } from './channel.js';
 import { elementwiseKernels } from './elementwise.js';
+import { reduceKernels } from './reduce.js';
 
 export type WebGpuKernels = Kernels & {
   readonly gpu: WebGpu;
@@ -23,6 +24,7 @@ export function createWebGpuKernels(gpu: WebGpu): Partial<WebGpuKernels> {
   return {
     ...channelKernels(gpu),
     ...elementwiseKernels(gpu),
+    ...reduceKernels(gpu),
     gpu,
     info: () => gpu.info(),
     sync: () => gpu.sync(),

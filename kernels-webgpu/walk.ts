@@ -38,11 +38,14 @@ export function simplifyWalk(shape: readonly number[], strides: readonly (readon
   return out;
 }
 
+/** the params field of an operand's strides in walk `name`: binary's walkAStrides */
+const stridesField = (name: string, operand: string) => `${name}${operand[0].toUpperCase()}${operand.slice(1)}Strides`;
+
 /** WGSL struct fields of a walk called `name`: its shape, then each operand's strides. */
 export function walkFields(name: string, walk: Walk, operands: readonly string[]): string {
   const rank = walk.shape.length;
   if (rank === 0) return '';
-  return [`${name}Shape: array<u32, ${rank}>,`, ...operands.map((o) => `${name}${o}Strides: array<u32, ${rank}>,`)].join(' ');
+  return [`${name}Shape: array<u32, ${rank}>,`, ...operands.map((o) => `${stridesField(name, o)}: array<u32, ${rank}>,`)].join(' ');
 }
 
 /** The values of walkFields, in its order. */
@@ -57,7 +60,7 @@ export function walkParams(walk: Walk): ParamField[] {
 export function walkOffsets(name: string, walk: Walk, operands: readonly string[], index: string): string {
   const declare = operands.map((o) => `var ${o}Offset = 0u;`).join(' ');
   if (walk.shape.length === 0) return declare;
-  const steps = operands.map((o) => `${o}Offset += position * p.${name}${o}Strides[d];`).join(' ');
+  const steps = operands.map((o) => `${o}Offset += position * p.${stridesField(name, o)}[d];`).join(' ');
   return `${declare}
   {
     var rest = ${index};

@@ -21,7 +21,7 @@ afterAll(() => kernels?.dispose());
 
 const check = (name: string, large = false) => checkKernel(name, { fc, Tensor, kernels: kernels as Kernels, reference: jsKernels, numRuns: 20, large });
 
-const names = ['unary', 'binary'];
+const names = ['unary', 'binary', 'reduce'];
 
 describe('webgpu primitives equal js', () => {
   test.each(names)('%s', async (name) => {
@@ -75,3 +75,46 @@ test('binary broadcasts through a walk of rank 10', async () => {
   const p = { op: 'sub' as const, shape, aStrides: stridesIn(aShape), bStrides: stridesIn(bShape) };
   expect(difference('rank-10 sub', await kernels.binary(a, b, p).dataAsync().then((d) => new Tensor(d, shape)), jsKernels.binary(a, b, p))).toBeNull();
 });
+
+describe('reduce: long reductions (the workgroup tree), NaN and ties, as js', () => {
+  // values around 100, where a float32 running sum over half a million would be off by far more than 1e-4
+  const offset = (n: number, seed: number) => randomValues(n, seed).map((v) => v + 100);
+  const cases: Array<[string, number[], number[]]> = [
+    ['all of half a million', [1 << 19], [0]],
+    ['rows of 200000', [3, 200000], [1]],
+    ['columns of 100000', [100000, 3], [0]],
+    ['outer and inner dims of [64, 5, 700]', [64, 5, 700], [0, 2]],
+    ['the middle dim of [100, 300, 2]', [100, 300, 2], [1]],
+  ];
+  test.each(cases)('%s', async (_, shape, dims) => {
+    if (!kernels) return;
+    const x = new Tensor(offset(shape.reduce((a, b) => a * b), 7), shape);
+    for (const op of ['sum', 'mean', 'max', 'min'] as const) {
+      expect(difference(`${op} ${shape}`, await read(kernels.reduce(x, { op, dims })), jsKernels.reduce(x, { op, dims }))).toBeNull();
+    }
+    if (dims.length === 1) {
+      for (const op of ['argmax', 'argmin'] as const) expect(difference(`${op} ${shape}`, await read(kernels.reduce(x, { op, dims })), jsKernels.reduce(x, { op, dims }))).toBeNull();
+    }
+  });
+
+  test('NaN wins max, min and their arg (the first NaN), ties go to the first extreme', async () => {
+    if (!kernels) return;
+    for (const length of [7, 5000]) {
+      // integers −2..2 in rows of `length`, with NaN at some places of some rows
+      const x = new Tensor(randomValues(40 * length, 3).map((v) => Math.floor((v + 1) * 2.5) - 2), [40, length]);
+      for (let row = 0; row < 40; row += 3) x.data[row * length + ((row * 7919) % length)] = NaN;
+      for (let row = 0; row < 40; row += 9) x.data[row * length + length - 1] = NaN;
+      for (const op of ['max', 'min', 'argmax', 'argmin', 'sum'] as const) {
+        for (const dims of op.startsWith('arg') ? [[0], [1]] : [[0], [1], [0, 1]]) {
+          expect(difference(`${op} over ${dims} of rows of ${length}`, await read(kernels.reduce(x, { op, dims })), jsKernels.reduce(x, { op, dims }))).toBeNull();
+        }
+      }
+    }
+  });
+});
+
+/** a device result with its values on the CPU */
+async function read(t: Tensor): Promise<Tensor> {
+  await t.dataAsync();
+  return t;
+}
