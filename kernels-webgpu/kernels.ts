@@ -6,6 +6,8 @@ import { type WebGpu, type WebGpuInfo } from './device.js';
 import { channelKernels } from './channel.js';
 import { elementwiseKernels } from './elementwise.js';
 import { reduceKernels } from './reduce.js';
+import { movementKernels } from './movement.js';
+import { softmaxKernels } from './softmax.js';
 
 export type WebGpuKernels = Kernels & {
   readonly gpu: WebGpu;
@@ -25,6 +27,8 @@ export function createWebGpuKernels(gpu: WebGpu): Partial<WebGpuKernels> {
     ...channelKernels(gpu),
     ...elementwiseKernels(gpu),
     ...reduceKernels(gpu),
+    ...softmaxKernels(gpu),
+    ...movementKernels(gpu),
     gpu,
     info: () => gpu.info(),
     sync: () => gpu.sync(),

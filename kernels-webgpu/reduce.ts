@@ -18,7 +18,29 @@ import { jsMathWgsl } from './math.js';
 import { simplifyWalk, walkFields, walkOffsets, walkParams, type Walk } from './walk.js';
 
 /** values a thread adds up before adding the block into its total */
-const BLOCK = 64;
+export const BLOCK = 64;
+
+/**
+ * WGSL: fn name(t: u32, v: type) -> type, the merge of every thread's v across a workgroup of
+ * WORKGROUP_SIZE (t its local_invocation_index), as a tree in workgroup memory. Call it from uniform
+ * control flow; calling it again (another tree after this one) is safe, it waits for every thread to
+ * have read the last result before it writes.
+ */
+export function workgroupTreeWgsl(name: string, type: string, merge: (a: string, b: string) => string): string {
+  const size = WORKGROUP_SIZE;
+  return /* wgsl */ `
+var<workgroup> ${name}Partial: array<${type}, ${size}>;
+fn ${name}(t: u32, v: ${type}) -> ${type} {
+  workgroupBarrier();
+  ${name}Partial[t] = v;
+  workgroupBarrier();
+  for (var width = ${size / 2}u; width > 0u; width >>= 1u) {
+    if (t < width) { ${name}Partial[t] = ${merge(`${name}Partial[t]`, `${name}Partial[t + width]`)}; }
+    workgroupBarrier();
+  }
+  return ${name}Partial[0];
+}`;
+}
 
 /** The accumulator of each op in WGSL: type Acc, empty(), leaf(v, r), merge(a, b), finish(a) -> f32. */
 function accumulatorWgsl(op: ReduceOp): string {
@@ -95,7 +117,7 @@ function workgroupPerOutput(op: ReduceOp, kept: Walk, reduced: Walk): Shader {
   return {
     name: `reduce ${op} (a workgroup per output)`,
     code: /* wgsl */ `${header(op, kept, reduced)}
-var<workgroup> partial: array<Acc, ${size}>;
+${workgroupTreeWgsl('mergeAcross', 'Acc', (a, b) => `merge(${a}, ${b})`)}
 @compute @workgroup_size(${size})
 fn main(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) t: u32) {
   let o = flatIndex(group, groups, 1u);
@@ -108,21 +130,16 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(num_workgroups) groups: ve
     for (let end = min(r + ${BLOCK * size}u, p.length); r < end; r += ${size}u) { block = merge(block, leaf(element(sliceOffset, r), r)); }
     total = merge(total, block);
   }
-  partial[t] = total;
-  workgroupBarrier();
-  for (var width = ${size / 2}u; width > 0u; width >>= 1u) {
-    if (t < width) { partial[t] = merge(partial[t], partial[t + width]); }
-    workgroupBarrier();
-  }
-  if (t == 0u) { out[o] = finish(partial[0]); }
+  let result = mergeAcross(t, total);
+  if (t == 0u) { out[o] = finish(result); }
 }`,
   };
 }
 
 const shaders = new Map<string, Shader>();
 
-/** A reduction is long when it is longer than a workgroup, or long enough to share and with too few outputs to fill a GPU. */
-const isLong = (length: number, outputs: number) => length > WORKGROUP_SIZE || (length > 32 && outputs < 1024);
+/** A reduction (or a softmax row) is long when it is longer than a workgroup, or long enough to share and with too few outputs to fill a GPU. */
+export const isLongReduction = (length: number, outputs: number) => length > WORKGROUP_SIZE || (length > 32 && outputs < 1024);
 
 export function reduceKernels(gpu: WebGpu): Pick<Kernels, 'reduce'> {
   return {
@@ -146,7 +163,7 @@ export function reduceKernels(gpu: WebGpu): Pick<Kernels, 'reduce'> {
 
       const out = gpu.empty(x.shape.map((d, i) => (reducedDims(i) ? 1 : d)));
       if (outputs === 0) return out;
-      const long = isLong(length, outputs);
+      const long = isLongReduction(length, outputs);
       const key = `${p.op} ${long} ${kept.shape.length} ${reduced.shape.length}`;
       let shader = shaders.get(key);
       if (!shader) shaders.set(key, (shader = (long ? workgroupPerOutput : threadPerOutput)(p.op, kept, reduced)));
