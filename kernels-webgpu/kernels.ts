@@ -8,6 +8,7 @@ import { elementwiseKernels } from './elementwise.js';
 import { reduceKernels } from './reduce.js';
 import { movementKernels } from './movement.js';
 import { softmaxKernels } from './softmax.js';
+import { batchNormKernels } from './batchnorm.js';
 
 export type WebGpuKernels = Kernels & {
   readonly gpu: WebGpu;
@@ -29,6 +30,7 @@ export function createWebGpuKernels(gpu: WebGpu): Partial<WebGpuKernels> {
     ...reduceKernels(gpu),
     ...softmaxKernels(gpu),
     ...movementKernels(gpu),
+    ...batchNormKernels(gpu),
     gpu,
     info: () => gpu.info(),
     sync: () => gpu.sync(),

@@ -18,7 +18,23 @@ import { jsMathWgsl } from './math.js';
 import { simplifyWalk, walkFields, walkOffsets, walkParams, type Walk } from './walk.js';
 
 /** values a thread adds up before adding the block into its total */
-export const BLOCK = 64;
+const BLOCK = 64;
+
+/**
+ * WGSL statements declaring `var ${total}: ${type}`, the sum of `expression` (of k) over this thread's
+ * k = first, first + step, … < length, added in blocks of BLOCK values (the rounding argument above).
+ */
+export function blockSumWgsl(total: string, type: string, first: string, step: string, length: string, expression: string): string {
+  return `var ${total} = ${type}();
+  {
+    var k = ${first};
+    while (k < ${length}) {
+      var block = ${type}();
+      for (let end = min(k + ${BLOCK}u * ${step}, ${length}); k < end; k += ${step}) { block += ${expression}; }
+      ${total} += block;
+    }
+  }`;
+}
 
 /**
  * WGSL: fn name(t: u32, v: type) -> type, the merge of every thread's v across a workgroup of

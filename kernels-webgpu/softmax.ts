@@ -9,7 +9,7 @@ import type { Kernels, SoftmaxParams } from '../engine/kernels.js';
 import type { Tensor } from '../engine/tensor.js';
 import { flatIndexWgsl, grid, WORKGROUP_SIZE, type Shader, type WebGpu } from './device.js';
 import { jsMathWgsl } from './math.js';
-import { BLOCK, isLongReduction, workgroupTreeWgsl } from './reduce.js';
+import { blockSumWgsl, isLongReduction, workgroupTreeWgsl } from './reduce.js';
 
 /**
  * A shader over slices: `inputs` bound first, then `out`, then the params; `body` sees the slice's
@@ -23,15 +23,7 @@ function sliceShader(name: string, long: boolean, inputs: string[], body: (each:
   let sums = 0;
   const sum = (expression: string) => {
     const total = `total${sums++}`;
-    return `var ${total} = 0.0;
-  {
-    var k = ${first};
-    while (k < p.length) {
-      var block = 0.0;
-      for (let end = min(k + ${BLOCK}u * ${step}, p.length); k < end; k += ${step}) { block += ${expression}; }
-      ${total} += block;
-    }
-  }
+    return `${blockSumWgsl(total, 'f32', first, step, 'p.length', expression)}
   ${total} = sumAcross(t, ${total});`;
   };
   const across = long

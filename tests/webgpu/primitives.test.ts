@@ -21,7 +21,7 @@ afterAll(() => kernels?.dispose());
 
 const check = (name: string, large = false) => checkKernel(name, { fc, Tensor, kernels: kernels as Kernels, reference: jsKernels, numRuns: 20, large });
 
-const names = ['unary', 'binary', 'reduce', 'softmax', 'softmaxBackward', 'indexSelect', 'indexAdd', 'stridedCopy'];
+const names = ['unary', 'binary', 'reduce', 'softmax', 'softmaxBackward', 'indexSelect', 'indexAdd', 'stridedCopy', 'batchNormStats', 'batchNormForward', 'batchNormGradSums', 'batchNormBackward'];
 
 describe('webgpu primitives equal js', () => {
   test.each(names)('%s', async (name) => {
@@ -135,4 +135,19 @@ describe('softmax: long rows (the workgroup trees), NaN and infinities, as js', 
       expect(difference(`softmaxBackward log ${log}`, await read(kernels.softmaxBackward(g, y, p)), jsKernels.softmaxBackward(g, y, p))).toBeNull();
     }
   });
+});
+
+test("batch norm's channel sums over 64·3000 values a channel, far from 0, as js", async () => {
+  if (!kernels) return;
+  const p = { outer: 64, channels: 3, inner: 3000 };
+  const shape = [p.outer, p.channels, p.inner];
+  const size = p.outer * p.channels * p.inner;
+  const x = new Tensor(randomValues(size, 9).map((v) => v + 100), shape);
+  const g = new Tensor(randomValues(size, 10), shape);
+  const [got, want] = [kernels.batchNormStats(x, p), jsKernels.batchNormStats(x, p)];
+  expect(difference('mean', await read(got.mean), want.mean)).toBeNull();
+  expect(difference('variance', await read(got.variance), want.variance)).toBeNull();
+  const [sums, wantSums] = [kernels.batchNormGradSums(g, x, want.mean, p), jsKernels.batchNormGradSums(g, x, want.mean, p)];
+  expect(difference('sumGrad', await read(sums.sumGrad), wantSums.sumGrad)).toBeNull();
+  expect(difference('sumGradCentered', await read(sums.sumGradCentered), wantSums.sumGradCentered)).toBeNull();
 });
