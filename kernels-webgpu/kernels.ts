@@ -9,6 +9,7 @@ import { reduceKernels } from './reduce.js';
 import { movementKernels } from './movement.js';
 import { softmaxKernels } from './softmax.js';
 import { batchNormKernels } from './batchnorm.js';
+import { optimKernels } from './optim.js';
 
 export type WebGpuKernels = Kernels & {
   readonly gpu: WebGpu;
@@ -31,6 +32,7 @@ export function createWebGpuKernels(gpu: WebGpu): Partial<WebGpuKernels> {
     ...softmaxKernels(gpu),
     ...movementKernels(gpu),
     ...batchNormKernels(gpu),
+    ...optimKernels(gpu),
     gpu,
     info: () => gpu.info(),
     sync: () => gpu.sync(),

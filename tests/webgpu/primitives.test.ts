@@ -21,7 +21,7 @@ afterAll(() => kernels?.dispose());
 
 const check = (name: string, large = false) => checkKernel(name, { fc, Tensor, kernels: kernels as Kernels, reference: jsKernels, numRuns: 20, large });
 
-const names = ['unary', 'binary', 'reduce', 'softmax', 'softmaxBackward', 'indexSelect', 'indexAdd', 'stridedCopy', 'batchNormStats', 'batchNormForward', 'batchNormGradSums', 'batchNormBackward'];
+const names = ['unary', 'binary', 'reduce', 'softmax', 'softmaxBackward', 'indexSelect', 'indexAdd', 'stridedCopy', 'batchNormStats', 'batchNormForward', 'batchNormGradSums', 'batchNormBackward', 'sgdStep', 'adamStep', 'rmspropStep'];
 
 describe('webgpu primitives equal js', () => {
   test.each(names)('%s', async (name) => {
@@ -150,4 +150,27 @@ test("batch norm's channel sums over 64·3000 values a channel, far from 0, as j
   const [sums, wantSums] = [kernels.batchNormGradSums(g, x, want.mean, p), jsKernels.batchNormGradSums(g, x, want.mean, p)];
   expect(difference('sumGrad', await read(sums.sumGrad), wantSums.sumGrad)).toBeNull();
   expect(difference('sumGradCentered', await read(sums.sumGradCentered), wantSums.sumGradCentered)).toBeNull();
+});
+
+test('optimizer steps move a CPU parameter and its state to the device once, then update them there', async () => {
+  if (!kernels) return;
+  const shape = [37, 11];
+  const make = (seed: number, low = -1) => new Tensor(randomValues(37 * 11, seed).map((v) => (low === 0 ? Math.abs(v) : v)), shape);
+  const sides = [kernels, jsKernels].map((k) => ({
+    k,
+    sgd: { param: make(1), buffer: make(2) },
+    adam: { param: make(3), state: { expAvg: make(4), expAvgSq: make(5, 0), maxExpAvgSq: make(6, 0) } },
+    rmsprop: { param: make(7), state: { squareAvg: make(8, 0), gradAvg: make(9), momentumBuffer: make(10) } },
+  }));
+  for (let step = 1; step <= 3; step++) {
+    const grad = make(20 + step);
+    for (const { k, sgd, adam, rmsprop } of sides) {
+      k.sgdStep(sgd.param, grad, sgd.buffer, { lr: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, nesterov: true, maximize: false, firstStep: step === 1 });
+      k.adamStep(adam.param, grad, adam.state, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled: true, amsgrad: true, maximize: false, step });
+      k.rmspropStep(rmsprop.param, grad, rmsprop.state, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0.01, momentum: 0.9, centered: true, maximize: true });
+    }
+    expect(sides[0].adam.param.deviceStorage('webgpu')).not.toBeNull(); // stays on the device between steps
+  }
+  const [mine, theirs] = sides.map(({ sgd, adam, rmsprop }) => [sgd.param, sgd.buffer, adam.param, ...Object.values(adam.state), rmsprop.param, ...Object.values(rmsprop.state)]);
+  for (const [i, t] of mine.entries()) expect(difference(`tensor ${i} after three steps`, await read(t), theirs[i])).toBeNull();
 });
