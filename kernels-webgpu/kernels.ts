@@ -10,6 +10,7 @@ import { movementKernels } from './movement.js';
 import { softmaxKernels } from './softmax.js';
 import { batchNormKernels } from './batchnorm.js';
 import { optimKernels } from './optim.js';
+import { randomKernels } from './random.js';
 
 export type WebGpuKernels = Kernels & {
   readonly gpu: WebGpu;
@@ -33,6 +34,7 @@ export function createWebGpuKernels(gpu: WebGpu): Partial<WebGpuKernels> {
     ...movementKernels(gpu),
     ...batchNormKernels(gpu),
     ...optimKernels(gpu),
+    ...randomKernels(gpu),
     gpu,
     info: () => gpu.info(),
     sync: () => gpu.sync(),

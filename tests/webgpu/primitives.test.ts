@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { Tensor } from '../../engine/index.js';
 import { jsKernels } from '../../engine/backends/js/index.js';
-import type { BinaryOp, Kernels, UnaryOp } from '../../engine/kernels.js';
+import type { BinaryOp, Kernels, RandomParams, UnaryOp } from '../../engine/kernels.js';
 import { checkKernel } from '../helpers/equivalence.js';
 import { difference, randomValues } from '../helpers/values.js';
 import { webgpuKernelsForTests } from '../helpers/webgpu.js';
@@ -21,7 +21,7 @@ afterAll(() => kernels?.dispose());
 
 const check = (name: string, large = false) => checkKernel(name, { fc, Tensor, kernels: kernels as Kernels, reference: jsKernels, numRuns: 20, large });
 
-const names = ['unary', 'binary', 'reduce', 'softmax', 'softmaxBackward', 'indexSelect', 'indexAdd', 'stridedCopy', 'batchNormStats', 'batchNormForward', 'batchNormGradSums', 'batchNormBackward', 'sgdStep', 'adamStep', 'rmspropStep'];
+const names = ['unary', 'binary', 'reduce', 'softmax', 'softmaxBackward', 'indexSelect', 'indexAdd', 'stridedCopy', 'batchNormStats', 'batchNormForward', 'batchNormGradSums', 'batchNormBackward', 'sgdStep', 'adamStep', 'rmspropStep', 'randomFill'];
 
 describe('webgpu primitives equal js', () => {
   test.each(names)('%s', async (name) => {
@@ -173,4 +173,31 @@ test('optimizer steps move a CPU parameter and its state to the device once, the
   }
   const [mine, theirs] = sides.map(({ sgd, adam, rmsprop }) => [sgd.param, sgd.buffer, adam.param, ...Object.values(adam.state), rmsprop.param, ...Object.values(rmsprop.state)]);
   for (const [i, t] of mine.entries()) expect(difference(`tensor ${i} after three steps`, await read(t), theirs[i])).toBeNull();
+});
+
+describe('randomFill equals js bit for bit', () => {
+  const fills: Array<[string, Partial<RandomParams>]> = [
+    ['uniform, a million values', { shape: [1000, 1000], counter: 12345 }],
+    ['past block 2^32: the counter carries into its high word', { shape: [77], counter: 4 * (2 ** 32 - 3) + 1 }],
+    ['bernoulli at a p that float32 cannot hold', { shape: [4096], distribution: 'bernoulli', p: 0.7, value: 1 / 0.7 }],
+    ['bernoulli p = 0', { shape: [64], distribution: 'bernoulli', p: 0 }],
+    ['bernoulli p = 1', { shape: [64], distribution: 'bernoulli', p: 1, value: 2 }],
+  ];
+  test.each(fills)('%s', async (_, fill) => {
+    if (!kernels) return;
+    const p: RandomParams = { shape: [1], key: [0xdeadbeef, 0x12345678], counter: 3, distribution: 'uniform', ...fill };
+    const [got, want] = [await kernels.randomFill(p).dataAsync(), jsKernels.randomFill(p).data];
+    expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+  });
+
+  test('bernoulli at a p just above drawn values, which float32 would round onto them', async () => {
+    if (!kernels) return;
+    const base: RandomParams = { shape: [256], key: [7, 9], counter: 40, distribution: 'uniform' };
+    const drawn = jsKernels.randomFill(base).data;
+    for (const u of drawn.slice(0, 4)) {
+      const p: RandomParams = { ...base, distribution: 'bernoulli', p: u + 2 ** -30, value: 1 };
+      const [got, want] = [await kernels.randomFill(p).dataAsync(), jsKernels.randomFill(p).data];
+      expect([...got]).toEqual([...want]);
+    }
+  });
 });
