@@ -3,18 +3,22 @@
 // see a tensor around one dim as [outer, length, inner], position k along the dim of slice (o, j)
 // being element (o·length + k)·inner + j, with the index (float32 positions) in its own buffer.
 // indexAdd gathers: the thread of out[o, s, j] adds src[o, k, j] for every k whose index is s, in
-// order of k as js does, so it needs no atomics; the cost is a pass over the index per output element,
-// whose reads of the same index[k] by a workgroup's threads are one broadcast load.
+// order of k as js does, so it needs no atomics. Which k those are comes from the index inverted on
+// the CPU (every index the ops make is a CPU tensor): per s, its k's, a counting sort of the index.
+// An index that lives on this device cannot be read without waiting; then each thread scans the whole
+// index for its s (a workgroup's threads read the same index[k]: one broadcast load), which costs a
+// pass over the index per output element rather than one in all.
 
 import type { IndexAddParams, IndexSelectParams, Kernels, StridedCopyParams } from '../engine/kernels.js';
-import type { Tensor } from '../engine/tensor.js';
+import { Tensor } from '../engine/tensor.js';
 import { flatIndexWgsl, grid, WORKGROUP_SIZE, type Shader, type WebGpu } from './device.js';
 import { simplifyWalk, walkFields, walkOffsets, walkParams, type Walk } from './walk.js';
 
+/** inputs: names of array<f32> bindings, or `name: type` */
 const elementShader = (name: string, inputs: string[], params: string, body: string): Shader => ({
   name,
   code: /* wgsl */ `
-${inputs.map((input, i) => `@group(0) @binding(${i}) var<storage, read> ${input}: array<f32>;`).join('\n')}
+${inputs.map((input, i) => `@group(0) @binding(${i}) var<storage, read> ${input.includes(':') ? input : `${input}: array<f32>`};`).join('\n')}
 @group(0) @binding(${inputs.length}) var<storage, read_write> out: array<f32>;
 struct Params { size: u32, ${params} }
 @group(0) @binding(${inputs.length + 1}) var<storage, read> p: Params;
@@ -53,9 +57,22 @@ const indexSelect = elementShader(
   out[i] = x[(o * p.length + u32(position)) * p.inner + j];`,
 );
 
-// out[o, s, j] (k of aroundDim is s here) = Σ over k' with index[k'] == s of src[o, k', j]; −1 names no position
-const indexAdd = elementShader(
+// out[o, s, j] (k of aroundDim is s here) = Σ over k' with index[k'] == s of src[o, k', j]; −1 names no position.
+// inverse: offsets[0 … count] (s's k's are entries offsets[s] … offsets[s + 1] − 1), then the k's
+const indexAddInverted = elementShader(
   'indexAdd',
+  ['src', 'inverse: array<u32>'],
+  'count: u32, inner: u32, length: u32,',
+  `${aroundDim}
+  var total = 0.0;
+  for (var entry = inverse[k]; entry < inverse[k + 1u]; entry++) {
+    total += src[(o * p.length + inverse[p.count + 1u + entry]) * p.inner + j];
+  }
+  out[i] = total;`,
+);
+
+const indexAddScanning = elementShader(
+  'indexAdd (an index on the device)',
   ['src', 'index'],
   'count: u32, inner: u32, length: u32,',
   `${aroundDim}
@@ -65,6 +82,18 @@ const indexAdd = elementShader(
   }
   out[i] = total;`,
 );
+
+/** indexAddInverted's inverse of `index` (targets 0 … size − 1; −1 skipped), its u32 words in a Float32Array for upload. */
+function invert(index: Float32Array, size: number): Float32Array {
+  const words = new Uint32Array(size + 1 + index.length);
+  for (const s of index) if (s >= 0) words[s + 1]++;
+  for (let s = 0; s < size; s++) words[s + 1] += words[s];
+  const next = words.slice(0, size);
+  index.forEach((s, k) => {
+    if (s >= 0) words[size + 1 + next[s]++] = k;
+  });
+  return new Float32Array(words.buffer);
+}
 
 /** the elements after `dim` per position along it, or an error naming the kernel */
 function around(kernel: string, x: Tensor, dim: number, index: Tensor) {
@@ -95,7 +124,9 @@ export function movementKernels(gpu: WebGpu): Pick<Kernels, 'stridedCopy' | 'ind
       if (index.size !== src.shape[dim]) throw new RangeError(`webgpu indexAdd: expected an index of ${src.shape[dim]} positions (src's dim ${dim}), got ${index.size}`);
       const out = gpu.empty(src.shape.map((d, i) => (i === dim ? size : d)));
       if (out.size === 0) return out;
-      gpu.run(indexAdd, [gpu.bufferOf(src), gpu.bufferOf(index), gpu.bufferOf(out)], [out.size, size, inner, index.size], grid(out.size));
+      const onDevice = index.deviceStorage('webgpu') !== null;
+      const [shader, lookup] = onDevice ? [indexAddScanning, index] : [indexAddInverted, new Tensor(invert(index.data, size), [size + 1 + index.size])];
+      gpu.run(shader, [gpu.bufferOf(src), gpu.bufferOf(lookup), gpu.bufferOf(out)], [out.size, size, inner, index.size], grid(out.size));
       return out;
     },
   };

@@ -19,7 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => kernels?.dispose());
 
-const check = (name: string, large = false) => checkKernel(name, { fc, Tensor, kernels: kernels as Kernels, reference: jsKernels, numRuns: 20, large });
+// (none of these cases reads `large`: their sizes are the same either way)
+const check = (name: string) => checkKernel(name, { fc, Tensor, kernels: kernels as Kernels, reference: jsKernels, numRuns: 20, large: false });
 
 const names = ['unary', 'binary', 'reduce', 'softmax', 'softmaxBackward', 'indexSelect', 'indexAdd', 'stridedCopy', 'batchNormStats', 'batchNormForward', 'batchNormGradSums', 'batchNormBackward', 'sgdStep', 'adamStep', 'rmspropStep', 'randomFill'];
 
@@ -111,6 +112,35 @@ describe('reduce: long reductions (the workgroup tree), NaN and ties, as js', ()
       }
     }
   });
+});
+
+test('stridedCopy reads a view with an offset and gaps (a slice of a slice)', async () => {
+  if (!kernels) return;
+  const x = new Tensor(randomValues(60, 11), [60]);
+  const p = { shape: [3, 4, 2], strides: [15, 3, 1], offset: 7 };
+  expect(difference('view', await read(kernels.stridedCopy(x, p)), jsKernels.stridedCopy(x, p))).toBeNull();
+});
+
+test('empty tensors: empty results, and reductions over an empty dim as js (sum 0, mean and max NaN, argmax 0)', async () => {
+  if (!kernels) return;
+  const empty = new Tensor(new Float32Array(0), [0, 3]);
+  expect((await read(kernels.unary(empty, { op: 'exp' }))).shape).toEqual([0, 3]);
+  expect((await read(kernels.softmax(empty, { dim: 1, log: false }))).shape).toEqual([0, 3]);
+  for (const op of ['sum', 'mean', 'max', 'min', 'argmax', 'argmin'] as const) {
+    expect(difference(`${op} over an empty dim`, await read(kernels.reduce(empty, { op, dims: [0] })), jsKernels.reduce(empty, { op, dims: [0] }))).toBeNull();
+  }
+});
+
+test('indexAdd with repeated indices, from a CPU index (inverted) and from one on the device (scanned), as js', async () => {
+  if (!kernels) return;
+  const [tokens, vocabulary, width] = [300, 50, 8];
+  const src = new Tensor(randomValues(tokens * width, 12), [tokens, width]);
+  const index = new Tensor(randomValues(tokens, 13).map((v) => Math.floor((v + 1) * 25.5) - 1), [tokens]); // −1 … 50, with repeats
+  index.data.forEach((v, i) => (index.data[i] = Math.min(v, vocabulary - 1)));
+  const want = jsKernels.indexAdd(src, index, { dim: 0, size: vocabulary });
+  expect(difference('a CPU index', await read(kernels.indexAdd(src, index, { dim: 0, size: vocabulary })), want)).toBeNull();
+  const onDevice = kernels.stridedCopy(index, { shape: [tokens], strides: [1], offset: 0 });
+  expect(difference('an index on the device', await read(kernels.indexAdd(src, onDevice, { dim: 0, size: vocabulary })), want)).toBeNull();
 });
 
 /** a device result with its values on the CPU */
