@@ -23,7 +23,7 @@ const unaryExpressions: Record<UnaryOp, string> = {
   tanh: 'tanhJs(v)',
   sigmoid: 'sigmoidJs(v)',
   // log(1 + e^x) without overflow: max(x, 0) + log1p(e^−|x|)
-  softplus: 'maxJs(v, 0.0) + logJs(1.0 + expJs(-abs(v)))',
+  softplus: 'maxJs(v, 0.0) + log1pJs(expJs(-abs(v)))',
   gelu: '0.5 * v * (1.0 + erfJs(v * FRAC_1_SQRT_2))',
   geluTanh: '0.5 * v * (1.0 + tanhJs(geluInner(v)))',
   leakyRelu: 'select(v * p.negativeSlope, v, v > 0.0)',

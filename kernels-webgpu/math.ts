@@ -66,11 +66,26 @@ fn powJs(a: f32, b: f32) -> f32 {
   if (!isInf(a) && a != 0.0 && !isInf(b) && floor(b) != b) { return nan(); }
   return select(magnitude, -magnitude, isOddInteger(b));
 }
-// tanh from e^(−2|x|) <= 1, which cannot overflow (tanh as sinh/cosh does past |x| ≈ 89)
+// tanh: near 0 its Taylor series (to x⁹, which is off by less than 2e-8 of tanh below 0.3), where
+// 1 − e^(−2|x|) would cancel; beyond, from e^(−2|x|) <= 1, which cannot overflow (tanh as sinh/cosh
+// does past |x| ≈ 89)
 fn tanhJs(x: f32) -> f32 {
-  let t = expJs(-2.0 * abs(x));
-  let magnitude = (1.0 - t) / (1.0 + t);
+  let a = abs(x);
+  var magnitude: f32;
+  if (a < 0.3) {
+    let a2 = a * a;
+    magnitude = a * (1.0 + a2 * (-1.0 / 3.0 + a2 * (2.0 / 15.0 + a2 * (-17.0 / 315.0 + a2 * (62.0 / 2835.0)))));
+  } else {
+    let t = expJs(-2.0 * a);
+    magnitude = (1.0 - t) / (1.0 + t);
+  }
   return select(magnitude, -magnitude, signBit(x));
+}
+// log(1 + y) for y >= 0: its series where 1 + y would round y away (below 0.01, to y⁴: off by less
+// than 3e-7 of the result), else log
+fn log1pJs(y: f32) -> f32 {
+  if (y < 0.01) { return y * (1.0 + y * (-0.5 + y * (1.0 / 3.0 - y * 0.25))); }
+  return logJs(1.0 + y);
 }
 // 1/(1+e^−x) for x >= 0 and e^x/(1+e^x) below: neither overflows on its side
 fn sigmoidJs(x: f32) -> f32 {

@@ -65,6 +65,17 @@ describe('IEEE specials through every elementwise op, as js', () => {
   });
 });
 
+test('tanh and softplus keep their relative accuracy where their results are small (within 1e-5 of themselves)', async () => {
+  if (!kernels) return;
+  const x = Float32Array.from({ length: 200 }, (_, i) => (i % 2 ? -1 : 1) * 10 ** (-7 + i / 25)); // ±1e-7 … ±1e1
+  const input = new Tensor(x, [x.length]);
+  for (const op of ['tanh', 'softplus'] as const) {
+    const [got, want] = [await kernels.unary(input, { op }).dataAsync(), jsKernels.unary(input, { op }).data];
+    const worst = Math.max(...[...got].map((g, i) => Math.abs(g - want[i]) / Math.abs(want[i])));
+    expect(worst, op).toBeLessThan(1e-5);
+  }
+});
+
 test('binary broadcasts through a walk of rank 10', async () => {
   if (!kernels) return;
   const shape = [2, 3, 1, 2, 2, 3, 2, 1, 2, 3];
