@@ -86,7 +86,10 @@ const indexAddScanning = elementShader(
 /** indexAddInverted's inverse of `index` (targets 0 … size − 1; −1 skipped), its u32 words in a Float32Array for upload. */
 function invert(index: Float32Array, size: number): Float32Array {
   const words = new Uint32Array(size + 1 + index.length);
-  for (const s of index) if (s >= 0) words[s + 1]++;
+  for (const s of index) {
+    if (!Number.isInteger(s) || s < -1 || s >= size) throw new RangeError(`webgpu indexAdd: index entries must be positions 0 … ${size - 1} or −1, got ${s}`);
+    if (s >= 0) words[s + 1]++;
+  }
   for (let s = 0; s < size; s++) words[s + 1] += words[s];
   const next = words.slice(0, size);
   index.forEach((s, k) => {

@@ -13,19 +13,15 @@ import { blockSumWgsl, isLongReduction, workgroupTreeWgsl } from './reduce.js';
 
 /**
  * A shader over slices: `inputs` bound first, then `out`, then the params; `body` sees the slice's
- * `base`, the loop header `each` (a `for` over this thread's k) and `sum(expression)`, a block-summed
- * total of an expression of k over this thread's k (the block sums of reduce.ts).
+ * `base`, the loop header `each` (a `for` over this thread's k) and `sum(total, expression)`, which
+ * declares `total`, the slice's block-summed total of an expression of k (the block sums of reduce.ts).
  * `maxAcross(t, v)` and `sumAcross(t, v)` combine the threads of a slice (the identity for a thread per slice).
  */
-function sliceShader(name: string, long: boolean, inputs: string[], body: (each: string, sum: (expression: string) => string) => string): Shader {
+function sliceShader(name: string, long: boolean, inputs: string[], body: (each: string, sum: (total: string, expression: string) => string) => string): Shader {
   const [first, step] = long ? ['t', `${WORKGROUP_SIZE}u`] : ['0u', '1u'];
   const each = `for (var k = ${first}; k < p.length; k += ${step})`;
-  let sums = 0;
-  const sum = (expression: string) => {
-    const total = `total${sums++}`;
-    return `${blockSumWgsl(total, 'f32', first, step, 'p.length', expression)}
+  const sum = (total: string, expression: string) => `${blockSumWgsl(total, 'f32', first, step, 'p.length', expression)}
   ${total} = sumAcross(t, ${total});`;
-  };
   const across = long
     ? `${workgroupTreeWgsl('maxAcross', 'f32', (a, b) => `maxJs(${a}, ${b})`)}\n${workgroupTreeWgsl('sumAcross', 'f32', (a, b) => `${a} + ${b}`)}`
     : 'fn maxAcross(t: u32, v: f32) -> f32 { return v; }\nfn sumAcross(t: u32, v: f32) -> f32 { return v; }';
@@ -52,26 +48,26 @@ fn main(${entry}) {
   };
 }
 
-const softmaxBody = (log: boolean) => (each: string, sum: (e: string) => string) => `
+const softmaxBody = (log: boolean) => (each: string, sum: (total: string, expression: string) => string) => `
   var m = infinity(true);
   ${each} { m = maxJs(m, x[base + k * p.inner]); }
   m = maxAcross(t, m);
-  ${sum('expJs(x[base + k * p.inner] - m)')}
-  let logTotal = logJs(total0);
+  ${sum('total', 'expJs(x[base + k * p.inner] - m)')}
+  let logTotal = logJs(total);
   ${each} {
     let v = x[base + k * p.inner] - m;
-    out[base + k * p.inner] = ${log ? 'v - logTotal' : 'expJs(v) / total0'};
+    out[base + k * p.inner] = ${log ? 'v - logTotal' : 'expJs(v) / total'};
   }`;
 
 // log: dx = dy − e^y·Σ dy; softmax: dx = y·(dy − Σ dy·y)
-const backwardBody = (log: boolean) => (each: string, sum: (e: string) => string) =>
+const backwardBody = (log: boolean) => (each: string, sum: (total: string, expression: string) => string) =>
   log
     ? `
-  ${sum('gradOutput[base + k * p.inner]')}
-  ${each} { let i = base + k * p.inner; out[i] = gradOutput[i] - expJs(output[i]) * total0; }`
+  ${sum('total', 'gradOutput[base + k * p.inner]')}
+  ${each} { let i = base + k * p.inner; out[i] = gradOutput[i] - expJs(output[i]) * total; }`
     : `
-  ${sum('gradOutput[base + k * p.inner] * output[base + k * p.inner]')}
-  ${each} { let i = base + k * p.inner; out[i] = output[i] * (gradOutput[i] - total0); }`;
+  ${sum('dot', 'gradOutput[base + k * p.inner] * output[base + k * p.inner]')}
+  ${each} { let i = base + k * p.inner; out[i] = output[i] * (gradOutput[i] - dot); }`;
 
 const shaders = new Map<string, Shader>();
 
