@@ -8,7 +8,7 @@
 import type { BinaryOp, BinaryParams, Kernels, UnaryOp, UnaryParams } from '../engine/kernels.js';
 import { flatIndexWgsl, grid, WORKGROUP_SIZE, type Shader, type WebGpu } from './device.js';
 import { jsMathWgsl } from './math.js';
-import { simplifyWalk, walkFields, walkOffsets, walkParams, type Walk } from './walk.js';
+import { simplifyWalk, walkFields, walkOffsets, walkParams, walkReach, type Walk } from './walk.js';
 
 /** each unary op as a WGSL expression of `v`, with p.negativeSlope, p.min, p.max */
 const unaryExpressions: Record<UnaryOp, string> = {
@@ -152,6 +152,10 @@ export function elementwiseKernels(gpu: WebGpu): Pick<Kernels, 'unary' | 'binary
     binary(a, b, p: BinaryParams) {
       const out = gpu.empty(p.shape);
       const walk = simplifyWalk(p.shape, [p.aStrides, p.bStrides], `binary ${p.op}`);
+      [a, b].forEach((t, k) => {
+        const reach = walkReach(walk, k);
+        if (reach > t.size) throw new RangeError(`webgpu binary ${p.op}: ${'ab'[k]} has ${t.size} values [${t.shape}], its strides over [${p.shape}] read ${reach}`);
+      });
       const shader = binaryShader(p.op, walk);
       if (out.size === 0) return out;
       gpu.run(shader, [gpu.bufferOf(a), gpu.bufferOf(b), gpu.bufferOf(out)], [out.size, ...walkParams(walk)], grid(out.size));

@@ -12,7 +12,7 @@
 import type { IndexAddParams, IndexSelectParams, Kernels, StridedCopyParams } from '../engine/kernels.js';
 import { Tensor } from '../engine/tensor.js';
 import { flatIndexWgsl, grid, WORKGROUP_SIZE, type Shader, type WebGpu } from './device.js';
-import { simplifyWalk, walkFields, walkOffsets, walkParams, type Walk } from './walk.js';
+import { simplifyWalk, walkFields, walkOffsets, walkParams, walkReach, type Walk } from './walk.js';
 
 /** inputs: names of array<f32> bindings, or `name: type` */
 const elementShader = (name: string, inputs: string[], params: string, body: string): Shader => ({
@@ -110,6 +110,8 @@ export function movementKernels(gpu: WebGpu): Pick<Kernels, 'stridedCopy' | 'ind
     stridedCopy(x, p: StridedCopyParams) {
       if (!Number.isInteger(p.offset) || p.offset < 0) throw new RangeError(`webgpu stridedCopy: offset must be a non-negative integer, got ${p.offset}`);
       const walk = simplifyWalk(p.shape, [p.strides], 'stridedCopy');
+      const reach = walkReach(walk, 0, p.offset);
+      if (reach > x.size) throw new RangeError(`webgpu stridedCopy: x has ${x.size} values [${x.shape}], the view (shape [${p.shape}], strides [${p.strides}], offset ${p.offset}) reads ${reach}`);
       const out = gpu.empty(p.shape);
       if (out.size === 0) return out;
       gpu.run(stridedCopyShader(walk), [gpu.bufferOf(x), gpu.bufferOf(out)], [out.size, p.offset, ...walkParams(walk)], grid(out.size));

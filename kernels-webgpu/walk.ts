@@ -38,6 +38,12 @@ export function simplifyWalk(shape: readonly number[], strides: readonly (readon
   return out;
 }
 
+/** How many values operand `k` must have for the walk to stay inside it (from `offset`): its last position + 1. */
+export function walkReach(walk: Walk, k: number, offset = 0): number {
+  if (walk.shape.some((d) => d === 0)) return 0;
+  return offset + walk.shape.reduce((reach, d, i) => reach + (d - 1) * walk.strides[k][i], 0) + 1;
+}
+
 /** the params field of an operand's strides in walk `name`: binary's walkAStrides */
 const stridesField = (name: string, operand: string) => `${name}${operand[0].toUpperCase()}${operand.slice(1)}Strides`;
 

@@ -154,6 +154,17 @@ test('indexAdd with repeated indices, from a CPU index (inverted) and from one o
   expect(difference('an index on the device', await read(kernels.indexAdd(src, onDevice, { dim: 0, size: vocabulary })), want)).toBeNull();
 });
 
+test('bad input: errors naming the kernel, what it expected and what came', () => {
+  if (!kernels) return;
+  const x = new Tensor(new Float32Array(6), [2, 3]);
+  expect(() => kernels!.binary(x, x, { op: 'add', shape: [2, 3], aStrides: [3, 1], bStrides: [6, 1] })).toThrow(/webgpu binary add: b has 6 values \[2,3\], its strides over \[2,3\] read 9/);
+  expect(() => kernels!.unary(x, { op: 'cube' as UnaryOp })).toThrow(/webgpu unary: unknown op 'cube'/);
+  expect(() => kernels!.stridedCopy(x, { shape: [3], strides: [2], offset: 2 })).toThrow(/webgpu stridedCopy: x has 6 values .* reads 7/);
+  expect(() => kernels!.reduce(x, { op: 'argmax', dims: [0, 1] })).toThrow(/webgpu reduce: argmax takes exactly one dim, got \[0,1\]/);
+  expect(() => kernels!.indexAdd(x, new Tensor(Float32Array.of(0, 4), [2]), { dim: 0, size: 3 })).toThrow(/webgpu indexAdd: index entries must be positions 0 … 2 or −1, got 4/);
+  expect(() => kernels!.sgdStep(x, new Tensor(new Float32Array(5), [5]), null, { lr: 1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, firstStep: true })).toThrow(/webgpu sgdStep: grad has 5 values/);
+});
+
 /** a device result with its values on the CPU */
 async function read(t: Tensor): Promise<Tensor> {
   await t.dataAsync();
