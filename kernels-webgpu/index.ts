@@ -39,10 +39,10 @@ export type WebGpuKernels = Kernels & {
 };
 
 /** The kernels behind the registered 'webgpu' backend, once it has loaded. */
-let current: Partial<WebGpuKernels> | null = null;
+let current: WebGpuKernels | null = null;
 
 /** Opens a WebGPU device and makes a standalone set of kernels on it (tests compare them with 'js'). */
-export async function createWebGpuBackendKernels(): Promise<Partial<WebGpuKernels>> {
+export async function createWebGpuBackendKernels(): Promise<WebGpuKernels> {
   return createWebGpuKernels(await requestWebGpu());
 }
 
@@ -51,7 +51,7 @@ export async function createWebGpuBackendKernels(): Promise<Partial<WebGpuKernel
  * submits, dispatches, bytes in use and pooled; null before setBackend('webgpu').
  */
 export function webgpuBackendInfo(): WebGpuInfo | null {
-  return current?.info?.() ?? null;
+  return current?.info() ?? null;
 }
 
 declare module '../engine/backend.js' {
@@ -60,4 +60,4 @@ declare module '../engine/backend.js' {
   }
 }
 
-registerBackend('webgpu', { load: async () => (current = await createWebGpuBackendKernels()) as WebGpuKernels });
+registerBackend('webgpu', { load: async () => (current = await createWebGpuBackendKernels()) });

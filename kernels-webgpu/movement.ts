@@ -1,0 +1,138 @@
+// The movement primitives, one thread per output element: stridedCopy reads any view through a
+// strided walk (walk.ts: a permute is one walk, a plain copy a rank-1 walk); indexSelect and indexAdd
+// see a tensor around one dim as [outer, length, inner], position k along the dim of slice (o, j)
+// being element (o·length + k)·inner + j, with the index (float32 positions) in its own buffer.
+// indexAdd gathers: the thread of out[o, s, j] adds src[o, k, j] for every k whose index is s, in
+// order of k as js does, so it needs no atomics. Which k those are comes from the index inverted on
+// the CPU (every index the ops make is a CPU tensor): per s, its k's, a counting sort of the index.
+// An index that lives on this device cannot be read without waiting; then each thread scans the whole
+// index for its s (a workgroup's threads read the same index[k]: one broadcast load), which costs a
+// pass over the index per output element rather than one in all.
+
+import type { IndexAddParams, IndexSelectParams, Kernels, StridedCopyParams } from '../engine/kernels.js';
+import { Tensor } from '../engine/tensor.js';
+import { flatIndexWgsl, grid, WORKGROUP_SIZE, type Shader, type WebGpu } from './device.js';
+import { simplifyWalk, walkFields, walkOffsets, walkParams, walkReach, type Walk } from './walk.js';
+
+/** inputs: names of array<f32> bindings, or `name: type` */
+const elementShader = (name: string, inputs: string[], params: string, body: string): Shader => ({
+  name,
+  code: /* wgsl */ `
+${inputs.map((input, i) => `@group(0) @binding(${i}) var<storage, read> ${input.includes(':') ? input : `${input}: array<f32>`};`).join('\n')}
+@group(0) @binding(${inputs.length}) var<storage, read_write> out: array<f32>;
+struct Params { size: u32, ${params} }
+@group(0) @binding(${inputs.length + 1}) var<storage, read> p: Params;
+${flatIndexWgsl}
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = flatIndex(id, groups, ${WORKGROUP_SIZE}u);
+  if (i >= p.size) { return; }
+  ${body}
+}`,
+});
+
+const stridedCopyShaders = new Map<number, Shader>();
+
+function stridedCopyShader(walk: Walk): Shader {
+  const rank = walk.shape.length;
+  let shader = stridedCopyShaders.get(rank);
+  if (!shader) {
+    shader = elementShader('stridedCopy', ['x'], `offset: u32, ${walkFields('view', walk, ['x'])}`, `${walkOffsets('view', walk, ['x'], 'i')}\n  out[i] = x[p.offset + xOffset];`);
+    stridedCopyShaders.set(rank, shader);
+  }
+  return shader;
+}
+
+// (o, k, j) of output element i, for out [outer, count, inner]
+const aroundDim = 'let j = i % p.inner; let k = (i / p.inner) % p.count; let o = i / (p.inner * p.count);';
+
+// index −1 gives the fill (pad's constant mode)
+const indexSelect = elementShader(
+  'indexSelect',
+  ['x', 'index'],
+  'count: u32, inner: u32, length: u32, fill: f32,',
+  `${aroundDim}
+  let position = i32(index[k]);
+  if (position < 0) { out[i] = p.fill; return; }
+  out[i] = x[(o * p.length + u32(position)) * p.inner + j];`,
+);
+
+// out[o, s, j] (k of aroundDim is s here) = Σ over k' with index[k'] == s of src[o, k', j]; −1 names no position.
+// inverse: offsets[0 … count] (s's k's are entries offsets[s] … offsets[s + 1] − 1), then the k's
+const indexAddInverted = elementShader(
+  'indexAdd',
+  ['src', 'inverse: array<u32>'],
+  'count: u32, inner: u32, length: u32,',
+  `${aroundDim}
+  var total = 0.0;
+  for (var entry = inverse[k]; entry < inverse[k + 1u]; entry++) {
+    total += src[(o * p.length + inverse[p.count + 1u + entry]) * p.inner + j];
+  }
+  out[i] = total;`,
+);
+
+const indexAddScanning = elementShader(
+  'indexAdd (an index on the device)',
+  ['src', 'index'],
+  'count: u32, inner: u32, length: u32,',
+  `${aroundDim}
+  var total = 0.0;
+  for (var position = 0u; position < p.length; position++) {
+    if (i32(index[position]) == i32(k)) { total += src[(o * p.length + position) * p.inner + j]; }
+  }
+  out[i] = total;`,
+);
+
+/** indexAddInverted's inverse of `index` (targets 0 … size − 1; −1 skipped), its u32 words in a Float32Array for upload. */
+function invert(index: Float32Array, size: number): Float32Array {
+  const words = new Uint32Array(size + 1 + index.length);
+  for (const s of index) {
+    if (!Number.isInteger(s) || s < -1 || s >= size) throw new RangeError(`webgpu indexAdd: index entries must be positions 0 … ${size - 1} or −1, got ${s}`);
+    if (s >= 0) words[s + 1]++;
+  }
+  for (let s = 0; s < size; s++) words[s + 1] += words[s];
+  const next = words.slice(0, size);
+  index.forEach((s, k) => {
+    if (s >= 0) words[size + 1 + next[s]++] = k;
+  });
+  return new Float32Array(words.buffer);
+}
+
+/** the elements after `dim` per position along it, or an error naming the kernel */
+function around(kernel: string, x: Tensor, dim: number, index: Tensor) {
+  if (!Number.isInteger(dim) || dim < 0 || dim >= x.ndim) throw new RangeError(`webgpu ${kernel}: dim ${dim} is out of range for a tensor of shape [${x.shape}]`);
+  if (index.ndim !== 1) throw new RangeError(`webgpu ${kernel}: expected a 1-d index, got shape [${index.shape}]`);
+  return { inner: x.shape.slice(dim + 1).reduce((a, b) => a * b, 1) };
+}
+
+export function movementKernels(gpu: WebGpu): Pick<Kernels, 'stridedCopy' | 'indexSelect' | 'indexAdd'> {
+  return {
+    stridedCopy(x, p: StridedCopyParams) {
+      if (!Number.isInteger(p.offset) || p.offset < 0) throw new RangeError(`webgpu stridedCopy: offset must be a non-negative integer, got ${p.offset}`);
+      const walk = simplifyWalk(p.shape, [p.strides], 'stridedCopy');
+      const reach = walkReach(walk, 0, p.offset);
+      if (reach > x.size) throw new RangeError(`webgpu stridedCopy: x has ${x.size} values [${x.shape}], the view (shape [${p.shape}], strides [${p.strides}], offset ${p.offset}) reads ${reach}`);
+      const out = gpu.empty(p.shape);
+      if (out.size === 0) return out;
+      gpu.run(stridedCopyShader(walk), [gpu.bufferOf(x), gpu.bufferOf(out)], [out.size, p.offset, ...walkParams(walk)], grid(out.size));
+      return out;
+    },
+    indexSelect(x, index, { dim, fill }: IndexSelectParams) {
+      const { inner } = around('indexSelect', x, dim, index);
+      const out = gpu.empty(x.shape.map((d, i) => (i === dim ? index.size : d)));
+      if (out.size === 0) return out;
+      gpu.run(indexSelect, [gpu.bufferOf(x), gpu.bufferOf(index), gpu.bufferOf(out)], [out.size, index.size, inner, x.shape[dim], { f32: fill }], grid(out.size));
+      return out;
+    },
+    indexAdd(src, index, { dim, size }: IndexAddParams) {
+      const { inner } = around('indexAdd', src, dim, index);
+      if (index.size !== src.shape[dim]) throw new RangeError(`webgpu indexAdd: expected an index of ${src.shape[dim]} positions (src's dim ${dim}), got ${index.size}`);
+      const out = gpu.empty(src.shape.map((d, i) => (i === dim ? size : d)));
+      if (out.size === 0) return out;
+      const onDevice = index.deviceStorage('webgpu') !== null;
+      const [shader, lookup] = onDevice ? [indexAddScanning, index] : [indexAddInverted, new Tensor(invert(index.data, size), [size + 1 + index.size])];
+      gpu.run(shader, [gpu.bufferOf(src), gpu.bufferOf(lookup), gpu.bufferOf(out)], [out.size, size, inner, index.size], grid(out.size));
+      return out;
+    },
+  };
+}
