@@ -12,7 +12,8 @@
 // import Tensor (Tensor imports it) and so takes `makeOnes` from tensor.backward.
 
 import { backward as runBackward, type BackwardOptions, type GradNode } from './autograd.js';
-import { formatShape, sizeOf } from './shape.js';
+import { formatShape, sizeOf, stridesOf } from './shape.js';
+import { kernels } from './backend.js';
 import * as elementwise from './ops/elementwise.js';
 import * as reduce from './ops/reduce.js';
 import * as movement from './ops/movement.js';
@@ -87,6 +88,10 @@ class Storage {
     this.disposed = true;
   }
 
+  get onAnyDevice(): boolean {
+    return this.device !== null;
+  }
+
   onDevice(backend: string): DeviceStorage | null {
     return this.device?.backend === backend ? this.device : null;
   }
@@ -98,6 +103,9 @@ class Storage {
     else [this.values, this.device] = [null, other.device];
   }
 }
+
+/** A tensor's storage, for adoptValues below (set by Tensor's static block, which can read #storage). */
+let storageOf: (t: Tensor) => Storage;
 
 export class Tensor {
   readonly shape: readonly number[];
@@ -254,13 +262,20 @@ export class Tensor {
 
   /**
    * Overwrites this tensor's values with src's (same number of elements), in place, like PyTorch's
-   * copy_(): how module buffers (batch norm's running statistics) take new values, seen by every view
-   * of this tensor. Not recorded for autograd. A result still on a device is adopted, not read back.
+   * copy_(): how module buffers take new values and loadStateDict writes parameters, seen by every
+   * view of this tensor. Not recorded for autograd. A src still on a device is copied there by the
+   * active backend, never read back, and never shared: an in-place kernel (an optimizer step) writing
+   * one of the two must not change the other.
    */
   copy_(src: Tensor): this {
     if (src.size !== this.size) throw new RangeError(`copy_: cannot copy ${src.size} values ${formatShape(src.shape)} into a tensor of ${this.size} ${formatShape(this.shape)}`);
-    this.#storage.assign(src.#storage);
+    const copy = src.#storage.onAnyDevice ? kernels().stridedCopy(src, { shape: src.shape, strides: stridesOf(src.shape), offset: 0 }) : src;
+    this.#storage.assign(copy.#storage);
     return this;
+  }
+
+  static {
+    storageOf = (t) => t.#storage;
   }
 
   /** A differentiable copy with its own storage. */
@@ -329,6 +344,17 @@ export class Tensor {
   slice(dim: number, start?: number, end?: number, step = 1): Tensor { return movement.slice(this, dim, start, end, step); }
   /** Rows along dim 0: a number drops the dim (x[i]); a list gathers rows (x[[i, j]]). */
   index(indices: number | readonly number[] | Int32Array | Tensor): Tensor { return movement.index(this, indices); }
+}
+
+/**
+ * For kernels and ops that have just made `fresh` and drop it: `target` takes its values in place
+ * without a copy (a device buffer is adopted, not read back). Unlike copy_, the two would share a
+ * device buffer, so fresh must not be used afterwards. How a backend whose results are immutable
+ * (gpu.js textures) updates parameters in place, and batch norm its running statistics.
+ */
+export function adoptValues(target: Tensor, fresh: Tensor): void {
+  if (fresh.size !== target.size) throw new RangeError(`adoptValues: ${fresh.size} values ${formatShape(fresh.shape)} for a tensor of ${target.size} ${formatShape(target.shape)}`);
+  storageOf(target).assign(storageOf(fresh));
 }
 
 /** Lets shape methods take `(2, 3)` or `([2, 3])`, as PyTorch does. */

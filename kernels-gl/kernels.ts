@@ -5,7 +5,7 @@
 
 import { asChannelSum, conv2dLayout, packParams, pool2dLayout, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/kernels.js';
 import { sizeOf, stridesOf } from '../engine/shape.js';
-import { Tensor, type DeviceStorage } from '../engine/tensor.js';
+import { adoptValues, Tensor, type DeviceStorage } from '../engine/tensor.js';
 import * as shaders from './shaders.js';
 
 /** The parts of gpu.js's API used here (gpu.js ships no types that fit NodeNext ESM). */
@@ -353,15 +353,15 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
       return run(shaders.randomFillShader, [...p.shape], [], [], [params(R)]);
     },
     // The optimizer updates run their shader once per new tensor (each from the old values), then adopt
-    // the new textures in place: copy_ takes a device storage without reading it back.
+    // the new textures in place: adoptValues takes a device storage without reading it back.
     sgdStep(param, grad, momentumBuffer, o) {
       const H = packParams({ ...o, direction: o.maximize ? 1 : -1, hasBuffer: momentumBuffer !== null }, shaders.sgdLayout);
       const inputs = [arg(param, 'sgdStep parameter'), arg(grad, 'sgdStep gradient'), momentumBuffer ? arg(momentumBuffer, 'sgdStep momentum buffer') : absent];
       const part = (which: number) => run(shaders.sgdStepShader, [...param.shape], inputs, [which], [params(H)]);
       const buffer = momentumBuffer && part(1);
       const updated = part(0);
-      if (momentumBuffer) momentumBuffer.copy_(buffer!);
-      param.copy_(updated);
+      if (momentumBuffer) adoptValues(momentumBuffer, buffer!);
+      adoptValues(param, updated);
     },
     adamStep(param, grad, state, o) {
       const H = packParams(
@@ -377,10 +377,10 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
       ];
       const part = (which: number) => run(shaders.adamStepShader, [...param.shape], inputs, [which], [params(H)]);
       const [expAvg, expAvgSq, maxExpAvgSq, updated] = [part(1), part(2), state.maxExpAvgSq && part(3), part(0)];
-      state.expAvg.copy_(expAvg);
-      state.expAvgSq.copy_(expAvgSq);
-      if (state.maxExpAvgSq) state.maxExpAvgSq.copy_(maxExpAvgSq!);
-      param.copy_(updated);
+      adoptValues(state.expAvg, expAvg);
+      adoptValues(state.expAvgSq, expAvgSq);
+      if (state.maxExpAvgSq) adoptValues(state.maxExpAvgSq, maxExpAvgSq!);
+      adoptValues(param, updated);
     },
     rmspropStep(param, grad, state, o) {
       const H = packParams(
@@ -394,10 +394,10 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
       ];
       const part = (which: number) => run(shaders.rmspropStepShader, [...param.shape], inputs, [which], [params(H)]);
       const [squareAvg, gradAvg, momentumBuffer, updated] = [part(1), state.gradAvg && part(2), state.momentumBuffer && part(3), part(0)];
-      state.squareAvg.copy_(squareAvg);
-      if (state.gradAvg) state.gradAvg.copy_(gradAvg!);
-      if (state.momentumBuffer) state.momentumBuffer.copy_(momentumBuffer!);
-      param.copy_(updated);
+      adoptValues(state.squareAvg, squareAvg);
+      if (state.gradAvg) adoptValues(state.gradAvg, gradAvg!);
+      if (state.momentumBuffer) adoptValues(state.momentumBuffer, momentumBuffer!);
+      adoptValues(param, updated);
     },
     dispose() {
       for (const byKinds of compiled.values()) for (const kernel of byKinds.values()) kernel.destroy?.();

@@ -1,6 +1,6 @@
 // The optimizer updates, one thread per element, step for step engine/backends/js/optim.ts.
 // In place: the parameter and its state are bound read_write and updated where they are, rather than
-// written into new buffers that the tensors adopt (copy_). Adam with amsgrad reads and writes four
+// written into new buffers that the tensors adopt (adoptValues). Adam with amsgrad reads and writes four
 // tensors besides the gradient: new buffers would need nine bindings, one past WebGPU's eight, and a
 // second set of buffers per parameter. A tensor still on the CPU (a parameter or state before its first
 // step) first moves to the device, adopting an upload of its values (resident below), and stays there.
@@ -8,11 +8,11 @@
 // only the buffers it has; the per-step scalars (bias corrections …) are worked out here in float64.
 
 import type { AdamParams, AdamState, Kernels, RmspropParams, RmspropState, SgdParams } from '../engine/kernels.js';
-import type { Tensor } from '../engine/tensor.js';
+import { adoptValues, type Tensor } from '../engine/tensor.js';
 import { flatIndexWgsl, grid, WebGpuStorage, WORKGROUP_SIZE, type ParamField, type Shader, type WebGpu } from './device.js';
 import { jsMathWgsl } from './math.js';
 
-/** The buffer of t on `gpu`, moving t there first (its storage adopts an upload: t.copy_). */
+/** The buffer of t on `gpu`, moving t there first (its storage adopts an upload: adoptValues). */
 function resident(gpu: WebGpu, t: Tensor): GPUBuffer {
   const storage = t.deviceStorage('webgpu');
   if (storage instanceof WebGpuStorage && storage.gpu === gpu) return storage.buffer;
@@ -20,7 +20,7 @@ function resident(gpu: WebGpu, t: Tensor): GPUBuffer {
   const onDevice = gpu.empty(t.shape);
   // a fresh buffer from the pool: no queued kernel uses it, so the write cannot overtake one
   gpu.device.queue.writeBuffer(gpu.bufferOf(onDevice), 0, values.buffer, values.byteOffset, values.byteLength);
-  t.copy_(onDevice);
+  adoptValues(t, onDevice);
   return gpu.bufferOf(t);
 }
 

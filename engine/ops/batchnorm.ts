@@ -8,7 +8,7 @@
 import { noGrad, record } from '../autograd.js';
 import { kernels } from '../backend.js';
 import { formatShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { adoptValues, Tensor } from '../tensor.js';
 import { add, div, mul } from './elementwise.js';
 
 export interface BatchNormOptions {
@@ -62,8 +62,8 @@ export function batchNorm(
     if (training) {
       ({ mean, variance } = kernels().batchNormStats(input, p));
       if (runningMean && runningVar) {
-        runningMean.copy_(add(mul(runningMean, 1 - momentum), mul(mean, momentum)));
-        runningVar.copy_(add(mul(runningVar, 1 - momentum), mul(variance, (momentum * count) / (count - 1)))); // unbiased
+        adoptValues(runningMean, add(mul(runningMean, 1 - momentum), mul(mean, momentum)));
+        adoptValues(runningVar, add(mul(runningVar, 1 - momentum), mul(variance, (momentum * count) / (count - 1)))); // unbiased
       }
     } else {
       [mean, variance] = [runningMean!, runningVar!];

@@ -83,6 +83,27 @@ describe('training on webgpu', () => {
     expect(losses.every(Number.isFinite)).toBe(true);
   }, 300_000);
 
+  test('weights loaded from a model on the device are copied, not shared: training the copy leaves the original', async () => {
+    if (reason) return;
+    await tg.setBackend('webgpu');
+    tg.manualSeed(4);
+    const make = () => new tg.nn.Sequential(new tg.nn.Linear(6, 4), new tg.nn.ReLU(), new tg.nn.Linear(4, 3));
+    const [original, copy] = [make(), make()];
+    const step = (model: tg.nn.Module, optimizer: tg.optim.SGD) => {
+      optimizer.zeroGrad();
+      tg.crossEntropy(model.forward(tg.randn([5, 6])), [0, 1, 2, 1, 0]).backward();
+      optimizer.step();
+    };
+    step(original, new tg.optim.SGD(original.parameters(), { lr: 0.5 })); // its weights now live on the device
+    // device clones as the reference: reading the original now would move it to the CPU, out of harm's way
+    const snapshot = tg.noGrad(() => original.parameters().map((p) => p.clone()));
+    copy.loadStateDict(original.stateDict());
+    step(copy, new tg.optim.SGD(copy.parameters(), { lr: 0.5 }));
+    const before = await Promise.all(snapshot.map((p) => p.toArrayAsync()));
+    expect(await Promise.all(original.parameters().map((p) => p.toArrayAsync()))).toEqual(before);
+    expect(await copy.parameters()[0].toArrayAsync()).not.toEqual(before[0]);
+  });
+
   test('.data on a webgpu result throws, naming dataAsync; after dataAsync it reads', async () => {
     if (reason) return;
     await tg.setBackend('webgpu');
