@@ -12,6 +12,8 @@
 // --size N       the side the photos are resized to (default: the notebook's 224; 32 with --tiny)
 // --epochs N      epochs of each training (default: the notebook's 5 and 10)
 // --out DIR       where the pictures and results.json go (default runs/course/000-dog-breeds)
+// --backend NAME  js, wasm, gl or webgpu (default: the package's, wasm); results are read with
+//                 `await t.itemAsync()` / `dataAsync()`, which every backend has and webgpu requires
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,9 +33,14 @@ const { values: args } = parseArgs({
     epochs: { type: 'string' },
     size: { type: 'string' },
     out: { type: 'string', default: 'runs/course/000-dog-breeds' },
+    backend: { type: 'string' },
   },
 });
 const tiny = args.tiny;
+if (args.backend) {
+  if (!tg.hasBackend(args.backend)) throw new Error(`000-dog-breeds: --backend must be one of ${tg.listBackends().join(', ')}, got '${args.backend}'`);
+  await tg.setBackend(args.backend);
+}
 /** A flag's number, or the default when the flag is absent; anything but a positive integer stops the program. */
 function count(flag: 'epochs' | 'size', fallback: number): number {
   const value = args[flag] === undefined ? fallback : Number(args[flag]);
@@ -192,13 +199,13 @@ interface Metrics {
   valAcc: number[];
 }
 
-const correct = (yHat: tg.Tensor, y: tg.Tensor) => yHat.argmax(1).eq(y).sum().item();
+const correct = (yHat: tg.Tensor, y: tg.Tensor) => yHat.argmax(1).eq(y).sum().itemAsync();
 
 /**
  * cell: 'def train(model, loss, optimizer, train_loader, val_loader, epochs)'. `forward` is the network's
  * pass (the second training, below, gives one that runs its frozen body without a graph).
  */
-function train(forward: (x: tg.Tensor) => tg.Tensor, loss: tg.nn.CrossEntropyLoss, optimizer: tg.optim.Optimizer, trainLoader: tg.data.DataLoader, valLoader: tg.data.DataLoader, epochs: number): Metrics {
+async function train(forward: (x: tg.Tensor) => tg.Tensor, loss: tg.nn.CrossEntropyLoss, optimizer: tg.optim.Optimizer, trainLoader: tg.data.DataLoader, valLoader: tg.data.DataLoader, epochs: number): Promise<Metrics> {
   // Intermediate results during training will be saved here, to plot the training progress afterwards.
   const metrics: Metrics = { trainLoss: [], trainAcc: [], valLoss: [], valAcc: [] };
   const numTrainBatches = Math.ceil(trainLoader.dataset.length / batchSize);
@@ -214,9 +221,10 @@ function train(forward: (x: tg.Tensor) => tg.Tensor, loss: tg.nn.CrossEntropyLos
       optimizer.zeroGrad();
       batchLoss.backward();
       optimizer.step();
-      if (batchIdx % 10 === 0) console.log(`TRAINING BATCH:\t(${batchIdx} / ${numTrainBatches})\tLOSS:\t${batchLoss.item().toFixed(3)}`);
-      totalLoss += batchLoss.item();
-      numCorrect += correct(yHat, y);
+      const lossValue = await batchLoss.itemAsync();
+      if (batchIdx % 10 === 0) console.log(`TRAINING BATCH:\t(${batchIdx} / ${numTrainBatches})\tLOSS:\t${lossValue.toFixed(3)}`);
+      totalLoss += lossValue;
+      numCorrect += await correct(yHat, y);
       batchIdx++;
     }
     const epTrainLoss = totalLoss / numTrainBatches;
@@ -230,8 +238,8 @@ function train(forward: (x: tg.Tensor) => tg.Tensor, loss: tg.nn.CrossEntropyLos
         const yHat = forward(x);
         return [yHat, loss.forward(yHat, y)];
       });
-      totalLoss += batchLoss.item();
-      numCorrect += correct(yHat, y);
+      totalLoss += await batchLoss.itemAsync();
+      numCorrect += await correct(yHat, y);
     }
     metrics.trainLoss.push(epTrainLoss);
     metrics.trainAcc.push(epTrainAcc);
@@ -242,7 +250,7 @@ function train(forward: (x: tg.Tensor) => tg.Tensor, loss: tg.nn.CrossEntropyLos
   return metrics;
 }
 
-const metrics = train((x) => model.forward(x), loss, optimizer, trainLoader, valLoader, epochs);
+const metrics = await train((x) => model.forward(x), loss, optimizer, trainLoader, valLoader, epochs);
 
 // cell: 'def get_training_progress_plot(...)': Loss and Accuracy side by side
 const progress = (m: Metrics) => m.trainLoss.map((_, i) => ({ epoch: i + 1, trainLoss: m.trainLoss[i], trainAccuracy: m.trainAcc[i], valLoss: m.valLoss[i], valAccuracy: m.valAcc[i] }));
@@ -284,7 +292,7 @@ valDataset.transform!.transforms.push(normalizeTransform);
 
 // cell: 'def train(head, body, ...)': only the head learns; the body runs without a graph (no_grad),
 // which saves the memory and time of a backward pass through it
-const transferMetrics = train((x) => vggHead.forward(tg.noGrad(() => vggBody.forward(x))), loss, headOptimizer, trainLoader, valLoader, transferEpochs);
+const transferMetrics = await train((x) => vggHead.forward(tg.noGrad(() => vggBody.forward(x))), loss, headOptimizer, trainLoader, valLoader, transferEpochs);
 savePicture('transfer-progress', tg.vis.curves(progress(transferMetrics)));
 check('the body got no gradient (it ran under noGrad)', vggBody.parameters().every((p) => p.grad === null));
 
@@ -326,7 +334,7 @@ check('tg.nn.receptiveField of the dilated stack agrees', nn.receptiveField(stac
 // (a) by experiment: with positive weights and average pools (the same windows as the max pools, but every
 // input of a window gets a share of the gradient), the input pixels that a central output pixel's gradient
 // reaches are exactly its receptive field
-function measuredReceptiveField(dilation: (l: number) => number, size: number): number {
+async function measuredReceptiveField(dilation: (l: number) => number, size: number): Promise<number> {
   const stack = stackOf(dilation, nn.AvgPool2d);
   for (const p of stack.parameters()) nn.init.constant(p, 0.1);
   const x = tg.ones([1, 1, size, size], { requiresGrad: true });
@@ -334,17 +342,18 @@ function measuredReceptiveField(dilation: (l: number) => number, size: number): 
   const centre = Math.floor(out.shape[2] / 2);
   out.slice(2, centre, centre + 1).slice(3, centre, centre + 1).sum().backward();
   // the columns of the input that got some gradient
-  const grad = x.grad!.data;
+  const grad = await x.grad!.dataAsync();
   const reached = new Set<number>();
   grad.forEach((v, i) => v !== 0 && reached.add(i % size));
   return Math.max(...reached) - Math.min(...reached) + 1;
 }
-const measured = measuredReceptiveField(() => 1, 320);
-const measuredDilated = measuredReceptiveField((l) => dilations[l], 512);
+const measured = await measuredReceptiveField(() => 1, 320);
+const measuredDilated = await measuredReceptiveField((l) => dilations[l], 512);
 check(`the gradient of a central output reaches ${measured} input columns`, measured === vgg16Field);
 check(`with dilation: ${measuredDilated} columns`, measuredDilated === dilatedField);
 
 const results = {
+  backend: tg.getBackend(),
   data: args.data ?? 'synthetic',
   classes: uniqueClasses,
   imageSize,

@@ -12,6 +12,8 @@
 // --size N     the side the photos are resized to (default: the notebook's 224; 32 with --tiny)
 // --epochs N   epochs of the first training (default: the notebook's 100)
 // --out DIR    where the pictures and results.json go (default runs/course/001-keras-dog-breeds)
+// --backend NAME  js, wasm, gl or webgpu (default: the package's, wasm); tg.nn.fit reads the device's
+//              results asynchronously, as webgpu requires
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,9 +32,14 @@ const { values: args } = parseArgs({
     epochs: { type: 'string' },
     size: { type: 'string' },
     out: { type: 'string', default: 'runs/course/001-keras-dog-breeds' },
+    backend: { type: 'string' },
   },
 });
 const tiny = args.tiny;
+if (args.backend) {
+  if (!tg.hasBackend(args.backend)) throw new Error(`001-keras-dog-breeds: --backend must be one of ${tg.listBackends().join(', ')}, got '${args.backend}'`);
+  await tg.setBackend(args.backend);
+}
 /** A flag's number, or the default when the flag is absent; anything but a positive integer stops the program. */
 function count(flag: 'epochs' | 'size', fallback: number): number {
   const value = args[flag] === undefined ? fallback : Number(args[flag]);
@@ -112,7 +119,9 @@ console.log(`Found ${trainImages.length} images belonging to ${numClasses} class
 
 // cell: 'x = data_source_train[["next"]]() [[1]]': four augmented images of the first batch
 const [x] = dataSourceTrain[Symbol.iterator]().next().value!;
-savePicture('augmented', tg.vis.montage([0, 1, 2, 3].map((i) => x.index(i)), { ncols: 4 }));
+const firstFour = [0, 1, 2, 3].map((i) => x.index(i));
+await Promise.all(firstFour.map((image) => image.dataAsync())); // montage reads .data: on a device backend, read them first
+savePicture('augmented', tg.vis.montage(firstFour, { ncols: 4 }));
 
 // cell: 'model = keras_model_sequential() %>% ...': Keras's padding="same" is padding 1 for a 3x3 kernel;
 // activation="relu" is a ReLU after the layer; the softmax of the last layer is inside the cross-entropy
@@ -211,6 +220,7 @@ console.log(`[1] ${receptiveField}`);
 check(`VGG16's receptive field is 212, as tg.nn.receptiveField says (got ${receptiveField})`, receptiveField === 212 && nn.receptiveField(vggHeadless) === 212);
 
 const results = {
+  backend: tg.getBackend(),
   data: args.data ?? 'synthetic',
   classes: trainImages.classes,
   targetSize,

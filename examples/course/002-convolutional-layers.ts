@@ -5,7 +5,7 @@
 // train / test accuracy curves, saving and loading a model, the "size before the first Linear layer"
 // problem, and forward hooks that capture every Conv2d's output to show 4 feature maps per layer.
 //
-//   node dist/examples/course/002-convolutional-layers.js [--dataset mnist|cifar10] [--data DIR] [--image FILE] [--tiny] [--out DIR]
+//   node dist/examples/course/002-convolutional-layers.js [--dataset mnist|cifar10] [--data DIR] [--image FILE] [--tiny] [--out DIR] [--backend NAME]
 //
 // --dataset: 'mnist' (default) or 'cifar10', as the notebook's `dataset = ...` cell.
 // --data DIR: the dataset's files (MNIST's idx files, or CIFAR-10's binary batches). Without it, MNIST is
@@ -14,6 +14,8 @@
 // --image FILE: "a_cool_image.jpg" of Exercise 1.3 (default: a picture drawn here).
 // --tiny: 512 training and 256 test images, 2 epochs (the tests). --out DIR (default runs/course/002):
 // pictures, the saved model and results.json.
+// --backend NAME: js, wasm, gl or webgpu (default: the package's, wasm). Results are read with
+// `await t.itemAsync()` / `dataAsync()`, which every backend has and webgpu requires.
 
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
     image: { type: 'string' },
     tiny: { type: 'boolean', default: false },
     out: { type: 'string', default: 'runs/course/002' },
+    backend: { type: 'string' },
   },
 });
 mkdirSync(args.out, { recursive: true });
@@ -39,6 +42,10 @@ process.on('uncaughtException', (e) => {
 });
 if (args.dataset !== 'mnist' && args.dataset !== 'cifar10') throw new Error(`--dataset must be 'mnist' or 'cifar10', got '${args.dataset}'`);
 const dataset = args.dataset;
+if (args.backend) {
+  if (!tg.hasBackend(args.backend)) throw new Error(`--backend must be one of ${tg.listBackends().join(', ')}, got '${args.backend}'`);
+  await tg.setBackend(args.backend);
+}
 
 // What the program measured and checked, written to results.json at the end.
 const results = {
@@ -219,7 +226,7 @@ class CNN extends tg.nn.Module {
   }
 
   /** Trains for `epochs`, testing after each when a validation loader is given; Exercise 2.1.2: also the mean loss per epoch. */
-  trainModel(trainDataloader: tg.data.DataLoader, epochs = 1, valDataloader?: tg.data.DataLoader): { trainAccs: number[]; testAccs: number[]; trainLosses: number[] } {
+  async trainModel(trainDataloader: tg.data.DataLoader, epochs = 1, valDataloader?: tg.data.DataLoader): Promise<{ trainAccs: number[]; testAccs: number[]; trainLosses: number[] }> {
     const trainAccs: number[] = [];
     const testAccs: number[] = [];
     const trainLosses: number[] = [];
@@ -238,8 +245,8 @@ class CNN extends tg.nn.Module {
         this.optim.step();
         this.optim.zeroGrad();
         // not used for training, just for keeping track of accuracy
-        epochAcc += tg.noGrad(() => logits.argmax(1).eq(targets).sum().item());
-        lossSum += loss.item() * inputs.shape[0];
+        epochAcc += await tg.noGrad(() => logits.argmax(1).eq(targets).sum()).itemAsync();
+        lossSum += (await loss.itemAsync()) * inputs.shape[0];
         seen += inputs.shape[0];
         bar.update(++batches, { loss: lossSum / seen, accuracy: epochAcc / seen, imagesPerSecond: seen / ((performance.now() - started) / 1000) });
       }
@@ -248,7 +255,7 @@ class CNN extends tg.nn.Module {
       trainLosses.push(lossSum / seen);
       // if we have a validation dataloader, we evaluate after each epoch
       if (valDataloader) {
-        const acc = this.evalModel(valDataloader);
+        const acc = await this.evalModel(valDataloader);
         testAccs.push(acc);
         console.log(`Epoch ${epoch} train loss ${trainLosses[epoch].toFixed(4)}, train accuracy ${trainAccs[epoch].toFixed(4)}, validation accuracy: ${acc.toFixed(4)}`);
       }
@@ -256,22 +263,24 @@ class CNN extends tg.nn.Module {
     return { trainAccs, testAccs, trainLosses };
   }
 
-  evalModel(testDataloader: tg.data.DataLoader): number {
+  async evalModel(testDataloader: tg.data.DataLoader): Promise<number> {
     this.eval();
     let totalAcc = 0;
-    tg.noGrad(() => {
-      for (const [inputBatch, labelBatch] of testDataloader) {
-        // the class the network assigns is the one with the largest score (argmax along dim 1, not the batch dim 0)
-        const classifications = this.forward(inputBatch).argmax(1);
-        totalAcc += classifications.eq(labelBatch).sum().item();
-      }
-    });
+    for (const [inputBatch, labelBatch] of testDataloader) {
+      // the class the network assigns is the one with the largest score (argmax along dim 1, not the batch dim 0);
+      // torch.no_grad() around each batch, as noGrad runs no async function
+      const classifications = tg.noGrad(() => this.forward(inputBatch).argmax(1));
+      totalAcc += await classifications.eq(labelBatch).sum().itemAsync();
+    }
     return totalAcc / testDataloader.dataset.length;
   }
 
   // Exercise 2.1.6: saving and loading the model (a safetensors file of the state dict)
-  saveModel(pathToStateDict: string): void {
-    tg.save(this.stateDict(), pathToStateDict);
+  async saveModel(pathToStateDict: string): Promise<void> {
+    const stateDict = this.stateDict();
+    // tg.save reads .data, so on a device backend (webgpu) the tensors are read back first
+    await Promise.all(Object.values(stateDict).map((t) => t.dataAsync()));
+    tg.save(stateDict, pathToStateDict);
   }
 
   loadModel(pathToStateDict: string): void {
@@ -332,9 +341,9 @@ check('the CNN summary\'s parameter count is the model\'s', cnnSummary.totalPara
 results.parameterCounts.CNN = cnnSummary.totalParams;
 
 /** Trains a model as the notebook does, records its history and draws its accuracy curves (and the loss of Exercise 2.1.2). */
-function recordTraining(name: string, model: CNN, epochs: number) {
+async function recordTraining(name: string, model: CNN, epochs: number) {
   const started = performance.now();
-  const run = model.trainModel(trainDataloader, epochs, testDataloader);
+  const run = await model.trainModel(trainDataloader, epochs, testDataloader);
   const seconds = (performance.now() - started) / 1000;
   results.history[name] = run.trainAccs.map((a, i) => ({ epoch: i + 1, trainLoss: run.trainLosses[i], trainAccuracy: a, testAccuracy: run.testAccs[i], seconds: seconds / epochs }));
   check(`${name}: the training loss fell (last epoch < first)`, run.trainLosses[epochs - 1] < run.trainLosses[0], `${run.trainLosses[0].toFixed(4)} -> ${run.trainLosses[epochs - 1].toFixed(4)}`);
@@ -351,18 +360,18 @@ function recordTraining(name: string, model: CNN, epochs: number) {
 }
 
 const trainEpochs = args.tiny ? 2 : 5;
-const cnn = recordTraining('CNN', CNNModel, trainEpochs);
+const cnn = await recordTraining('CNN', CNNModel, trainEpochs);
 
 // Exercise 2.1.6: save the trained model, load it into a fresh one, and check that both give the same outputs
 {
   const path = join(args.out, 'cnn.safetensors');
-  CNNModel.saveModel(path);
+  await CNNModel.saveModel(path);
   const loaded = new CNN(10, inChannels, featsForeLinear);
   loaded.loadModel(path);
   const [images] = testDataloader[Symbol.iterator]().next().value!;
   CNNModel.eval();
   loaded.eval();
-  const diff = tg.noGrad(() => CNNModel.forward(images).sub(loaded.forward(images)).abs().max().item());
+  const diff = await tg.noGrad(() => CNNModel.forward(images).sub(loaded.forward(images)).abs().max()).itemAsync();
   check('Exercise 2.1.6: the loaded model gives the saved one\'s outputs exactly', diff === 0, diff);
 }
 
@@ -394,7 +403,7 @@ class FFNN extends CNN {
 tg.manualSeed(0);
 const FFNNModel = new FFNN(inChannels * inWidthHeight ** 2, 10, 0.001);
 results.parameterCounts.FFNN = countParameters(FFNNModel);
-const ffnn = recordTraining('FFNN', FFNNModel, trainEpochs);
+const ffnn = await recordTraining('FFNN', FFNNModel, trainEpochs);
 console.log(`\nExercise 2.2: test accuracy after ${trainEpochs} epochs: CNN ${cnn.testAccs.at(-1)!.toFixed(4)}, FFNN ${ffnn.testAccs.at(-1)!.toFixed(4)}`);
 
 // cell: 'Displaying the output of the convolutional layers' — forward hooks on every Conv2d, for an
@@ -428,9 +437,12 @@ for (const trainedModel of [false, true]) {
   check(`forward hooks captured every Conv2d (${trainedModel ? 'trained' : 'untrained'})`, JSON.stringify(got) === JSON.stringify(expected), JSON.stringify(got));
   if (trainedModel) results.activations = got.map(([layer, shape]) => ({ layer, shape }));
 
-  // 4 feature maps per layer, each scaled to its own range (imshow with cmap='gray')
-  const maps = [...activations].map(([name, a]) => ({ name, shape: a.shape.slice(1), maps: a.data }));
-  const fig = tg.vis.featureMapsFigure(inputImage.index(0), maps, { maps: 4, title: `${trainedModel ? 'Trained' : 'Untrained'} CNN: label ${label}` });
+  // 4 feature maps per layer, each scaled to its own range (imshow with cmap='gray'); the figure reads
+  // .data, so the maps and the picture are read first
+  const maps = await Promise.all([...activations].map(async ([name, a]) => ({ name, shape: a.shape.slice(1), maps: await a.dataAsync() })));
+  const shownImage = inputImage.index(0);
+  await shownImage.dataAsync();
+  const fig = tg.vis.featureMapsFigure(shownImage, maps, { maps: 4, title: `${trainedModel ? 'Trained' : 'Untrained'} CNN: label ${label}` });
   writeFileSync(join(args.out, `feature-maps-${trainedModel ? 'trained' : 'untrained'}.png`), fig.png());
 }
 

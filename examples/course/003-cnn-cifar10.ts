@@ -6,11 +6,13 @@
 // written by hand as in the notebook, with its train / validation loss history; and the homework,
 // 2D convolution from scratch with loops, checked against tg.conv2d.
 //
-//   node dist/examples/course/003-cnn-cifar10.js [--data DIR] [--tiny] [--out DIR]
+//   node dist/examples/course/003-cnn-cifar10.js [--data DIR] [--tiny] [--out DIR] [--backend NAME]
 //
 // --data DIR: CIFAR-10 binary batches (data_batch_1.bin …, test_batch.bin, or their cifar-10-batches-bin
 // folder); without it the program writes small CIFAR-format files of its own (cifar-files.ts).
 // --tiny: small inputs and 2 epochs (the tests). --out DIR (default runs/course/003): pictures, results.json.
+// --backend NAME: js, wasm, gl or webgpu (default: the package's, wasm). Results are read with
+// `await t.itemAsync()` / `dataAsync()`, which every backend has and webgpu requires.
 
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     tiny: { type: 'boolean', default: false },
     out: { type: 'string', default: 'runs/course/003' },
+    backend: { type: 'string' },
   },
 });
 mkdirSync(args.out, { recursive: true });
@@ -32,6 +35,10 @@ process.on('uncaughtException', (e) => {
   console.error(`003-cnn-cifar10: ${e.message}`);
   process.exit(1);
 });
+if (args.backend) {
+  if (!tg.hasBackend(args.backend)) throw new Error(`--backend must be one of ${tg.listBackends().join(', ')}, got '${args.backend}'`);
+  await tg.setBackend(args.backend);
+}
 
 // What the program measured and checked, written to results.json at the end.
 const results = {
@@ -124,20 +131,22 @@ let trDl = new tg.data.DataLoader(trDs, { batchSize: 4, shuffle: true });
   const [xb] = trDl[Symbol.iterator]().next().value!;
   console.log(`xb.shape: [${xb.shape}]`);
   check('a training batch is [4, 3, 32, 32]', sameShape(xb.shape, [4, 3, 32, 32]), `[${xb.shape}]`);
-  // show_img(xb[2]): saved as a picture instead of shown
-  tg.vis.saveImage(xb.index(2), join(args.out, 'sample.png'), { padding: 0 });
+  // show_img(xb[2]): saved as a picture instead of shown (saveImage reads .data: read it first)
+  const shown = xb.index(2);
+  await shown.dataAsync();
+  tg.vis.saveImage(shown, join(args.out, 'sample.png'), { padding: 0 });
 }
 
 // cell: 'Standardisation' — the notebook's get_stats: one pass, sums of x and x² per channel, then
 // σ = sqrt(E[x²] − E[x]²). Written out as in the notebook, and compared with tg.data.computeStats.
-function getStats(dl: Iterable<[tg.Tensor, tg.Tensor]>): { mean: number[]; std: number[] } {
+async function getStats(dl: Iterable<[tg.Tensor, tg.Tensor]>): Promise<{ mean: number[]; std: number[] }> {
   let cnt = 0;
   const csum = [0, 0, 0];
   const csumSq = [0, 0, 0]; // 3 because 3 colour channels
   for (const [xb] of dl) {
     cnt += xb.shape[0] * xb.shape[2] * xb.shape[3]; // number of pixels per channel
-    const s = xb.sum([0, 2, 3]).data; // 3 numbers: the sums of pixel intensities per colour channel
-    const s2 = xb.pow(2).sum([0, 2, 3]).data;
+    const s = await xb.sum([0, 2, 3]).dataAsync(); // 3 numbers: the sums of pixel intensities per colour channel
+    const s2 = await xb.pow(2).sum([0, 2, 3]).dataAsync();
     for (let k = 0; k < 3; k++) {
       csum[k] += s[k];
       csumSq[k] += s2[k];
@@ -148,7 +157,7 @@ function getStats(dl: Iterable<[tg.Tensor, tg.Tensor]>): { mean: number[]; std: 
   return { mean, std };
 }
 
-const dataStats = getStats(trDl);
+const dataStats = await getStats(trDl);
 console.log(`\ndata_stats: mean [${dataStats.mean.map((v) => v.toFixed(4))}], std [${dataStats.std.map((v) => v.toFixed(4))}]`);
 {
   const library = tg.data.computeStatsSync(trDl);
@@ -168,8 +177,8 @@ const valDl = new tg.data.DataLoader(valDs, { batchSize: 2 * bs, shuffle: false 
 
 // sanity checks: the training set is now 0-mean, 1-std per channel (the validation set nearly)
 {
-  const tr = getStats(trDl);
-  const val = getStats(valDl);
+  const tr = await getStats(trDl);
+  const val = await getStats(valDl);
   results.stats.normalizedTrain = tr;
   results.stats.normalizedVal = val;
   console.log(`normalised: train mean [${tr.mean.map((v) => v.toFixed(4))}] std [${tr.std.map((v) => v.toFixed(4))}]; validation mean [${val.mean.map((v) => v.toFixed(4))}] std [${val.std.map((v) => v.toFixed(4))}]`);
@@ -179,7 +188,8 @@ const valDl = new tg.data.DataLoader(valDs, { batchSize: 2 * bs, shuffle: false 
 {
   const [xb] = trDl[Symbol.iterator]().next().value!;
   const x0 = xb.index(0);
-  console.log(`xb[0]: min ${x0.min().item().toFixed(3)}, max ${x0.max().item().toFixed(3)}, mean ${x0.mean().item().toFixed(3)}, std ${x0.std().item().toFixed(3)}`);
+  const [min, max, mean, std] = await Promise.all([x0.min(), x0.max(), x0.mean(), x0.std()].map((t) => t.itemAsync()));
+  console.log(`xb[0]: min ${min.toFixed(3)}, max ${max.toFixed(3)}, mean ${mean.toFixed(3)}, std ${std.toFixed(3)}`);
 }
 
 // cell: 'Network architecture' — input [bs, 3, h, w]: this network accepts *any* input resolution
@@ -215,7 +225,7 @@ results.parameterCount = net2.parameters().reduce((s, p) => s + p.size, 0);
 
 // cell: 'Training loop' — the notebook's fit(). Its GradScaler / autocast (mixed precision on CUDA) have
 // no counterpart: typegrad computes in float32 throughout, so the loss is backpropagated as it is.
-function fit(net: tg.nn.Module, trDl: tg.data.DataLoader, valDl: tg.data.DataLoader, loss = new tg.nn.CrossEntropyLoss(), epochs = 3, lr = 3e-3, wd = 1e-3): [number[], number[]] {
+async function fit(net: tg.nn.Module, trDl: tg.data.DataLoader, valDl: tg.data.DataLoader, loss = new tg.nn.CrossEntropyLoss(), epochs = 3, lr = 3e-3, wd = 1e-3): Promise<[number[], number[]]> {
   const LtrHist: number[] = [];
   const LvalHist: number[] = [];
   const opt = new tg.optim.AdamW(net.parameters(), { lr, weightDecay: wd });
@@ -232,9 +242,9 @@ function fit(net: tg.nn.Module, trDl: tg.data.DataLoader, valDl: tg.data.DataLoa
       opt.zeroGrad();
       l.backward();
       opt.step();
-      L.push(l.item());
+      L.push(await l.itemAsync());
       seen += xb.shape[0];
-      correct += y_.argmax(1).eq(yb).sum().item(); // for the progress bar only
+      correct += await y_.argmax(1).eq(yb).sum().itemAsync(); // for the progress bar only
       bar.update(L.length, { loss: mean(L), accuracy: correct / seen, imagesPerSecond: seen / ((performance.now() - started) / 1000) });
     }
     bar.finish();
@@ -242,13 +252,15 @@ function fit(net: tg.nn.Module, trDl: tg.data.DataLoader, valDl: tg.data.DataLoa
     const Lval: number[] = [];
     const Aval: number[] = [];
     net.eval();
-    tg.noGrad(() => {
-      for (const [xb, yb] of valDl) {
+    for (const [xb, yb] of valDl) {
+      // torch.no_grad() around each batch, as noGrad runs no async function
+      const [y_, l] = tg.noGrad(() => {
         const y_ = net.forward(xb);
-        Lval.push(loss.forward(y_, yb).item());
-        Aval.push(y_.argmax(1).eq(yb).mean().item()); // (y_.max(dim=1)[1] == yb).float().mean()
-      }
-    });
+        return [y_, loss.forward(y_, yb)];
+      });
+      Lval.push(await l.itemAsync());
+      Aval.push(await y_.argmax(1).eq(yb).mean().itemAsync()); // (y_.max(dim=1)[1] == yb).float().mean()
+    }
 
     LtrHist.push(mean(L));
     LvalHist.push(mean(Lval));
@@ -261,7 +273,7 @@ function fit(net: tg.nn.Module, trDl: tg.data.DataLoader, valDl: tg.data.DataLoa
 
 tg.manualSeed(1);
 console.log(`\nfit(net2, trDl, valDl, epochs=${args.tiny ? 2 : 10}): ${results.parameterCount} parameters, AdamW lr 3e-3, weight decay 1e-3`);
-const [LtrHist, LvalHist] = fit(net2, trDl, valDl, new tg.nn.CrossEntropyLoss(), args.tiny ? 2 : 10);
+const [LtrHist, LvalHist] = await fit(net2, trDl, valDl, new tg.nn.CrossEntropyLoss(), args.tiny ? 2 : 10);
 check('the training loss fell (last epoch < first)', LtrHist[LtrHist.length - 1] < LtrHist[0], `${LtrHist[0].toFixed(4)} -> ${LtrHist[LtrHist.length - 1].toFixed(4)}`);
 
 // the loss plot: training and validation loss per epoch
@@ -318,7 +330,7 @@ function conv2dLoops(x: tg.Tensor, weight: tg.Tensor, bias: tg.Tensor, stride: n
   for (const [stride, padding] of [[1, 0], [1, 1], [2, 1], [3, 2]]) {
     const mine = conv2dLoops(x, weight, bias, stride, padding);
     const theirs = tg.conv2d(x, weight, bias, { stride, padding });
-    const diff = mine.sub(theirs).abs().max().item();
+    const diff = await mine.sub(theirs).abs().max().itemAsync();
     check(`conv2d with loops = tg.conv2d (stride ${stride}, padding ${padding}, output [${mine.shape}]): max difference < 1e-4`, sameShape(mine.shape, theirs.shape) && diff < 1e-4, diff);
   }
 }

@@ -7,12 +7,15 @@
 // that must overfit 25 batches of 2 CIFAR-10 images to >= 90% accuracy. tg.nn has these classes with the
 // notebook's arguments in camelCase; the trainer is the student's own code, so it is written out here.
 //
-//   node dist/examples/course/004-cnn-architectures.js [--data DIR] [--tiny] [--out DIR] [--references DIR]
+//   node dist/examples/course/004-cnn-architectures.js [--data DIR] [--tiny] [--out DIR] [--references DIR] [--backend NAME]
 //
 // --data DIR: CIFAR-10 binary batches (data_batch_1.bin …, test_batch.bin, or their cifar-10-batches-bin
 // folder); without it the program writes small CIFAR-format files of its own (cifar-files.ts).
 // --references DIR: the expected_*.pt files (default: the repository's tests/fixtures/course, made by
 // tests/fixtures/course/make_004_references.py with PyTorch). --out DIR (default runs/course/004) receives the pictures and results.json.
+// --tiny: few images, and the overfitting stops at the first epoch that reaches 90% (the tests).
+// --backend NAME: js, wasm, gl or webgpu (default: the package's, wasm). Results are read with
+// `await t.itemAsync()` / `dataAsync()`, which every backend has and webgpu requires.
 
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +31,7 @@ const { values: args } = parseArgs({
     tiny: { type: 'boolean', default: false },
     out: { type: 'string', default: 'runs/course/004' },
     references: { type: 'string', default: fileURLToPath(new URL('../../../tests/fixtures/course/', import.meta.url)) },
+    backend: { type: 'string' },
   },
 });
 mkdirSync(args.out, { recursive: true });
@@ -36,6 +40,10 @@ process.on('uncaughtException', (e) => {
   console.error(`004-cnn-architectures: ${e.message}`);
   process.exit(1);
 });
+if (args.backend) {
+  if (!tg.hasBackend(args.backend)) throw new Error(`--backend must be one of ${tg.listBackends().join(', ')}, got '${args.backend}'`);
+  await tg.setBackend(args.backend);
+}
 
 // What the program measured and checked, written to results.json at the end.
 const results = { backend: tg.getBackend(), checks: [] as { name: string; value: number | string; passed: boolean }[], parameterCounts: {} as Record<string, number>, overfit: [] as { epoch: number; loss: number; accuracy: number }[] };
@@ -51,14 +59,14 @@ function check(name: string, passed: boolean, value: number | string): void {
 const seed = 42;
 
 /** The notebook's reference check: load the stored weights strictly, run the stored input, compare. */
-function checkAgainstReference(name: string, net: tg.nn.Module, file: string): tg.Tensor {
+async function checkAgainstReference(name: string, net: tg.nn.Module, file: string): Promise<tg.Tensor> {
   const reference = tg.load<{ state_dict: Record<string, tg.Tensor>; input: tg.Tensor; expected: tg.Tensor }>(join(args.references, file));
   net.loadStateDict(reference.state_dict, { strict: true });
   // eval mode: dropout draws random numbers, which PyTorch and typegrad draw differently
   net.eval();
   const testOut = tg.noGrad(() => net.forward(reference.input));
   check(`${name}: output shape`, testOut.shape.join(',') === reference.expected.shape.join(','), `[${testOut.shape}]`);
-  const diff = testOut.sub(reference.expected).pow(2).sum().sqrt().item();
+  const diff = await testOut.sub(reference.expected).pow(2).sum().sqrt().itemAsync();
   check(`${name}: norm of the difference to ${file} < 1e-3`, diff < 1e-3, diff);
   results.parameterCounts[name] = net.parameters().reduce((n, p) => n + p.size, 0);
   return reference.input;
@@ -84,13 +92,13 @@ const testParams: tg.nn.CNNOptions[] = [
   },
 ];
 
-testParams.forEach((params, i) => {
+for (const [i, params] of testParams.entries()) {
   tg.manualSeed(seed);
   const net = new tg.nn.CNN(params);
   console.log(`\n=== test i=${i} ===`);
   console.log(net.featureExtractor.toString());
-  checkAgainstReference(`CNN test ${i}`, net, `expected_conv_out_${String(i).padStart(2, '0')}.pt`);
-});
+  await checkAgainstReference(`CNN test ${i}`, net, `expected_conv_out_${String(i).padStart(2, '0')}.pt`);
+}
 
 // cell: ArgMaxClassifier — scores to probabilities (softmax) and to the highest-scoring class
 {
@@ -100,7 +108,7 @@ testParams.forEach((params, i) => {
   check('ArgMaxClassifier.classify shape is [1]', classes.shape.join(',') === '1', `[${classes.shape}]`);
   const proba = model.predictProba(testImage);
   check('ArgMaxClassifier.predictProba shape is [1, 10]', proba.shape.join(',') === '1,10', `[${proba.shape}]`);
-  const total = proba.sum().item();
+  const total = await proba.sum().itemAsync();
   check('ArgMaxClassifier.predictProba sums to 1 (delta 1e-3)', Math.abs(total - 1) <= 1e-3, total);
 }
 
@@ -134,7 +142,7 @@ class ClassifierTrainer {
     readonly optimizer: tg.optim.Optimizer,
   ) {}
 
-  trainEpoch(dlTrain: tg.data.DataLoader, options: { maxBatches?: number; verbose?: boolean } = {}): EpochResult {
+  async trainEpoch(dlTrain: tg.data.DataLoader, options: { maxBatches?: number; verbose?: boolean } = {}): Promise<EpochResult> {
     this.model.train();
     const numBatches = Math.min(options.maxBatches ?? Infinity, dlTrain.length);
     const bar = options.verbose ? new tg.nn.ProgressBar('train_batch', numBatches) : null;
@@ -144,7 +152,7 @@ class ClassifierTrainer {
     let numSamples = 0;
     for (const [X, y] of dlTrain) {
       if (losses.length === numBatches) break;
-      const batch = this.trainBatch(X, y);
+      const batch = await this.trainBatch(X, y);
       losses.push(batch.loss);
       numCorrect += batch.numCorrect;
       numSamples += y.size;
@@ -157,14 +165,14 @@ class ClassifierTrainer {
     return { losses, accuracy };
   }
 
-  trainBatch(X: tg.Tensor, y: tg.Tensor): BatchResult {
+  async trainBatch(X: tg.Tensor, y: tg.Tensor): Promise<BatchResult> {
     this.optimizer.zeroGrad();
     const scores = this.model.forward(X);
     const loss = this.lossFn.forward(scores, y);
     loss.backward();
     this.optimizer.step();
-    const numCorrect = scores.argmax(1).eq(y).sum().item();
-    return { loss: loss.item(), numCorrect };
+    const numCorrect = await scores.argmax(1).eq(y).sum().itemAsync();
+    return { loss: await loss.itemAsync(), numCorrect };
   }
 }
 
@@ -187,7 +195,7 @@ const optimizer = new tg.optim.SGD(model.parameters(), hpOptim);
 const trainer = new ClassifierTrainer(model, lossFn, optimizer);
 let bestAcc = 0;
 for (let i = 0; i < 25; i++) {
-  const res = trainer.trainEpoch(dlTrain, { maxBatches, verbose: i % 5 === 0 });
+  const res = await trainer.trainEpoch(dlTrain, { maxBatches, verbose: i % 5 === 0 });
   bestAcc = Math.max(bestAcc, res.accuracy);
   results.overfit.push({ epoch: i + 1, loss: res.losses.reduce((a, b) => a + b, 0) / res.losses.length, accuracy: res.accuracy });
   if (args.tiny && bestAcc >= 90) break; // --tiny: the check below is passed, the remaining epochs would only cost time
@@ -210,7 +218,7 @@ check('overfitting 25 batches of 2 images: best accuracy >= 90', bestAcc >= 90, 
 // The 50 images it learned, titled with the true and the predicted class.
 {
   const images = Array.from({ length: batchSize * maxBatches }, (_, i) => dsTrain.get(i));
-  const predicted = model.classify(tg.stack(images.map(([x]) => x))).data;
+  const predicted = await model.classify(tg.stack(images.map(([x]) => x))).dataAsync();
   const names = tg.data.CIFAR10_CLASSES;
   const titles = images.map(([, y], i) => `${names[y]} / ${names[predicted[i]]}`);
   const fig = tg.vis.montage(images.map(([x]) => x), { titles, ncols: 10, cell: 96, title: 'Overfitted images: true / predicted' });
@@ -222,7 +230,7 @@ check('overfitting 25 batches of 2 images: best accuracy >= 90', bestAcc >= 90, 
   tg.manualSeed(seed);
   const resblock = new tg.nn.ResidualBlock({ inChannels: 3, channels: [6, 4, 6, 4], kernelSizes: [3, 5, 3, 5], batchnorm: true, dropout: 0.2 });
   console.log(`\n${resblock}`);
-  checkAgainstReference('ResidualBlock', resblock, 'expected_resblock_out.pt');
+  await checkAgainstReference('ResidualBlock', resblock, 'expected_resblock_out.pt');
 }
 
 // cell: ResidualBottleneckBlock (the reference input is 8x8 instead of 32x32, for the file's size)
@@ -230,7 +238,7 @@ check('overfitting 25 batches of 2 images: best accuracy >= 90', bestAcc >= 90, 
   tg.manualSeed(seed);
   const resblockBn = new tg.nn.ResidualBottleneckBlock({ inOutChannels: 256, innerChannels: [64, 32, 64], innerKernelSizes: [3, 5, 3], batchnorm: false, dropout: 0.1, activationType: 'lrelu' });
   console.log(`\n${resblockBn}`);
-  const testIn = checkAgainstReference('ResidualBottleneckBlock', resblockBn, 'expected_resblock_bn_out.pt');
+  const testIn = await checkAgainstReference('ResidualBottleneckBlock', resblockBn, 'expected_resblock_bn_out.pt');
   const testOut = tg.noGrad(() => resblockBn.forward(testIn));
   check('ResidualBottleneckBlock: output shape == input shape', testOut.shape.join(',') === testIn.shape.join(','), `[${testOut.shape}]`);
 }
@@ -249,13 +257,13 @@ const resnetParams: tg.nn.ResNetOptions[] = [
     batchnorm: true, dropout: 0.1, bottleneck: true,
   },
 ];
-resnetParams.forEach((params, i) => {
+for (const [i, params] of resnetParams.entries()) {
   tg.manualSeed(seed);
   const net = new tg.nn.ResNet(params);
   console.log(`\n=== test i=${i} ===`);
   console.log(net.featureExtractor.toString());
-  checkAgainstReference(`ResNet test ${i}`, net, `expected_resnet_out_${String(i).padStart(2, '0')}.pt`);
-});
+  await checkAgainstReference(`ResNet test ${i}`, net, `expected_resnet_out_${String(i).padStart(2, '0')}.pt`);
+}
 
 writeFileSync(join(args.out, 'results.json'), JSON.stringify(results, null, 2));
 console.log(`\nall ${results.checks.length} checks passed; pictures and results.json in ${args.out}`);

@@ -17,12 +17,19 @@ export interface ExampleRun {
   out: string;
 }
 
-/** `node dist/examples/course/<name>.js ...args --out <a new temp folder>`. */
-export function runExample(name: string, args: string[]): ExampleRun {
+export interface RunOptions {
+  /** node's own arguments, before the script (`--import` of a module that registers a backend) */
+  nodeArgs?: string[];
+  /** milliseconds before the run is killed (default 120 s) */
+  timeout?: number;
+}
+
+/** `node [...nodeArgs] dist/examples/course/<name>.js ...args --out <a new temp folder>`. */
+export function runExample(name: string, args: string[], { nodeArgs = [], timeout = 120_000 }: RunOptions = {}): ExampleRun {
   const script = join(ROOT, 'dist', 'examples', 'course', `${name}.js`);
   if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` before the course tests`);
   const out = mkdtempSync(join(tmpdir(), `typegrad-${name}-`));
-  const r = spawnSync(process.execPath, [script, ...args, '--out', out], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [...nodeArgs, script, ...args, '--out', out], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, out };
 }
 
