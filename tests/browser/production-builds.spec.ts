@@ -173,6 +173,7 @@ interface Demo {
   losses: number[];
   backend: string;
   glMode: string | null;
+  webgpuAdapter: string | null;
   prediction: unknown;
 }
 
@@ -262,18 +263,20 @@ describe.skipIf(reason !== null).each(Object.keys(bundlers))('the %s production 
       expect(errors).toEqual([]);
     }), 180_000);
 
-  testDemo('demo: trains on gl (WebGL2) with the losses of js, batch for batch', async () => {
+  testDemo('demo: trains on gl (WebGL2) and on webgpu with the losses of js, batch for batch', async () => {
     const losses: Record<string, number[]> = {};
-    for (const backend of ['js', 'gl']) {
+    for (const backend of ['js', 'gl', 'webgpu']) {
       const demo = await withDemo(backend, async ({ page, errors }) => {
         await trainUntil(page, 3, 120_000);
         expect(errors).toEqual([]);
         return demoState(page);
       });
-      expect({ backend: demo.backend, glMode: demo.glMode }).toEqual({ backend, glMode: backend === 'gl' ? 'webgl2' : null });
+      expect({ backend: demo.backend, glMode: demo.glMode, onWebGpu: demo.webgpuAdapter !== null }).toEqual({ backend, glMode: backend === 'gl' ? 'webgl2' : null, onWebGpu: backend === 'webgpu' });
       losses[backend] = demo.losses.slice(0, 3);
     }
     console.log(`tests/browser: ${bundler} demo, losses of the first batches: ${JSON.stringify(losses)}`);
-    for (const [i, want] of losses.js.entries()) expect(Math.abs(losses.gl[i] - want)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want)));
-  }, 300_000);
+    for (const gpu of ['gl', 'webgpu']) {
+      for (const [i, want] of losses.js.entries()) expect(Math.abs(losses[gpu][i] - want), `${gpu} batch ${i}`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want)));
+    }
+  }, 400_000);
 });
