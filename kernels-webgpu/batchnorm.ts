@@ -7,7 +7,7 @@
 
 import type { BatchNormBackwardCoefficients, BatchNormForwardCoefficients, ChannelParams, Kernels } from '../engine/kernels.js';
 import type { Tensor } from '../engine/tensor.js';
-import { flatIndexWgsl, grid, WORKGROUP_SIZE, type Shader, type WebGpu } from './device.js';
+import { flatIndexWgsl, grid, perElementShader, WORKGROUP_SIZE, type Shader, type WebGpu } from './device.js';
 import { blockSumWgsl, workgroupTreeWgsl } from './reduce.js';
 
 /** A workgroup-per-channel shader: read-only `inputs`, then the per-channel `outputs`, then the params. */
@@ -47,22 +47,8 @@ const gradSums = perChannel('batchNormGradSums', ['gradOutput', 'x', 'mean'], ['
   ${sum('sums', 'vec2f(gradOutput[at(c, k)], gradOutput[at(c, k)] * (x[at(c, k)] - m))')}
   if (t == 0u) { sumGrad[c] = sums.x; sumGradCentered[c] = sums.y; }`);
 
-const affine = (name: string, inputs: string[], expression: string): Shader => ({
-  name,
-  code: /* wgsl */ `
-${inputs.map((input, i) => `@group(0) @binding(${i}) var<storage, read> ${input}: array<f32>;`).join('\n')}
-@group(0) @binding(${inputs.length}) var<storage, read_write> out: array<f32>;
-struct Params { size: u32, channels: u32, inner: u32 }
-@group(0) @binding(${inputs.length + 1}) var<storage, read> p: Params;
-${flatIndexWgsl}
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = flatIndex(id, groups, ${WORKGROUP_SIZE}u);
-  if (i >= p.size) { return; }
-  let c = (i / p.inner) % p.channels;
-  out[i] = ${expression};
-}`,
-});
+const affine = (name: string, read: string[], expression: string): Shader =>
+  perElementShader(name, { read, fields: 'channels: u32, inner: u32', body: `let c = (i / p.inner) % p.channels;\n  out[i] = ${expression};` });
 
 const forward = affine('batchNormForward', ['x', 'mean', 'scale', 'shift'], '(x[i] - mean[c]) * scale[c] + shift[c]');
 const backward = affine('batchNormBackward', ['gradOutput', 'x', 'mean', 'gradScale', 'inputScale', 'shift'], 'gradOutput[i] * gradScale[c] + (x[i] - mean[c]) * inputScale[c] + shift[c]');

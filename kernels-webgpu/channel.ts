@@ -2,24 +2,9 @@
 // One thread per output element (device.ts's grid / flatIndex); NaN stays NaN through relu, as in js.
 
 import type { ChannelParams, Kernels } from '../engine/kernels.js';
-import { flatIndexWgsl, grid, isNanWgsl, WORKGROUP_SIZE, type Shader, type WebGpu } from './device.js';
+import { grid, isNanWgsl, perElementShader, type Shader, type WebGpu } from './device.js';
 
-const elementwise = (name: string, inputs: string[], params: string, body: string): Shader => ({
-  name,
-  code: /* wgsl */ `
-${inputs.map((input, i) => `@group(0) @binding(${i}) var<storage, read> ${input}: array<f32>;`).join('\n')}
-@group(0) @binding(${inputs.length}) var<storage, read_write> out: array<f32>;
-struct Params { size: u32, ${params} }
-@group(0) @binding(${inputs.length + 1}) var<storage, read> p: Params;
-${flatIndexWgsl}
-${isNanWgsl}
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = flatIndex(id, groups, ${WORKGROUP_SIZE}u);
-  if (i >= p.size) { return; }
-  ${body}
-}`,
-});
+const elementwise = (name: string, read: string[], fields: string, body: string): Shader => perElementShader(name, { read, fields, helpers: [isNanWgsl], body });
 
 // select(f, t, cond): x > 0 is false for NaN, so relu(NaN) would be 0; keep x where it is NaN (isNan)
 const relu = elementwise('relu', ['x'], '', 'let v = x[i]; out[i] = select(0.0, v, v > 0.0 || isNan(v));');

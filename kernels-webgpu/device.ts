@@ -84,6 +84,33 @@ fn isNan(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 }`;
 
+/**
+ * The shader of a kernel with one thread per element it writes (p.size of them), the frame every
+ * elementwise kernel shares: the `read` storage bindings (array<f32>, or `name: type`), then the `write`
+ * ones read_write, then `var<storage, read> p: Params` with struct Params { size: u32, <fields> };
+ * `helpers` are the WGSL functions `body` calls; `body` runs for the element `index` (default `i`).
+ */
+export function perElementShader(name: string, spec: { read: string[]; write?: string[]; fields?: string; helpers?: string[]; body: string; index?: string }): Shader {
+  const { read, write = ['out'], fields = '', helpers = [], body, index = 'i' } = spec;
+  const typed = (b: string) => (b.includes(':') ? b : `${b}: array<f32>`);
+  return {
+    name,
+    code: /* wgsl */ `
+${read.map((b, k) => `@group(0) @binding(${k}) var<storage, read> ${typed(b)};`).join('\n')}
+${write.map((b, k) => `@group(0) @binding(${read.length + k}) var<storage, read_write> ${typed(b)};`).join('\n')}
+struct Params { size: u32, ${fields} }
+@group(0) @binding(${read.length + write.length}) var<storage, read> p: Params;
+${flatIndexWgsl}
+${helpers.join('\n')}
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let ${index} = flatIndex(id, groups, ${WORKGROUP_SIZE}u);
+  if (${index} >= p.size) { return; }
+  ${body}
+}`,
+  };
+}
+
 /** Size classes of the pool: powers of two up to 1 MiB, then whole MiB (a 2x rounding of large tensors would waste too much). */
 function sizeClass(bytes: number): number {
   const atLeast = Math.max(bytes, 16);

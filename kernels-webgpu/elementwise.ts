@@ -6,7 +6,7 @@
 // The expressions follow engine/backends/js/elementwise.ts, NaN and infinities included (math.ts).
 
 import type { BinaryOp, BinaryParams, Kernels, UnaryOp, UnaryParams } from '../engine/kernels.js';
-import { flatIndexWgsl, grid, WORKGROUP_SIZE, type Shader, type WebGpu } from './device.js';
+import { grid, perElementShader, type Shader, type WebGpu } from './device.js';
 import { jsMathWgsl } from './math.js';
 import { simplifyWalk, walkFields, walkOffsets, walkParams, walkReach, type Walk } from './walk.js';
 
@@ -55,24 +55,12 @@ function unaryShader(op: UnaryOp): Shader {
   if (!shader) {
     const expression = unaryExpressions[op];
     if (!expression) throw new RangeError(`webgpu unary: unknown op '${op}' (expected one of ${Object.keys(unaryExpressions).join(', ')})`);
-    shader = {
-      name: `unary ${op}`,
-      code: /* wgsl */ `
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
-struct Params { size: u32, negativeSlope: f32, min: f32, max: f32 }
-@group(0) @binding(2) var<storage, read> p: Params;
-${flatIndexWgsl}
-${jsMathWgsl}
-${geluWgsl}
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = flatIndex(id, groups, ${WORKGROUP_SIZE}u);
-  if (i >= p.size) { return; }
-  let v = x[i];
-  out[i] = ${expression};
-}`,
-    };
+    shader = perElementShader(`unary ${op}`, {
+      read: ['x'],
+      fields: 'negativeSlope: f32, min: f32, max: f32',
+      helpers: [jsMathWgsl, geluWgsl],
+      body: `let v = x[i];\n  out[i] = ${expression};`,
+    });
     unaryShaders.set(op, shader);
   }
   return shader;
@@ -113,27 +101,16 @@ function binaryShader(op: BinaryOp, walk: Walk): Shader {
     const expression = binaryExpressions[op];
     if (!expression) throw new RangeError(`webgpu binary: unknown op '${op}' (expected one of ${Object.keys(binaryExpressions).join(', ')})`);
     const operands = ['a', 'b'];
-    shader = {
-      name: `binary ${op}`,
-      code: /* wgsl */ `
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-struct Params { size: u32, ${walkFields('walk', walk, operands)} }
-@group(0) @binding(3) var<storage, read> p: Params;
-${flatIndexWgsl}
-${jsMathWgsl}
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = flatIndex(id, groups, ${WORKGROUP_SIZE}u);
-  if (i >= p.size) { return; }
-  ${walkOffsets('walk', walk, operands, 'i')}
+    shader = perElementShader(`binary ${op}`, {
+      read: ['A', 'B'],
+      fields: walkFields('walk', walk, operands),
+      helpers: [jsMathWgsl],
+      body: `${walkOffsets('walk', walk, operands, 'i')}
   let a = A[aOffset];
   let b = B[bOffset];
   let ordered = !isNan(a) && !isNan(b);
-  out[i] = ${expression};
-}`,
-    };
+  out[i] = ${expression};`,
+    });
     binaryShaders.set(key, shader);
   }
   return shader;

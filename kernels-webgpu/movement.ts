@@ -11,25 +11,11 @@
 
 import type { IndexAddParams, IndexSelectParams, Kernels, StridedCopyParams } from '../engine/kernels.js';
 import { Tensor } from '../engine/tensor.js';
-import { flatIndexWgsl, grid, WORKGROUP_SIZE, type Shader, type WebGpu } from './device.js';
+import { grid, perElementShader, type Shader, type WebGpu } from './device.js';
 import { simplifyWalk, walkFields, walkOffsets, walkParams, walkReach, type Walk } from './walk.js';
 
 /** inputs: names of array<f32> bindings, or `name: type` */
-const elementShader = (name: string, inputs: string[], params: string, body: string): Shader => ({
-  name,
-  code: /* wgsl */ `
-${inputs.map((input, i) => `@group(0) @binding(${i}) var<storage, read> ${input.includes(':') ? input : `${input}: array<f32>`};`).join('\n')}
-@group(0) @binding(${inputs.length}) var<storage, read_write> out: array<f32>;
-struct Params { size: u32, ${params} }
-@group(0) @binding(${inputs.length + 1}) var<storage, read> p: Params;
-${flatIndexWgsl}
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = flatIndex(id, groups, ${WORKGROUP_SIZE}u);
-  if (i >= p.size) { return; }
-  ${body}
-}`,
-});
+const elementShader = (name: string, read: string[], fields: string, body: string): Shader => perElementShader(name, { read, fields, body });
 
 const stridedCopyShaders = new Map<number, Shader>();
 

@@ -9,7 +9,7 @@
 
 import type { AdamParams, AdamState, Kernels, RmspropParams, RmspropState, SgdParams } from '../engine/kernels.js';
 import { adoptValues, type Tensor } from '../engine/tensor.js';
-import { flatIndexWgsl, grid, WebGpuStorage, WORKGROUP_SIZE, type ParamField, type Shader, type WebGpu } from './device.js';
+import { grid, perElementShader, WebGpuStorage, type ParamField, type Shader, type WebGpu } from './device.js';
 import { jsMathWgsl } from './math.js';
 
 /** The buffer of t on `gpu`, moving t there first (its storage adopts an upload: adoptValues). */
@@ -24,23 +24,9 @@ function resident(gpu: WebGpu, t: Tensor): GPUBuffer {
   return gpu.bufferOf(t);
 }
 
-/** WGSL of an update: `read` bindings read-only, `update` read_write (in that order), Params `fields`, `body` per element i. */
-const update = (name: string, read: string[], updated: string[], fields: string, body: string): Shader => ({
-  name,
-  code: /* wgsl */ `
-${updated.map((b, i) => `@group(0) @binding(${i}) var<storage, read_write> ${b}: array<f32>;`).join('\n')}
-${read.map((b, i) => `@group(0) @binding(${updated.length + i}) var<storage, read> ${b}: array<f32>;`).join('\n')}
-struct Params { size: u32, ${fields} }
-@group(0) @binding(${updated.length + read.length}) var<storage, read> p: Params;
-${flatIndexWgsl}
-${jsMathWgsl}
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let i = flatIndex(id, groups, ${WORKGROUP_SIZE}u);
-  if (i >= p.size) { return; }
-  ${body}
-}`,
-});
+/** WGSL of an update: `read` bindings read-only, `updated` read_write (in that order), Params `fields`, `body` per element i. */
+const update = (name: string, read: string[], updated: string[], fields: string, body: string): Shader =>
+  perElementShader(name, { read, write: updated, fields, helpers: [jsMathWgsl], body });
 
 // sign: −1 descends, +1 ascends (maximize); the first step starts the buffer at d itself (no dampening)
 const sgdFields = 'lr: f32, sign: f32, weightDecay: f32, momentum: f32, oneMinusDampening: f32, nesterov: u32, firstStep: u32,';
@@ -94,11 +80,11 @@ function checkSizes(kernel: string, param: Tensor, others: Record<string, Tensor
 }
 
 export function optimKernels(gpu: WebGpu): Pick<Kernels, 'sgdStep' | 'adamStep' | 'rmspropStep'> {
-  /** one dispatch over param: `updated` in place (moved to the device first), then grad */
+  /** one dispatch over param: grad, then `updated` in place (moved to the device first) */
   const step = (shader: Shader, updated: Tensor[], grad: Tensor, fields: ParamField[]) => {
     const size = updated[0].size;
     if (size === 0) return;
-    const buffers = [...updated.map((t) => resident(gpu, t)), gpu.bufferOf(grad)];
+    const buffers = [gpu.bufferOf(grad), ...updated.map((t) => resident(gpu, t))];
     gpu.run(shader, buffers, [size, ...fields], grid(size));
   };
   const f32 = (...values: number[]) => values.map((v) => ({ f32: v }));

@@ -12,27 +12,12 @@
 
 import { pool2dLayout, packParams, type Kernels, type Pool2dParams } from '../engine/kernels.js';
 import type { Tensor } from '../engine/tensor.js';
-import { flatIndexWgsl, grid, isNanWgsl, WORKGROUP_SIZE, type Shader, type WebGpu } from './device.js';
+import { grid, isNanWgsl, perElementShader, type Shader, type WebGpu } from './device.js';
 import { expectSize } from './gemm.js';
 
 /** A shader with one thread per element of the tensor it writes (p.size of them), Pool2dParams in its struct in pool2dLayout's order. */
-const perElement = (name: string, inputs: string[], outputs: string[], body: string, extra = ''): Shader => ({
-  name,
-  code: /* wgsl */ `
-${inputs.map((input, i) => `@group(0) @binding(${i}) var<storage, read> ${input}: array<f32>;`).join('\n')}
-${outputs.map((output, i) => `@group(0) @binding(${inputs.length + i}) var<storage, read_write> ${output}: array<f32>;`).join('\n')}
-struct Params { size: u32, ${pool2dLayout.map((field) => `${field}: u32,`).join(' ')} }
-@group(0) @binding(${inputs.length + outputs.length}) var<storage, read> p: Params;
-${flatIndexWgsl}
-${isNanWgsl}
-${extra}
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) id: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let e = flatIndex(id, groups, ${WORKGROUP_SIZE}u);
-  if (e >= p.size) { return; }
-  ${body}
-}`,
-});
+const perElement = (name: string, read: string[], write: string[], body: string, extra = ''): Shader =>
+  perElementShader(name, { read, write, fields: pool2dLayout.map((field) => `${field}: u32,`).join(' '), helpers: [isNanWgsl, extra], body, index: 'e' });
 
 /** WGSL: the output and input pixels of a thread's element, by plane (batch·channels), row and column. */
 const outputPixel = `

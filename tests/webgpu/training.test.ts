@@ -23,10 +23,17 @@ afterAll(() => tg.setBackend('js'));
 // the collector frees device buffers (a FinalizationRegistry): call it between steps to see a plateau
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
+/** Collects garbage until the device's bytes in use stop falling (finalizers run in later tasks, later still under load). */
 const collected = async () => {
-  gc();
-  await new Promise((r) => setTimeout(r, 0)); // finalizers run in a later task
-  await tg.sync();
+  let before = Infinity;
+  for (let round = 0; round < 20; round++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 5));
+    await tg.sync();
+    const now = tg.webgpuBackendInfo()!.bytesInUse;
+    if (now >= before) return;
+    before = now;
+  }
 };
 
 const digits = (n: number, seed: number) => new tg.Tensor(randomValues(n * 144, seed), [n, 1, 12, 12]);
