@@ -1,13 +1,13 @@
 // The spatial ops once on the 'webgpu' backend (Node, Dawn over SwiftShader; see tests/helpers/webgpu.ts):
-// forward and input gradient (and the weight gradients of convTranspose2d, conv1d and embedding) equal
-// the 'js' backend's, read with dataAsync. They run on existing kernels, so this checks that the
+// output and the gradients of every input equal the 'js' backend's (tests/helpers/spatial-cases.ts), with
+// no readback before the results are read. The ops run on existing kernels, so this checks that the
 // parameters they hand those kernels (a transposed conv's output padding, a height of 1, float32 ids)
 // work on the device as on the CPU.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as tg from '../../index.js';
-import type { Tensor } from '../../index.js';
-import { difference, randomValues } from '../helpers/values.js';
+import { runSpatialCase, spatialCases } from '../helpers/spatial-cases.js';
+import { difference } from '../helpers/values.js';
 import { webgpuKernelsForTests } from '../helpers/webgpu.js';
 
 let reason: string | null = null;
@@ -15,47 +15,15 @@ beforeAll(async () => {
   const probe = await webgpuKernelsForTests('tests/webgpu/spatial.test.ts');
   probe.kernels?.dispose();
   reason = probe.reason;
-  if (!reason) {
-    await tg.setBackend('webgpu');
-    expect(tg.getBackend()).toBe('webgpu');
-  }
 });
 afterAll(() => tg.setBackend('js'));
 
-const values = (shape: number[], seed: number) => new tg.Tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed), shape);
-
-/** op on fresh leaves: its output and the gradients of Σ out·R for every input, read asynchronously. */
-async function run(backend: tg.BackendName, op: (...xs: Tensor[]) => Tensor, shapes: number[][]): Promise<Tensor[]> {
-  await tg.setBackend(backend);
-  const readbacks = () => tg.webgpuBackendInfo()?.readbacks ?? 0;
-  const before = readbacks();
-  const inputs = shapes.map((s, i) => values(s, 10 + i).setRequiresGrad());
-  const out = op(...inputs);
-  out.mul(values([...out.shape], 99)).sum().backward();
-  const results = [out, ...inputs.map((x) => x.grad!)];
-  // the whole forward and backward stay on the device: nothing is read back before the results are
-  if (backend === 'webgpu') expect(readbacks() - before).toBe(0);
-  const read = await Promise.all(results.map((t) => t.dataAsync()));
-  return read.map((v, i) => new tg.Tensor(v.slice(), results[i].shape));
-}
-
-const ids = tg.tensor([[3, 0, 1], [4, 4, 2]]);
-const cases: Array<[string, (...xs: Tensor[]) => Tensor, number[][]]> = [
-  ['convTranspose2d: stride 2, padding 1, outputPadding 1, 2 groups, bias', (x, w, b) => tg.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), [[2, 4, 5, 4], [4, 3, 3, 3], [6]]],
-  ['convTranspose2d: outputPadding below the dilation, rectangular kernel', (x, w) => tg.convTranspose2d(x, w, null, { dilation: [2, 1], outputPadding: [1, 0], stride: [1, 2] }), [[1, 3, 4, 6], [3, 2, 2, 3]]],
-  ['conv1d: stride 2, padding 2, dilation 2, bias', (x, w, b) => tg.conv1d(x, w, b, 2, 2, 2), [[2, 3, 17], [5, 3, 4], [5]]],
-  ['maxPool1d 3, stride 2, padding 1, ceil mode', (x) => tg.maxPool1d(x, { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }), [[2, 3, 16]]],
-  ['avgPool1d 4, stride 3, padding 2, excluding the padding', (x) => tg.avgPool1d(x, 4, 3, 2, false, false), [[2, 3, 16]]],
-  ['interpolate bilinear x1.5 and nearest to [11, 7]', (x) => tg.interpolate(x, { scaleFactor: 1.5, mode: 'bilinear' }).sum().add(tg.interpolate(x, [11, 7]).mean()), [[2, 3, 6, 5]]],
-  ['interpolate linear (alignCorners) and trilinear', (x) => tg.interpolate(x.flatten(2), 13, null, 'linear', true).mean().add(tg.interpolate(x.unsqueeze(2), { scaleFactor: [2, 1.5, 0.5], mode: 'trilinear' }).mean()), [[1, 2, 3, 4]]],
-  ['embedding with a padding row', (w) => tg.embedding(ids, w, 4), [[5, 6]]],
-];
-
-describe('the spatial ops on webgpu have js\'s outputs and gradients', () => {
-  test.each(cases)('%s', async (name, op, shapes) => {
+describe("the spatial ops on webgpu have js's outputs and gradients", () => {
+  test.each(spatialCases)('%s', async (name, op, shapes) => {
     if (reason) return;
-    const want = await run('js', op, shapes);
-    const got = await run('webgpu', op, shapes);
-    got.forEach((t, i) => expect(difference(`${name}: ${i === 0 ? 'output' : `gradient ${i - 1}`}`, t, want[i])).toBeNull());
+    const want = await runSpatialCase('js', op, shapes);
+    const got = await runSpatialCase('webgpu', op, shapes, () => tg.webgpuBackendInfo()!.readbacks);
+    expect(tg.getBackend()).toBe('webgpu');
+    got.forEach((t, i) => expect(difference(`${name}: ${i === 0 ? 'output' : `gradient of input ${i - 1}`}`, t, want[i])).toBeNull());
   }, 120_000);
 });
