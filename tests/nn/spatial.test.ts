@@ -195,3 +195,61 @@ describe('bad input: errors name the op, what was expected and what came', () =>
     expect(() => new nn.Embedding(0, 3)).toThrow('Embedding: numEmbeddings must be a positive integer, got 0');
   });
 });
+
+describe("the positional forms a PyTorch user writes give what the options object gives", () => {
+  /** Same class, print, state-dict keys, shapes and values under one seed. */
+  function expectSameModule(positional: () => nn.AnyModule, options: () => nn.AnyModule): void {
+    tg.manualSeed(7);
+    const a = positional();
+    tg.manualSeed(7);
+    const b = options();
+    expect(a.constructor).toBe(b.constructor);
+    expect(a.toString()).toBe(b.toString());
+    const [sa, sb] = [a.stateDict(), b.stateDict()];
+    expect(Object.keys(sa)).toEqual(Object.keys(sb));
+    for (const k of Object.keys(sa)) expect(Array.from(sa[k].data), k).toEqual(Array.from(sb[k].data));
+  }
+  const cases: Array<[string, () => nn.AnyModule, () => nn.AnyModule]> = [
+    ['ConvTranspose2d(16, 8, 4, 2, 1)', () => new nn.ConvTranspose2d(16, 8, 4, 2, 1), () => new nn.ConvTranspose2d({ inChannels: 16, outChannels: 8, kernelSize: 4, stride: 2, padding: 1 })],
+    [
+      'ConvTranspose2d(4, 6, 3, 2, 1, 1, 2, false, 2)',
+      () => new nn.ConvTranspose2d(4, 6, 3, 2, 1, 1, 2, false, 2),
+      () => new nn.ConvTranspose2d({ inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, groups: 2, bias: false, dilation: 2 }),
+    ],
+    ['Conv1d(3, 8, 5, { padding: 2 })', () => new nn.Conv1d(3, 8, 5, { padding: 2 }), () => new nn.Conv1d({ inChannels: 3, outChannels: 8, kernelSize: 5, padding: 2 })],
+    ["Conv1d(4, 4, 3, 1, 'same', 2, 4, false, 'replicate')", () => new nn.Conv1d(4, 4, 3, 1, 'same', 2, 4, false, 'replicate'),
+      () => new nn.Conv1d({ inChannels: 4, outChannels: 4, kernelSize: 3, padding: 'same', dilation: 2, groups: 4, bias: false, paddingMode: 'replicate' })],
+    ['MaxPool1d(3, 2, 1, 1, false, true)', () => new nn.MaxPool1d(3, 2, 1, 1, false, true), () => new nn.MaxPool1d({ kernelSize: 3, stride: 2, padding: 1, ceilMode: true })],
+    ['AvgPool1d(3, null, 1, false, false)', () => new nn.AvgPool1d(3, null, 1, false, false), () => new nn.AvgPool1d({ kernelSize: 3, padding: 1, countIncludePad: false })],
+    ["Upsample(null, 2, 'bilinear', true)", () => new nn.Upsample(null, 2, 'bilinear', true), () => new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true })],
+    ['Upsample([4, 6])', () => new nn.Upsample([4, 6]), () => new nn.Upsample({ size: [4, 6] })],
+    ['UpsamplingBilinear2d(null, 2)', () => new nn.UpsamplingBilinear2d(null, 2), () => new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true })],
+    ['Embedding(10, 4, 0)', () => new nn.Embedding(10, 4, 0), () => new nn.Embedding({ numEmbeddings: 10, embeddingDim: 4, paddingIdx: 0 })],
+  ];
+  for (const [name, positional, options] of cases) {
+    it(name, () => {
+      // UpsamplingBilinear2d is Upsample with fixed options: the same layer but for its class and name
+      if (name.startsWith('UpsamplingBilinear2d')) {
+        expect(positional().toString()).toBe(options().toString().replace('Upsample', 'UpsamplingBilinear2d'));
+        return;
+      }
+      expectSameModule(positional, options);
+    });
+  }
+
+  it('the layers sit in a Sequential: a small autoencoder and a 1-D signal net train end to end', () => {
+    tg.manualSeed(3);
+    const autoencoder = new nn.Sequential(
+      new nn.Conv2d(1, 4, 3, 2, 1), new nn.ReLU(), new nn.Upsample(null, 0.5), // 8 → 4 → 2
+      new nn.ConvTranspose2d(4, 2, 3, 2, 1, 1), new nn.ReLU(), new nn.Upsample(null, 2, 'bilinear'), new nn.Conv2d(2, 1, 3, 1, 1), // 2 → 4 → 8
+    );
+    const signal = new nn.Sequential(new nn.Embedding(7, 3), new nn.Flatten(1), new nn.Linear(12, 8));
+    const net1d = new nn.Sequential(new nn.Conv1d(1, 4, 3, 1, 'same'), new nn.MaxPool1d(2), new nn.AvgPool1d(2), new nn.Flatten(1), new nn.Linear(16, 2));
+    const image = det([2, 1, 8, 8], 5);
+    expect(autoencoder.forward(image).shape).toEqual([2, 1, 8, 8]);
+    expect(signal.forward(tg.tensor([[1, 2, 3, 6], [0, 0, 5, 4]])).shape).toEqual([2, 8]);
+    const loss = tg.mse(autoencoder.forward(image), image).add(net1d.forward(det([2, 1, 16], 6)).pow(2).mean());
+    loss.backward();
+    for (const p of [...autoencoder.parameters(), ...net1d.parameters()]) expect(p.grad?.data.some((v) => v !== 0)).toBe(true);
+  });
+});
