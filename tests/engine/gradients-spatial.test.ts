@@ -213,3 +213,27 @@ describe('the checks catch a wrong gradient', () => {
     expect(result.report).toMatch(/gradcheck\(unswapped\).*\n  input 1 element \[/);
   });
 });
+
+// The property cases are small; at 16+ channels and 8+ pixels a side, wasm's 3×3 stride-1 kernels take
+// their Winograd path, whose backward-input form pads by 2 − padding (negative past 2): a transposed
+// conv runs its forward there, so it is checked against js at that size, padding 0 to 3.
+describe.skipIf(!BACKENDS.includes('wasm'))("convTranspose2d on wasm's Winograd path equals js", () => {
+  const values = (shape: number[], seed: number, scale = 1) => normal(shape, seed, scale);
+  test.each([0, 1, 2, 3])('16 → 16 channels, 3×3, 12×13 input (output 8+ a side), padding %i: output and both gradients', async (padding) => {
+    const run = async (backend: tg.BackendName) => {
+      await tg.setBackend(backend);
+      const x = values([2, 16, 12, 13], 1).setRequiresGrad();
+      const w = values([16, 16, 3, 3], 2, 0.2).setRequiresGrad();
+      const y = tg.convTranspose2d(x, w, null, { padding });
+      y.mul(values([...y.shape], 3)).sum().backward();
+      return [y, x.grad!, w.grad!].map((t) => t.data);
+    };
+    const want = await run('js');
+    const got = await run('wasm');
+    await tg.setBackend('js');
+    got.forEach((values, i) => {
+      const scale = Math.max(1, ...want[i].map(Math.abs));
+      values.forEach((v, j) => expect(Math.abs(v - want[i][j]), `result ${i} element ${j}`).toBeLessThanOrEqual(1e-4 * scale));
+    });
+  });
+});
