@@ -6,7 +6,7 @@ import { checkedPaddingIdx } from '../../engine/ops/embedding.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { normal } from '../init.js';
-import { checkPositiveInt, checkTensor, zeroParameter } from './util.js';
+import { checkPositiveInt, checkTensor, pyFloat, zeroParameter } from './util.js';
 
 export interface EmbeddingOptions {
   numEmbeddings: number;
@@ -96,6 +96,7 @@ export class Embedding extends Module {
   override extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
     return s;
   }
 }
