@@ -22,6 +22,11 @@ export function indexSelect(x: Tensor, index: Tensor, { dim, fill }: IndexSelect
   const outer = sizeOf(x.shape.slice(0, dim));
   const shape = x.shape.map((d, i) => (i === dim ? I.length : d));
   const Y = new Float32Array(sizeOf(shape));
+  if (inner === 1) {
+    // along the last dim: one element per position (a subarray per element would cost 30x more)
+    for (let o = 0; o < outer; o++) for (let k = 0; k < I.length; k++) Y[o * I.length + k] = I[k] < 0 ? fill : X[o * length + I[k]];
+    return new Tensor(Y, shape);
+  }
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < I.length; k++) {
       const to = (o * I.length + k) * inner;
