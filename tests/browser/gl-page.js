@@ -4,20 +4,11 @@
 
 import * as tg from 'typegrad';
 import fc from 'fast-check';
+import { pageReport } from './page-report.js';
 import { checkCnnStep, checkKernels, useSeedOfPage } from '../helpers/equivalence.js';
 import { difference, randomValues } from '../helpers/values.js';
 
-const log = [];
-const failures = [];
-const facts = {};
-const say = (line) => {
-  log.push(line);
-  console.log(line);
-};
-const expect = (what, ok, detail = '') => {
-  say(`${what}: ${ok ? 'ok' : 'FAILED'}${detail ? ` (${detail})` : ''}`);
-  if (!ok) failures.push(`${what}${detail ? `: ${detail}` : ''}`);
-};
+const { failures, facts, say, expect, publish } = pageReport();
 
 async function run() {
   facts.seed = useSeedOfPage(fc, location.search);
@@ -199,7 +190,4 @@ async function run() {
   say(`CNN training step (8→16 channels, 28×28, batch 16), ms: ${JSON.stringify(facts.cnnStepMs)}`);
 }
 
-window.__results = run().then(
-  () => ({ log, failures, facts }),
-  (e) => ({ log, failures: [...failures, `threw: ${e?.stack ?? e}`], facts }),
-);
+publish(run);

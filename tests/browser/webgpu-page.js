@@ -5,20 +5,11 @@
 
 import * as tg from 'typegrad';
 import fc from 'fast-check';
+import { pageReport } from './page-report.js';
 import { checkCnnStep, checkKernels, useSeedOfPage } from '../helpers/equivalence.js';
 import { difference, randomValues } from '../helpers/values.js';
 
-const log = [];
-const failures = [];
-const facts = {};
-const say = (line) => {
-  log.push(line);
-  console.log(line);
-};
-const expect = (what, ok, detail = '') => {
-  say(`${what}: ${ok ? 'ok' : 'FAILED'}${detail ? ` (${detail})` : ''}`);
-  if (!ok) failures.push(`${what}${detail ? `: ${detail}` : ''}`);
-};
+const { failures, facts, say, expect, publish } = pageReport();
 
 async function run() {
   facts.seed = useSeedOfPage(fc, location.search);
@@ -87,8 +78,4 @@ async function run() {
   expect('and the loss falls', losses[2] < losses[0], losses.join(', '));
 }
 
-run()
-  .catch((e) => failures.push(`the page threw: ${e.stack ?? e}`))
-  .finally(() => {
-    window.__results = { log, failures, facts };
-  });
+publish(run);
