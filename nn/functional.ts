@@ -7,6 +7,7 @@ export {
   conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, pad, linear, dropout, batchNorm,
   relu, leakyRelu, gelu, sigmoid, tanh, softplus, softmax, logSoftmax, crossEntropy, binaryCrossEntropyWithLogits,
 } from '../engine/index.js';
+export { elu, selu, celu, silu, mish, hardswish, hardsigmoid, softsign, softmin, prelu, layerNorm, groupNorm, instanceNorm, localResponseNorm } from '../engine/index.js';
 
 /** F.nll_loss: the negative log-likelihood of log-probabilities [N, C] (tg.nll under PyTorch's name). */
 export const nllLoss = nll;
