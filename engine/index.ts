@@ -24,5 +24,5 @@ export { pad, type PadMode } from './ops/pad.js';
 export { dropout, dropout2d } from './ops/dropout.js';
 export { batchNorm, type BatchNormOptions } from './ops/batchnorm.js';
 export { nll, crossEntropy, mse, binaryCrossEntropyWithLogits, type Reduction, type Target, type NllOptions, type CrossEntropyOptions } from './ops/loss.js';
-export { elu, selu, celu, silu, mish, hardswish, hardsigmoid, softsign, softmin, prelu, SELU_ALPHA, SELU_SCALE } from './ops/activation.js';
+export { elu, selu, celu, silu, mish, hardswish, hardsigmoid, softsign, softmin, prelu } from './ops/activation.js';
 export { layerNorm, groupNorm, instanceNorm, localResponseNorm, type LayerNormOptions, type GroupNormOptions, type InstanceNormOptions, type LocalResponseNormOptions } from './ops/normalization.js';

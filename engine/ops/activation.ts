@@ -25,8 +25,8 @@ import { reshape } from './movement.js';
 import { softmax } from './softmax.js';
 
 /** SELU's constants, as PyTorch (Klambauer et al., 2017). */
-export const SELU_ALPHA = 1.6732632423543772848170429916717;
-export const SELU_SCALE = 1.0507009873554804934193349852946;
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
 
 function checkedInput(op: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor input, got ${x === null ? 'null' : Array.isArray(x) ? 'an array (wrap it with tg.tensor)' : typeof x}`);
@@ -117,6 +117,7 @@ export function prelu(input: Tensor, weight: Tensor): Tensor {
   if (weight.ndim !== 1) throw new RangeError(`prelu: weight must be 1-d ([1] or [channels]), got ${formatShape(weight.shape)}`);
   const channels = x.ndim >= 2 ? x.shape[1] : 1;
   const n = weight.shape[0];
+  if (n !== 1 && x.ndim < 2) throw new RangeError(`prelu: an input of rank ${x.ndim} (${formatShape(x.shape)}) has no channels (dim 1): weight must be [1], got ${formatShape(weight.shape)}`);
   if (n !== 1 && n !== channels) {
     throw new RangeError(`prelu: weight ${formatShape(weight.shape)} must have 1 or ${channels} (the input's channels, dim 1) values for input ${formatShape(x.shape)}`);
   }

@@ -99,6 +99,7 @@ describe('bad input: clear errors naming the op, what was expected and the shape
     expect(() => (tg.softmin as unknown as (x: tg.Tensor) => tg.Tensor)(x)).toThrow('softmin: dim is required');
     expect(() => tg.softmin(x, 3)).toThrow('softmin: dim 3 is out of range for a tensor of shape [2,3,4]');
     expect(() => tg.prelu(x, tg.ones([4]))).toThrow('prelu: weight [4] must have 1 or 3 (the input\'s channels, dim 1) values for input [2,3,4]');
+    expect(() => tg.prelu(tg.zeros([3]), tg.ones([3]))).toThrow('prelu: an input of rank 1 ([3]) has no channels (dim 1): weight must be [1], got [3]');
     expect(() => tg.prelu(x, tg.ones([3, 1]))).toThrow('prelu: weight must be 1-d ([1] or [channels]), got [3,1]');
     expect(() => new nn.PReLU(0)).toThrow('PReLU: numParameters must be a positive integer, got 0');
     expect(() => new nn.PReLU(3).forward(tg.zeros([2, 4]))).toThrow('prelu: weight [3] must have 1 or 4');
