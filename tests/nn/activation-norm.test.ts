@@ -155,3 +155,38 @@ describe('edge cases PyTorch allows', () => {
     ]);
   });
 });
+
+describe("the modules' PyTorch positional forms give what the options forms give", () => {
+  const cases: Array<[string, () => nn.Module, () => nn.Module]> = [
+    ['PReLU(3, 0.1)', () => new nn.PReLU(3, 0.1), () => new nn.PReLU({ numParameters: 3, init: 0.1 })],
+    ['ELU(0.5, true)', () => new nn.ELU(0.5, true), () => new nn.ELU({ alpha: 0.5, inplace: true })],
+    ['CELU(2)', () => new nn.CELU(2), () => new nn.CELU({ alpha: 2 })],
+    ['SELU(true)', () => new nn.SELU(true), () => new nn.SELU({ inplace: true })],
+    ['SiLU(true)', () => new nn.SiLU(true), () => new nn.SiLU({ inplace: true })],
+    ['Softmin(1)', () => new nn.Softmin(1), () => new nn.Softmin({ dim: 1 })],
+    ['LayerNorm([3, 4], 1e-3, false)', () => new nn.LayerNorm([3, 4], 1e-3, false), () => new nn.LayerNorm({ normalizedShape: [3, 4], eps: 1e-3, elementwiseAffine: false })],
+    ['GroupNorm(2, 4, 1e-3, false)', () => new nn.GroupNorm(2, 4, 1e-3, false), () => new nn.GroupNorm({ numGroups: 2, numChannels: 4, eps: 1e-3, affine: false })],
+    ['InstanceNorm2d(3, 1e-3, 0.2, true, true)', () => new nn.InstanceNorm2d(3, 1e-3, 0.2, true, true), () => new nn.InstanceNorm2d({ numFeatures: 3, eps: 1e-3, momentum: 0.2, affine: true, trackRunningStats: true })],
+    ['LocalResponseNorm(2, 1e-3, 0.5, 2)', () => new nn.LocalResponseNorm(2, 1e-3, 0.5, 2), () => new nn.LocalResponseNorm({ size: 2, alpha: 1e-3, beta: 0.5, k: 2 })],
+  ];
+  for (const [name, positional, options] of cases) {
+    it(name, () => {
+      const [a, b] = [positional(), options()];
+      expect(a.toString()).toBe(b.toString());
+      const [sa, sb] = [a.stateDict(), b.stateDict()];
+      expect(Object.keys(sa)).toEqual(Object.keys(sb));
+      for (const k of Object.keys(sa)) expect(Array.from(sa[k].data), k).toEqual(Array.from(sb[k].data));
+    });
+  }
+  it("PyTorch's defaults", () => {
+    expect(new nn.PReLU().weight.toArray()).toEqual([0.25]);
+    expect(new nn.ELU().alpha).toBe(1);
+    expect(new nn.LayerNorm(4).toString()).toBe('LayerNorm((4,), eps=1e-05, elementwise_affine=True)');
+    expect([...new nn.LayerNorm(4).weight!.data, ...new nn.LayerNorm(4).bias!.data]).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+    const instance = new nn.InstanceNorm2d(3);
+    expect([instance.affine, instance.trackRunningStats, instance.momentum, instance.eps]).toEqual([false, false, 0.1, 1e-5]);
+    expect(Object.keys(instance.stateDict())).toEqual([]);
+    const lrn = new nn.LocalResponseNorm(5);
+    expect([lrn.alpha, lrn.beta, lrn.k]).toEqual([1e-4, 0.75, 1]);
+  });
+});
