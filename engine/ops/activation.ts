@@ -1,26 +1,28 @@
-// The activations of torch.nn beyond ReLU, GELU and friends, each a composite of the elementwise
-// primitives (relu, clamp, exp, sigmoid, tanh, softplus, abs, mul, add), so that they run on every
-// backend and their gradients come from the ops they are made of. The pieces are chosen so that the
-// gradient at each kink is PyTorch's one-sided choice: relu's gradient is 0 at 0, clamp's is 1 at its
-// bounds (inclusive), and a branch that could overflow (exp of a large x) is clamped before it is taken.
+// The activations of torch.nn beyond ReLU, GELU and friends. The pointwise ones are one `unary` kernel
+// each way, as gelu is: the forward by name and the gradient as its derivative (another unary op, named
+// *Grad) times dy; as composites of relu, clamp, exp, sigmoid, mul and add they took 6 to 12 passes over
+// the tensor forward and backward (ELU: 20x ReLU's time on 1M values). The derivatives take PyTorch's
+// side at each kink, which the fixtures check (tests/nn/activation-norm.test.ts):
 //
-//   elu(x; α, scale, s) = scale·(max(x, 0) + α·(e^(s·min(x, 0)) − 1))
-//       ELU: scale = s = 1; SELU: PyTorch's α and scale, s = 1; CELU: s = 1/α
-//       d/dx = scale at x > 0, scale·α·s·e^(s·x) at x <= 0 (so α·s·scale at 0, as PyTorch)
-//   silu(x) = x·σ(x)                              d/dx = σ(x)·(1 + x·(1 − σ(x)))
-//   mish(x) = x·tanh(softplus(x))
-//   hardswish(x) = x·clamp(x + 3, 0, 6)/6         d/dx = 0 below −3, x/3 + ½ on [−3, 3], 1 above 3
-//   hardsigmoid(x) = relu(6 − relu(3 − x))/6      = clamp(x/6 + ½, 0, 1), d/dx = 1/6 on (−3, 3) only
-//   softsign(x) = x/(1 + |x|)                     as PyTorch writes it
-//   softmin(x, dim) = softmax(−x, dim)
-//   prelu(x, w) = max(x, 0) + w·min(x, 0)          w per channel (dim 1); d/dx = w at x <= 0
-// `min(x, 0)` is clamp(x, max 0): its gradient is 1 at 0, where relu's is 0, so each kink's two sides
-// add up to PyTorch's choice.
+//   elu(x; α) = x above 0, α·(eˣ − 1) at and below     d/dx = 1 above 0, α·eˣ at and below
+//   selu(x) = scale·elu(x; α), PyTorch's α and scale    celu(x; α) = α·elu(x/α; 1)
+//   silu(x) = x·σ(x)                                   d/dx = σ(x)·(1 + x·(1 − σ(x)))
+//   mish(x) = x·tanh(softplus(x))                      d/dx = t + x·(1 − t²)·σ(x), t = tanh(softplus(x))
+//   hardswish(x) = x·clamp(x + 3, 0, 6)/6              d/dx = 0 below −3, x/3 + ½ on [−3, 3], 1 above
+//   hardsigmoid(x) = clamp(x + 3, 0, 6)/6              d/dx = 1/6 strictly inside (−3, 3), else 0
+//
+// Composites, as PyTorch writes them or because they take a second input:
+//   softsign(x) = x/(1 + |x|)      softmin(x, dim) = softmax(−x, dim)
+//   prelu(x, w) = max(x, 0) + w·min(x, 0), w per channel (dim 1). min(x, 0) is clamp(x, max 0), whose
+//   gradient is 1 at 0 where relu's is 0: d/dx at 0 is w, PyTorch's side.
 
+import { record } from '../autograd.js';
+import { kernels } from '../backend.js';
+import type { UnaryOp } from '../kernels.js';
 import { formatShape, normDim } from '../shape.js';
 import { parseArgs, type PyArgs } from '../options.js';
 import { Tensor } from '../tensor.js';
-import { add, clamp, exp, mul, relu, sigmoid, softplus, sub, tanh, abs, div, neg } from './elementwise.js';
+import { add, clamp, mul, relu, abs, div, neg } from './elementwise.js';
 import { reshape } from './movement.js';
 import { softmax } from './softmax.js';
 
@@ -38,58 +40,48 @@ function checkedFinite(op: string, name: string, v: number): number {
   return v;
 }
 
-/** scale·(max(x, 0) + α·(e^(s·min(x, 0)) − 1)): ELU, SELU and CELU. */
-function eluFamily(x: Tensor, alpha: number, scale: number, inputScale: number): Tensor {
-  const negativePart = clamp(x, null, 0);
-  const exponent = exp(inputScale === 1 ? negativePart : mul(negativePart, inputScale));
-  const y = add(relu(x), mul(sub(exponent, 1), alpha));
-  return scale === 1 ? y : mul(y, scale);
+/** op(x) by one unary kernel; the gradient is dy·grad(x), grad the derivative's unary op. */
+function pointwise(name: string, x: Tensor, op: UnaryOp, grad: UnaryOp, alpha?: number): Tensor {
+  const out = kernels().unary(x, { op, alpha });
+  return record(out, name, [x], (g) => [mul(g, kernels().unary(x, { op: grad, alpha }))]);
 }
 
 /** F.elu(input, alpha = 1): x above 0, α·(eˣ − 1) at and below. */
 export function elu(input: Tensor, ...args: PyArgs<[], [alpha: number | undefined], { alpha?: number }>): Tensor {
   const { alpha = 1 } = parseArgs('elu', args, { alpha: 'number' }) as { alpha?: number };
-  return eluFamily(checkedInput('elu', input), checkedFinite('elu', 'alpha', alpha), 1, 1);
+  return pointwise('elu', checkedInput('elu', input), 'elu', 'eluGrad', checkedFinite('elu', 'alpha', alpha));
 }
 
 /** F.selu(input): scale·elu(x, α) with PyTorch's fixed α ≈ 1.6733 and scale ≈ 1.0507. */
 export function selu(input: Tensor): Tensor {
-  return eluFamily(checkedInput('selu', input), SELU_ALPHA, SELU_SCALE, 1);
+  return mul(pointwise('selu', checkedInput('selu', input), 'elu', 'eluGrad', SELU_ALPHA), SELU_SCALE);
 }
 
-/** F.celu(input, alpha = 1): max(0, x) + min(0, α·(e^(x/α) − 1)); α must not be 0. */
+/** F.celu(input, alpha = 1): max(0, x) + min(0, α·(e^(x/α) − 1)) = α·elu(x/α); α must not be 0. */
 export function celu(input: Tensor, ...args: PyArgs<[], [alpha: number | undefined], { alpha?: number }>): Tensor {
   const { alpha = 1 } = parseArgs('celu', args, { alpha: 'number' }) as { alpha?: number };
   if (checkedFinite('celu', 'alpha', alpha) === 0) throw new RangeError('celu: alpha must not be 0 (CELU divides by it)');
-  return eluFamily(checkedInput('celu', input), alpha, 1, 1 / alpha);
+  return mul(pointwise('celu', mul(checkedInput('celu', input), 1 / alpha), 'elu', 'eluGrad', 1), alpha);
 }
 
 /** F.silu(input): x·σ(x) (also called swish). */
 export function silu(input: Tensor): Tensor {
-  const x = checkedInput('silu', input);
-  return mul(x, sigmoid(x));
+  return pointwise('silu', checkedInput('silu', input), 'silu', 'siluGrad');
 }
 
 /** F.mish(input): x·tanh(softplus(x)). */
 export function mish(input: Tensor): Tensor {
-  const x = checkedInput('mish', input);
-  return mul(x, tanh(softplus(x)));
+  return pointwise('mish', checkedInput('mish', input), 'mish', 'mishGrad');
 }
 
 /** F.hardswish(input): x·relu6(x + 3)/6; its gradient at ±3 is PyTorch's (−½ and 3/2). */
 export function hardswish(input: Tensor): Tensor {
-  const x = checkedInput('hardswish', input);
-  return mul(x, mul(clamp(add(x, 3), 0, 6), 1 / 6));
+  return pointwise('hardswish', checkedInput('hardswish', input), 'hardswish', 'hardswishGrad');
 }
 
-/**
- * F.hardsigmoid(input): relu6(x + 3)/6. Written as relu(6 − relu(3 − x))/6 rather than a clamp, because
- * PyTorch's gradient is 1/6 strictly inside (−3, 3) and 0 at ±3, where clamp's would be 1/6: relu's
- * gradient is 0 where its input is 0, which is 3 − x at x = 3 and 6 − (3 − x) at x = −3.
- */
+/** F.hardsigmoid(input): relu6(x + 3)/6; its gradient is 0 at ±3, as PyTorch's. */
 export function hardsigmoid(input: Tensor): Tensor {
-  const x = checkedInput('hardsigmoid', input);
-  return mul(relu(sub(6, relu(sub(3, x)))), 1 / 6);
+  return pointwise('hardsigmoid', checkedInput('hardsigmoid', input), 'hardsigmoid', 'hardsigmoidGrad');
 }
 
 /** F.softsign(input): x/(1 + |x|). */
