@@ -1,8 +1,9 @@
 // The activations of torch.nn beyond ReLU, GELU and friends. The pointwise ones are one `unary` kernel
 // each way, as gelu is: the forward by name and the gradient as its derivative (another unary op, named
-// *Grad) times dy; as composites of relu, clamp, exp, sigmoid, mul and add they took 6 to 12 passes over
-// the tensor forward and backward (ELU: 20x ReLU's time on 1M values). The derivatives take PyTorch's
-// side at each kink, which the fixtures check (tests/nn/activation-norm.test.ts):
+// *Grad) times dy. As composites of relu, clamp, exp, sigmoid, mul and add they took 4 to 10 passes
+// forward and backward, and on 1M values on js 1.3x (SiLU, Mish: their exp dominates) to 4x (Hardswish)
+// the time. The derivatives take PyTorch's side at each kink, which the fixtures check
+// (tests/nn/activation-norm.test.ts):
 //
 //   elu(x; α) = x above 0, α·(eˣ − 1) at and below     d/dx = 1 above 0, α·eˣ at and below
 //   selu(x) = scale·elu(x; α), PyTorch's α and scale    celu(x; α) = α·elu(x/α; 1)
