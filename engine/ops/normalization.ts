@@ -15,7 +15,7 @@
 // per channel for the others) are ordinary broadcasting mul and add, whose gradients autograd has.
 //
 // localResponseNorm divides each value by (k + α·mean of x² over `size` neighbouring channels)^β,
-// composed of pad and avgPool2d over the channels as PyTorch composes it.
+// composed of avgPool2d over the channels (and pad, for an even size) as PyTorch composes it.
 
 import { noGrad, record } from '../autograd.js';
 import { kernels } from '../backend.js';
@@ -226,10 +226,16 @@ export function localResponseNorm(input: Tensor, size: number, ...args: PyArgs<[
   if (x.ndim < 3) throw new RangeError(`${op}: expected input [N, C, ...] of rank 3 or more, got ${formatShape(x.shape)}`);
   const [n, c] = x.shape;
   const positions = x.size / (n * c || 1);
-  // the squares as one-channel images [N, 1, C, positions], padded along C, averaged over windows of `size` channels
+  // the squares as one-channel images [N, 1, C, positions], averaged over windows of `size` channels
+  // with zeros past the edges: an odd window is centred, so the pooling's own padding (counted in the
+  // average, as PyTorch's zeros are) does it; an even one has one zero fewer after, padded explicitly
   const squares = reshape(mul(x, x), [n, 1, c, positions]);
-  const padded = pad(squares, [0, 0, Math.floor(size / 2), Math.floor((size - 1) / 2)]);
-  const average = x.size === 0 ? squares : avgPool2d(padded, { kernelSize: [size, 1], stride: 1 });
+  const half = Math.floor(size / 2);
+  const window = { kernelSize: [size, 1] as [number, number], stride: 1 };
+  const average =
+    x.size === 0 ? squares
+    : size % 2 === 1 ? avgPool2d(squares, { ...window, padding: [half, 0] })
+    : avgPool2d(pad(squares, [0, 0, half, half - 1]), window);
   const divisor = pow(add(mul(reshape(average, x.shape), alpha), k), beta);
   return div(x, divisor);
 }
