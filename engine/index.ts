@@ -28,3 +28,5 @@ export { convTranspose2d, convTranspose2dParams, convTransposeOutputSize, type C
 export { conv1d, maxPool1d, avgPool1d, type Conv1dOptions, type Conv1dArgs, type MaxPool1dOptions, type MaxPool1dArgs, type AvgPool1dOptions, type AvgPool1dArgs } from './ops/conv1d.js';
 export { interpolate, type InterpolateMode, type InterpolateOptions, type InterpolateArgs } from './ops/interpolate.js';
 export { embedding, type EmbeddingOptions, type EmbeddingArgs } from './ops/embedding.js';
+export { elu, selu, celu, silu, mish, hardswish, hardsigmoid, softsign, softmin, prelu } from './ops/activation.js';
+export { layerNorm, groupNorm, instanceNorm, localResponseNorm, type LayerNormOptions, type GroupNormOptions, type InstanceNormOptions, type LocalResponseNormOptions } from './ops/normalization.js';

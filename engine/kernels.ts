@@ -156,7 +156,27 @@ export type UnaryOp =
   /** 1 where x > 0, else negativeSlope */
   | 'leakyReluGrad'
   /** 1 where min <= x <= max, else 0 */
-  | 'clampGrad';
+  | 'clampGrad'
+  /** x·σ(x) */
+  | 'silu'
+  /** x above 0, alpha·(eˣ − 1) at and below */
+  | 'elu'
+  /** x·tanh(softplus(x)) */
+  | 'mish'
+  /** x·clamp(x + 3, 0, 6)/6 */
+  | 'hardswish'
+  /** clamp(x + 3, 0, 6)/6 */
+  | 'hardsigmoid'
+  /** σ(x)·(1 + x·(1 − σ(x))) */
+  | 'siluGrad'
+  /** 1 where x > 0 (and NaN), else alpha·eˣ: PyTorch's side at 0 */
+  | 'eluGrad'
+  /** tanh(softplus(x)) + x·(1 − tanh²(softplus(x)))·σ(x) */
+  | 'mishGrad'
+  /** 0 below −3, x/3 + ½ on [−3, 3], 1 above (and NaN): PyTorch's sides at ±3 */
+  | 'hardswishGrad'
+  /** 1/6 strictly inside (−3, 3), else 0: PyTorch's sides at ±3 */
+  | 'hardsigmoidGrad';
 
 export interface UnaryParams {
   op: UnaryOp;
@@ -165,6 +185,8 @@ export interface UnaryParams {
   /** clamp, clampGrad (−Infinity / Infinity for an open side) */
   min?: number;
   max?: number;
+  /** elu, eluGrad */
+  alpha?: number;
 }
 
 /** Elementwise functions of two tensors; comparisons give 0/1. */

@@ -287,7 +287,7 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     unary(x, p) {
       const shader = shaders.unaryShaders[p.op];
       if (!shader) throw new RangeError(`gl backend: unary: unknown op '${p.op}'`);
-      const H = packParams({ slope: p.negativeSlope ?? 0, lo: p.min ?? -Infinity, hi: p.max ?? Infinity }, shaders.unaryLayout);
+      const H = packParams({ slope: p.negativeSlope ?? 0, lo: p.min ?? -Infinity, hi: p.max ?? Infinity, alpha: p.alpha ?? 1 }, shaders.unaryLayout);
       return run(shader, [...x.shape], [arg(x, `unary ${p.op} input`)], [], [params(H)]);
     },
     binary(a, b, p) {

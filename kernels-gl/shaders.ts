@@ -474,8 +474,26 @@ const erfInto = (out: string, x: string) => `{
     ${out} = Math.sign(${x}) * (1 - erfPoly * Math.exp(-erfA * erfA));
   }`;
 
-/** UnaryParams' negativeSlope, min and max, as the unary shaders read them from H. */
-export const unaryLayout = ['slope', 'lo', 'hi'] as const;
+/** Statements setting `out` (declared) to σ(x), in the JS backend's two forms, each safe from overflow on its side. */
+const sigmoidInto = (out: string, x: string) => `{
+    const sigmoidX = ${x};
+    if (sigmoidX >= 0) {
+      ${out} = 1 / (1 + Math.exp(-sigmoidX));
+    } else {
+      const sigmoidE = Math.exp(sigmoidX);
+      ${out} = sigmoidE / (1 + sigmoidE);
+    }
+  }`;
+
+/** Statements setting `out` (declared) to tanh(softplus(x)), mish's factor. */
+const tanhSoftplusInto = (out: string, x: string) => `{
+    const softplusX = ${x};
+    const softplusY = Math.max(softplusX, 0) + Math.log(1 + Math.exp(-Math.abs(softplusX)));
+    ${tanhInto(out, 'softplusY')}
+  }`;
+
+/** UnaryParams' negativeSlope, min, max and alpha, as the unary shaders read them from H. */
+export const unaryLayout = ['slope', 'lo', 'hi', 'alpha'] as const;
 
 /** UnaryOp → statements setting y from v and unaryLayout's values. */
 const unaryBodies: Record<UnaryOp, string> = {
@@ -520,6 +538,42 @@ const unaryBodies: Record<UnaryOp, string> = {
   }`,
   clampGrad: `if (v >= lo && v <= hi) {
     y = 1;
+  }`,
+  silu: `let s = 0;
+  ${sigmoidInto('s', 'v')}
+  y = v * s;`,
+  elu: `if (v <= 0) {
+    y = alpha * (Math.exp(v) - 1);
+  } else {
+    y = v;
+  }`,
+  mish: `let t = 0;
+  ${tanhSoftplusInto('t', 'v')}
+  y = v * t;`,
+  hardswish: 'y = v * Math.min(Math.max(v + 3, 0), 6) / 6;',
+  hardsigmoid: 'y = Math.min(Math.max(v + 3, 0), 6) / 6;',
+  siluGrad: `let s = 0;
+  ${sigmoidInto('s', 'v')}
+  y = s * (1 + v * (1 - s));`,
+  eluGrad: `if (v <= 0) {
+    y = alpha * Math.exp(v);
+  } else {
+    y = 1;
+  }`,
+  mishGrad: `let t = 0;
+  ${tanhSoftplusInto('t', 'v')}
+  let s = 0;
+  ${sigmoidInto('s', 'v')}
+  y = t + v * (1 - t * t) * s;`,
+  hardswishGrad: `if (v < -3) {
+    y = 0;
+  } else if (v <= 3) {
+    y = v / 3 + 0.5;
+  } else {
+    y = 1;
+  }`,
+  hardsigmoidGrad: `if (v > -3 && v < 3) {
+    y = ${1 / 6};
   }`,
 };
 

@@ -10,7 +10,7 @@ import { grid, perElementShader, type Shader, type WebGpu } from './device.js';
 import { jsMathWgsl } from './math.js';
 import { simplifyWalk, walkFields, walkOffsets, walkParams, walkReach, type Walk } from './walk.js';
 
-/** each unary op as a WGSL expression of `v`, with p.negativeSlope, p.min, p.max */
+/** each unary op as a WGSL expression of `v`, with p.negativeSlope, p.min, p.max, p.alpha */
 const unaryExpressions: Record<UnaryOp, string> = {
   neg: '-v',
   exp: 'expJs(v)',
@@ -22,8 +22,7 @@ const unaryExpressions: Record<UnaryOp, string> = {
   sign: 'select(sign(v), v, isNan(v) || v == 0.0)',
   tanh: 'tanhJs(v)',
   sigmoid: 'sigmoidJs(v)',
-  // log(1 + e^x) without overflow: max(x, 0) + log1p(e^−|x|)
-  softplus: 'maxJs(v, 0.0) + log1pJs(expJs(-abs(v)))',
+  softplus: 'softplusJs(v)',
   gelu: '0.5 * v * (1.0 + erfJs(v * FRAC_1_SQRT_2))',
   geluTanh: '0.5 * v * (1.0 + tanhJs(geluInner(v)))',
   leakyRelu: 'select(v * p.negativeSlope, v, v > 0.0)',
@@ -34,6 +33,19 @@ const unaryExpressions: Record<UnaryOp, string> = {
   geluTanhGrad: 'geluTanhGrad(v)',
   leakyReluGrad: 'select(p.negativeSlope, 1.0, v > 0.0 && !isNan(v))',
   clampGrad: 'select(0.0, 1.0, !isNan(v) && v >= p.min && v <= p.max)',
+  silu: 'v * sigmoidJs(v)',
+  // the negative side at 0, as PyTorch; NaN either way
+  elu: 'select(v, p.alpha * (expJs(v) - 1.0), !isNan(v) && v <= 0.0)',
+  mish: 'v * tanhJs(softplusJs(v))',
+  // Math.min/max carry NaN
+  hardswish: 'v * minJs(maxJs(v + 3.0, 0.0), 6.0) / 6.0',
+  hardsigmoid: 'minJs(maxJs(v + 3.0, 0.0), 6.0) / 6.0',
+  siluGrad: 'siluGrad(v)',
+  // NaN takes the positive side (1), as PyTorch's x <= 0 test gives
+  eluGrad: 'select(1.0, p.alpha * expJs(v), !isNan(v) && v <= 0.0)',
+  mishGrad: 'mishGrad(v)',
+  hardswishGrad: 'select(select(1.0, v / 3.0 + 0.5, !isNan(v) && v <= 3.0), 0.0, !isNan(v) && v < -3.0)',
+  hardsigmoidGrad: 'select(0.0, 1.0 / 6.0, !isNan(v) && v > -3.0 && v < 3.0)',
 };
 
 const geluWgsl = /* wgsl */ `
@@ -46,6 +58,18 @@ fn geluInner(v: f32) -> f32 {
 fn geluTanhGrad(v: f32) -> f32 {
   let t = tanhJs(geluInner(v));
   return 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * 0.044715 * v * v);
+}
+// log(1 + e^x) without overflow: max(x, 0) + log1p(e^−|x|)
+fn softplusJs(v: f32) -> f32 {
+  return maxJs(v, 0.0) + log1pJs(expJs(-abs(v)));
+}
+fn siluGrad(v: f32) -> f32 {
+  let s = sigmoidJs(v);
+  return s * (1.0 + v * (1.0 - s));
+}
+fn mishGrad(v: f32) -> f32 {
+  let t = tanhJs(softplusJs(v));
+  return t + v * (1.0 - t * t) * sigmoidJs(v);
 }`;
 
 const unaryShaders = new Map<UnaryOp, Shader>();
@@ -57,7 +81,7 @@ function unaryShader(op: UnaryOp): Shader {
     if (!expression) throw new RangeError(`webgpu unary: unknown op '${op}' (expected one of ${Object.keys(unaryExpressions).join(', ')})`);
     shader = perElementShader(`unary ${op}`, {
       read: ['x'],
-      fields: 'negativeSlope: f32, min: f32, max: f32',
+      fields: 'negativeSlope: f32, min: f32, max: f32, alpha: f32',
       helpers: [jsMathWgsl, geluWgsl],
       body: `let v = x[i];\n  out[i] = ${expression};`,
     });
@@ -122,7 +146,7 @@ export function elementwiseKernels(gpu: WebGpu): Pick<Kernels, 'unary' | 'binary
       const shader = unaryShader(p.op);
       const out = gpu.empty(x.shape);
       if (out.size === 0) return out;
-      const params = [x.size, { f32: p.negativeSlope ?? 0 }, { f32: p.min ?? -Infinity }, { f32: p.max ?? Infinity }];
+      const params = [x.size, { f32: p.negativeSlope ?? 0 }, { f32: p.min ?? -Infinity }, { f32: p.max ?? Infinity }, { f32: p.alpha ?? 1 }];
       gpu.run(shader, [gpu.bufferOf(x), gpu.bufferOf(out)], params, grid(x.size));
       return out;
     },

@@ -9,8 +9,10 @@ export { Linear, LazyLinear, type LinearOptions, type LazyLinearOptions, type Li
 export { Conv2d, type Conv2dOptions, type Conv2dArgs, type Conv2dPaddingMode } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, type MaxPool2dOptions, type AvgPool2dOptions, type AdaptivePoolOptions, type MaxPool2dArgs, type AvgPool2dArgs } from './layers/pooling.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions, type BatchNormArgs } from './layers/normalization.js';
+export { LayerNorm, GroupNorm, InstanceNorm2d, LocalResponseNorm, type LayerNormOptions, type LayerNormArgs, type GroupNormOptions, type GroupNormArgs, type InstanceNormOptions, type InstanceNormArgs, type LocalResponseNormOptions, type LocalResponseNormArgs } from './layers/normalization.js';
 export { Dropout, Dropout2d, type DropoutOptions, type DropoutArgs } from './layers/dropout.js';
 export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from './layers/activation.js';
+export { ELU, CELU, SELU, SiLU, Mish, Hardswish, Hardsigmoid, Softsign, Softmin, PReLU, type PReLUOptions } from './layers/activation.js';
 export { Flatten, Identity } from './layers/basic.js';
 export { Sequential, ModuleList } from './layers/container.js';
 export { ConvTranspose2d, type ConvTranspose2dOptions, type ConvTranspose2dArgs } from './layers/conv-transpose.js';

@@ -145,6 +145,34 @@ describe('no op reads .data to compute', () => {
   });
 });
 
+describe("no op of issue 16's activations and normalizations reads .data to compute", () => {
+  test('PReLU, ELU, SELU, CELU, SiLU, Mish, Hardswish, Hardsigmoid, Softsign, Softmin, LayerNorm, GroupNorm, InstanceNorm2d (running stats), LocalResponseNorm, forward and backward', async () => {
+    const pass = () => {
+      const x = leaf([2, 4, 3, 3], 21);
+      const slopes = leaf([4], 22);
+      const gamma = leaf([4], 23);
+      const beta = leaf([4], 24);
+      const lnWeight = leaf([3, 3], 25);
+      const runningMean = tg.zeros([4]);
+      const runningVar = tg.ones([4]);
+      let h = tg.prelu(x, slopes).add(tg.elu(x, 0.7)).add(tg.selu(x)).add(tg.celu(x, 1.5)).add(tg.silu(x)).add(tg.mish(x));
+      h = h.add(tg.hardswish(x.mul(3))).add(tg.hardsigmoid(x.mul(3))).add(tg.softsign(x)).add(tg.softmin(x, 1));
+      h = tg.layerNorm(h, [3, 3], lnWeight, null);
+      h = tg.groupNorm(h, 2, gamma, beta);
+      h = tg.instanceNorm(h, runningMean, runningVar, gamma, null, true, 0.1, 1e-5);
+      h = tg.localResponseNorm(h, 3, 0.5, 0.75, 1);
+      const loss = h.mul(h).mean();
+      loss.backward();
+      return [loss, x.grad!, slopes.grad!, gamma.grad!, beta.grad!, lnWeight.grad!, runningMean, runningVar];
+    };
+    const [got, reference] = await bothBackends(pass);
+    got.forEach((values, i) => {
+      const scale = Math.max(1, ...reference[i].map(Math.abs));
+      values.forEach((v, j) => expect(Math.abs(v - reference[i][j]), `result ${i} element ${j}`).toBeLessThanOrEqual(1e-5 * scale));
+    });
+  });
+});
+
 describe('fit, evaluate and checkpoints read only asynchronously (as they must on webgpu)', () => {
   const run = async () => {
     tg.manualSeed(4);

@@ -231,14 +231,16 @@ function broadcastOperand(r, shape) {
 /** A case whose arguments `draw(r)` makes from a CaseRandom; `inPlace` for the kernels that update their arguments (the optimizers). */
 const seeded = (draw, inPlace = false) => ({ params: (fc) => fc.record({ seed: fc.nat() }), args: ({ seed }, make) => draw(new CaseRandom(seed * 7919 + 1, make.Tensor)), inPlace });
 
-const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus', 'gelu', 'geluTanh', 'leakyRelu', 'clamp', 'geluGrad', 'geluTanhGrad', 'leakyReluGrad', 'clampGrad'];
+const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus', 'gelu', 'geluTanh', 'leakyRelu', 'clamp', 'geluGrad', 'geluTanhGrad', 'leakyReluGrad', 'clampGrad',
+  'silu', 'elu', 'mish', 'hardswish', 'hardsigmoid', 'siluGrad', 'eluGrad', 'mishGrad', 'hardswishGrad', 'hardsigmoidGrad'];
 const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le', 'powGradBase', 'powGradExponent', 'maximumShare', 'minimumShare'];
 
 const primitives = {
   unary: seeded((r) => {
     const op = r.pick(unaryOps);
     const positive = op === 'log' || op === 'sqrt' || op === 'rsqrt';
-    return [r.tensor(r.shape(), positive ? 0.1 : -3, 3), { op, negativeSlope: 0.1, min: -0.5, max: 0.7 }];
+    const wide = op.startsWith('hard'); // past their kinks at ±3
+    return [r.tensor(r.shape(), positive ? 0.1 : wide ? -5 : -3, wide ? 5 : 3), { op, negativeSlope: 0.1, min: -0.5, max: 0.7, alpha: 0.7 }];
   }),
   binary: seeded((r) => {
     const op = r.pick(binaryOps);

@@ -45,11 +45,12 @@ async function elementDifference(what: string, got: Tensor, want: Tensor): Promi
 const specials = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2, -2.5, 3, 20, -20];
 
 describe('IEEE specials through every elementwise op, as js', () => {
-  const unaryOps: UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus', 'gelu', 'geluTanh', 'leakyRelu', 'clamp', 'geluGrad', 'geluTanhGrad', 'leakyReluGrad', 'clampGrad'];
+  const unaryOps: UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus', 'gelu', 'geluTanh', 'leakyRelu', 'clamp', 'geluGrad', 'geluTanhGrad', 'leakyReluGrad', 'clampGrad',
+    'silu', 'elu', 'mish', 'hardswish', 'hardsigmoid', 'siluGrad', 'eluGrad', 'mishGrad', 'hardswishGrad', 'hardsigmoidGrad'];
   test.each(unaryOps)('unary %s', async (op) => {
     if (!kernels) return;
     const x = new Tensor(Float32Array.from(specials), [specials.length]);
-    const p = { op, negativeSlope: 0.1, min: -0.5, max: 0.7 };
+    const p = { op, negativeSlope: 0.1, min: -0.5, max: 0.7, alpha: 0.7 };
     expect(await elementDifference(op, kernels.unary(x, p), jsKernels.unary(x, p))).toBeNull();
   });
 

@@ -55,8 +55,7 @@ const unaryFunctions: Record<UnaryOp, (v: number, p: UnaryParams) => number> = {
   sign: Math.sign,
   tanh: Math.tanh,
   sigmoid,
-  // log(1 + e^x) without overflow: max(x, 0) + log1p(e^−|x|)
-  softplus: (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))),
+  softplus,
   gelu: (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
   geluTanh: (v) => 0.5 * v * (1 + Math.tanh(geluInner(v))),
   leakyRelu: (v, p) => (v > 0 ? v : v * p.negativeSlope!),
@@ -69,10 +68,32 @@ const unaryFunctions: Record<UnaryOp, (v: number, p: UnaryParams) => number> = {
   },
   leakyReluGrad: (v, p) => (v > 0 ? 1 : p.negativeSlope!),
   clampGrad: (v, p) => (v >= p.min! && v <= p.max! ? 1 : 0),
+  silu: (v) => v * sigmoid(v),
+  // PyTorch's branches: the negative side at 0, and NaN through the positive side of the gradient
+  elu: (v, p) => (v <= 0 ? p.alpha! * Math.expm1(v) : v),
+  mish: (v) => v * Math.tanh(softplus(v)),
+  hardswish: (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6,
+  hardsigmoid: (v) => Math.min(Math.max(v + 3, 0), 6) / 6,
+  siluGrad: (v) => {
+    const s = sigmoid(v);
+    return s * (1 + v * (1 - s));
+  },
+  eluGrad: (v, p) => (v <= 0 ? p.alpha! * Math.exp(v) : 1),
+  mishGrad: (v) => {
+    const t = Math.tanh(softplus(v));
+    return t + v * (1 - t * t) * sigmoid(v);
+  },
+  hardswishGrad: (v) => (v < -3 ? 0 : v <= 3 ? v / 3 + 0.5 : 1),
+  hardsigmoidGrad: (v) => (v > -3 && v < 3 ? 1 / 6 : 0),
 };
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 const geluInner = (v: number) => GELU_C * (v + 0.044715 * v * v * v);
+
+/** log(1 + e^x) without overflow: max(x, 0) + log1p(e^−|x|). */
+function softplus(v: number): number {
+  return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+}
 
 /** 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) below: neither form overflows on its side. */
 function sigmoid(v: number): number {
