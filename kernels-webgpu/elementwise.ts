@@ -34,6 +34,7 @@ const unaryExpressions: Record<UnaryOp, string> = {
   geluTanhGrad: 'geluTanhGrad(v)',
   leakyReluGrad: 'select(p.negativeSlope, 1.0, v > 0.0 && !isNan(v))',
   clampGrad: 'select(0.0, 1.0, !isNan(v) && v >= p.min && v <= p.max)',
+  erf: 'erfJs(v)',
 };
 
 const geluWgsl = /* wgsl */ `

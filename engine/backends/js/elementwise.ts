@@ -69,6 +69,7 @@ const unaryFunctions: Record<UnaryOp, (v: number, p: UnaryParams) => number> = {
   },
   leakyReluGrad: (v, p) => (v > 0 ? 1 : p.negativeSlope!),
   clampGrad: (v, p) => (v >= p.min! && v <= p.max! ? 1 : 0),
+  erf,
 };
 
 const GELU_C = Math.sqrt(2 / Math.PI);
