@@ -24,3 +24,7 @@ export { pad, type PadMode } from './ops/pad.js';
 export { dropout, dropout2d } from './ops/dropout.js';
 export { batchNorm, type BatchNormOptions } from './ops/batchnorm.js';
 export { nll, crossEntropy, mse, binaryCrossEntropyWithLogits, type Reduction, type Target, type NllOptions, type CrossEntropyOptions } from './ops/loss.js';
+export { gather, scatter, scatterAdd, where } from './ops/indexing.js';
+export { sort, argsort, topk, type SortOptions, type TopkOptions } from './ops/sort.js';
+export { split, chunk, flip, roll, repeat, tile, cumsum, type CumsumOptions } from './ops/rearrange.js';
+export { einsum } from './ops/einsum.js';
