@@ -25,7 +25,7 @@ import { pad } from './pad.js';
 
 /** torch.gather(input, dim, index): out[…, k, …] = input[…, index[…, k, …], …] along dim, index's shape. */
 export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
-  const d = checkIndex('gather', input, dim, index, 'input');
+  const d = checkIndex('gather', input, dim, index);
   checkPositions('gather', index, input.shape[d], d);
   const x = narrow(input, index.shape, d);
   const out = kernels().gather(x, index, { dim: d });
@@ -34,7 +34,7 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
 
 /** torch.scatter_add(input, dim, index, src): input with src[…, k, …] added at position index[…, k, …] along dim (repeats add up). */
 export function scatterAdd(input: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  const d = checkIndex('scatterAdd', input, dim, index, 'input', false);
+  const d = checkIndex('scatterAdd', input, dim, index);
   checkSource('scatterAdd', src, index);
   checkPositions('scatterAdd', index, input.shape[d], d);
   return add(input, placed(input.shape, d, index, src));
@@ -48,7 +48,7 @@ export function scatterAdd(input: Tensor, dim: number, index: Tensor, src: Tenso
  */
 export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor | number, options: { reduce?: never } = {}): Tensor {
   if (options.reduce !== undefined) throw new RangeError(`scatter: reduce is not supported (PyTorch deprecates it), got '${options.reduce}'; use scatterAdd for 'add'`);
-  const d = checkIndex('scatter', input, dim, index, 'input', false);
+  const d = checkIndex('scatter', input, dim, index);
   const value = typeof src === 'number' ? new Tensor(new Float32Array(index.size).fill(src), index.shape) : src;
   checkSource('scatter', value, index);
   checkPositions('scatter', index, input.shape[d], d, typeof src !== 'number');
@@ -70,17 +70,15 @@ export function where(condition: Tensor, input: TensorLike, other: TensorLike): 
   return squeeze(gather(both, 0, pick), 0);
 }
 
-/** The number of dims shared by gather's and scatter's input and index, and dim resolved; `op` names the caller. */
-function checkIndex(op: string, input: Tensor, dim: number, index: Tensor, name: string, alongDimToo = true): number {
+/** dim resolved, once index is checked against input: as many dims, no larger but along dim (PyTorch's rule). */
+function checkIndex(op: string, input: Tensor, dim: number, index: Tensor): number {
   if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be a Tensor of positions, got ${typeof index}`);
   if (input.ndim === 0 || index.ndim !== input.ndim) {
-    throw new RangeError(`${op}: index must have as many dims as ${name} (at least 1), got index ${formatShape(index.shape)} for ${name} ${formatShape(input.shape)}`);
+    throw new RangeError(`${op}: index must have as many dims as input (at least 1), got index ${formatShape(index.shape)} for input ${formatShape(input.shape)}`);
   }
   const d = normDim(dim, input.ndim, op, input.shape);
-  const bad = index.shape.findIndex((s, i) => s > input.shape[i] && (alongDimToo || i !== d));
-  if (bad >= 0) {
-    throw new RangeError(`${op}: index ${formatShape(index.shape)} is larger than ${name} ${formatShape(input.shape)} in dim ${bad}${alongDimToo ? '' : ` (only dim ${d} may be larger)`}`);
-  }
+  const bad = index.shape.findIndex((s, i) => s > input.shape[i] && i !== d);
+  if (bad >= 0) throw new RangeError(`${op}: index ${formatShape(index.shape)} is larger than input ${formatShape(input.shape)} in dim ${bad} (only dim ${d} may be larger)`);
   return d;
 }
 

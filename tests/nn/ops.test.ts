@@ -134,7 +134,7 @@ describe('bad input: errors that name the op, what was expected and the shapes',
   test('gather, scatter, scatterAdd', () => {
     expect(() => tg.gather(x, 1, tg.tensor([0, 1]))).toThrow('gather: index must have as many dims as input (at least 1), got index [2] for input [2,3]');
     expect(() => tg.gather(x, 1, tg.tensor([[0, 3]]))).toThrow('gather: index 3 (element 1) is out of range for dim 1 of size 3');
-    expect(() => tg.gather(x, 0, tg.zeros([3, 1]))).toThrow('gather: index [3,1] is larger than input [2,3] in dim 0');
+    expect(() => tg.gather(x, 1, tg.zeros([3, 1]))).toThrow('gather: index [3,1] is larger than input [2,3] in dim 0 (only dim 1 may be larger)');
     expect(() => tg.gather(x, 2, tg.zeros([2, 3]))).toThrow('gather: dim 2 is out of range for a tensor of shape [2,3]');
     expect(() => tg.gather(x, 1, [[0]] as unknown as Tensor)).toThrow('gather: index must be a Tensor of positions');
     expect(() => tg.scatter(x, 1, tg.tensor([[0, 0]]), tg.ones([1, 2]))).toThrow('scatter: index repeats position 0 along dim 1 (element 1)');
