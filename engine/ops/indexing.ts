@@ -20,7 +20,7 @@ import { kernels } from '../backend.js';
 import { broadcastShapes, formatShape, normDim } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { add, asTensor, ne } from './elementwise.js';
-import { expand, slice, squeeze, stack, unsqueeze } from './movement.js';
+import { expand, slice, squeeze, unsqueeze } from './movement.js';
 import { pad } from './pad.js';
 
 /** torch.gather(input, dim, index): out[…, k, …] = input[…, index[…, k, …], …] along dim, index's shape. */
@@ -64,10 +64,20 @@ export function where(condition: Tensor, input: TensorLike, other: TensorLike): 
   const [x, y] = [asTensor(input, 'where'), asTensor(other, 'where')];
   const shape = broadcastShapes(broadcastShapes(condition.shape, x.shape, 'where'), y.shape, 'where');
   // a gather picks each element exactly (input·c + other·(1 − c) would turn an unpicked ∞ or NaN into NaN);
-  // its gradient sends dy to the picked side only. The stacking adds a zero, so a picked −0 becomes +0.
+  // its gradient sends dy to the picked side only
   const pick = unsqueeze(expand(ne(condition, 0), shape, 'where'), 0);
-  const both = stack([expand(y, shape, 'where'), expand(x, shape, 'where')], 0);
+  const both = add(placed2(expand(y, shape, 'where'), 0), placed2(expand(x, shape, 'where'), 1));
   return squeeze(gather(both, 0, pick), 0);
+}
+
+/**
+ * t at position k of a new dim 0 of size 2, the other position −0: the sum of two such tensors is
+ * their stack, exactly (v + −0 is v for every v, −0 included; cat's fill 0 would turn a −0 into 0).
+ */
+function placed2(t: Tensor, k: 0 | 1): Tensor {
+  const index = new Tensor(Float32Array.of(k === 0 ? 0 : -1, k === 0 ? -1 : 0), [2]);
+  const out = kernels().indexSelect(unsqueeze(t, 0), index, { dim: 0, fill: -0 });
+  return record(out, 'where', [t], (g) => [kernels().indexAdd(g, index, { dim: 0, size: 1 }).withShape(t.shape)]);
 }
 
 /** dim resolved, once index is checked against input: as many dims, no larger but along dim (PyTorch's rule). */

@@ -108,6 +108,8 @@ describe('what JSON cannot carry: NaN and infinities, as PyTorch documents them'
     out.sum().backward();
     expect(Array.from(x.grad!.data)).toEqual([1, 0, 0]);
     expect(Array.from(y.grad!.data)).toEqual([0, 1, 1]);
+    // and −0 stays −0 on either side
+    expect(Array.from(tg.where(tg.tensor([1, 0]), tg.tensor([-0, 1]), tg.tensor([2, -0])).data).map((v) => Object.is(v, -0))).toEqual([true, true]);
   });
 
   test('cumsum carries ∞ and NaN forward only', () => {

@@ -57,6 +57,14 @@ describe('the tensor ops on webgpu equal js', () => {
     got.forEach((t, k) => expect(difference(`${name} ${k === 0 ? 'output' : `gradient of input ${k - 1}`}`, t, want[k])).toBeNull());
   });
 
+  test('where keeps −0 and picks ∞ and NaN only from the side it takes', async () => {
+    if (reason) return;
+    await tg.setBackend('webgpu');
+    const out = tg.where(values([1, 0, 1, 0], [4]), values([-0, NaN, 1, Infinity], [4]), values([Infinity, -0, NaN, 2], [4]));
+    const got = Array.from(await out.dataAsync());
+    expect(got.map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(['-0', '-0', 1, 2]);
+  });
+
   test("sort's indices stay on the device and equal js's", async () => {
     if (reason) return;
     const x = () => values([2, NaN, -1, 2, 0, 5, 5, -3], [2, 4]);
