@@ -9,13 +9,14 @@
 //      the product has the letters batch + A's own + B's own.
 // What remains is summed over the letters the output lacks and permuted into the output's order.
 // Gradients come from the ops used (indexSelect, sum, permute, reshape, matmul). Without '->' the output
-// is every letter that appears once, in alphabetical order, as in PyTorch. Not supported: '...' (ellipsis)
-// and broadcasting a size-1 dim against a longer one.
+// is the ellipsis's dims, then every letter that appears once, in alphabetical order, as in PyTorch; '...'
+// stands for the dims no letter names (aligned from the right, and summed when the output has no '...'),
+// and a dim of size 1 broadcasts against a longer one with the same letter.
 
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { matmul } from './matmul.js';
-import { indexSelect, permute, reshape } from './movement.js';
+import { expand, indexSelect, permute, reshape } from './movement.js';
 import { sum } from './reduce.js';
 
 /** An operand with one letter per dim. */
@@ -28,21 +29,22 @@ interface Term {
 export function einsum(equation: string, ...operands: Tensor[] | [readonly Tensor[]]): Tensor {
   const list = (operands.length === 1 && Array.isArray(operands[0]) ? operands[0] : operands) as Tensor[];
   if (typeof equation !== 'string') throw new TypeError(`einsum: the equation must be a string, got ${typeof equation}`);
-  const { inputs, output } = parse(equation, list);
-  const sizes = new Map<string, number>();
-  let terms: Term[] = list.map((t, k) => {
+  list.forEach((t, k) => {
     if (!(t instanceof Tensor)) throw new TypeError(`einsum: operand ${k} is not a Tensor`);
-    if (inputs[k].length !== t.ndim) {
-      throw new RangeError(`einsum: '${inputs[k].join('')}' names ${inputs[k].length} dims for operand ${k}, which has shape ${formatShape(t.shape)}`);
+  });
+  const { inputs, output } = parse(equation, list);
+  // each letter's size: the operands' sizes agree, or are 1 and broadcast (expanded here, as PyTorch does)
+  const sizes = new Map<string, number>();
+  list.forEach((t, k) => inputs[k].forEach((letter, i) => {
+    const known = sizes.get(letter);
+    if (known !== undefined && known !== t.shape[i] && known !== 1 && t.shape[i] !== 1) {
+      throw new RangeError(`einsum: ${describe(letter)} is ${known} long in one place and ${t.shape[i]} in operand ${k} (shape ${formatShape(t.shape)}) of '${equation}'`);
     }
-    inputs[k].forEach((letter, i) => {
-      const known = sizes.get(letter);
-      if (known !== undefined && known !== t.shape[i]) {
-        throw new RangeError(`einsum: '${letter}' is ${known} long in one place and ${t.shape[i]} in operand ${k} (shape ${formatShape(t.shape)}) of '${equation}'`);
-      }
-      sizes.set(letter, t.shape[i]);
-    });
-    return diagonals({ t, letters: inputs[k] });
+    sizes.set(letter, Math.max(known ?? 0, t.shape[i]));
+  }));
+  let terms: Term[] = list.map((t, k) => {
+    const full = inputs[k].map((letter) => sizes.get(letter)!);
+    return diagonals({ t: full.every((n, i) => n === t.shape[i]) ? t : expand(t, full, 'einsum'), letters: inputs[k] });
   });
   let result = terms[0];
   terms = terms.slice(1);
@@ -57,21 +59,52 @@ export function einsum(equation: string, ...operands: Tensor[] | [readonly Tenso
   return order.every((d, i) => d === i) ? result.t : permute(result.t, order);
 }
 
-/** The letters of each operand and of the output, checked. */
+// The dims under an ellipsis get names of their own, aligned from the right across the operands (as
+// broadcasting aligns them): the k-th of E ellipsis dims is ellipsisDim(k), a character no subscript uses.
+const ELLIPSIS_BASE = 0x2460;
+const ellipsisDim = (k: number) => String.fromCharCode(ELLIPSIS_BASE + k);
+const describe = (letter: string) => (letter.charCodeAt(0) >= ELLIPSIS_BASE ? `dim ${letter.charCodeAt(0) - ELLIPSIS_BASE} of '...'` : `'${letter}'`);
+
+/** The letters of each operand and of the output (the ellipsis's dims named by ellipsisDim), checked. */
 function parse(equation: string, operands: readonly Tensor[]): { inputs: string[][]; output: string[] } {
   const compact = equation.replace(/\s+/g, '');
-  if (compact.includes('.')) throw new RangeError(`einsum: '...' (ellipsis) is not supported, got '${equation}'`);
   const [lhs, rhs, extra] = compact.split('->');
   if (extra !== undefined) throw new RangeError(`einsum: an equation has at most one '->', got '${equation}'`);
-  const inputs = lhs.split(',').map((s) => [...s]);
-  const bad = compact.replace(/->|,/g, '').match(/[^a-zA-Z]/);
-  if (bad) throw new RangeError(`einsum: subscripts must be letters a-z, A-Z, got '${bad[0]}' in '${equation}'`);
-  if (inputs.length !== operands.length) throw new RangeError(`einsum: '${equation}' has ${inputs.length} operand(s), got ${operands.length} tensor(s)`);
+  const bad = compact.replace(/->|,|\.\.\./g, '').match(/[^a-zA-Z]/);
+  if (bad) throw new RangeError(`einsum: subscripts must be letters a-z, A-Z or one '...' per operand, got '${bad[0]}' in '${equation}'`);
+  const terms = lhs.split(',');
+  if (terms.length !== operands.length) throw new RangeError(`einsum: '${equation}' has ${terms.length} operand(s), got ${operands.length} tensor(s)`);
+  const split = (term: string) => {
+    const parts = term.split('...');
+    if (parts.length > 2) throw new RangeError(`einsum: '${term}' has more than one '...' in '${equation}'`);
+    return parts.map((p) => [...p]);
+  };
+  const ranks = terms.map((term, k) => {
+    const parts = split(term);
+    const named = parts.flat().length;
+    const t = operands[k];
+    if (parts.length === 1 ? named !== t.ndim : named > t.ndim) {
+      throw new RangeError(`einsum: '${term}' names ${named} dims for operand ${k}, which has shape ${formatShape(t.shape)}`);
+    }
+    return parts.length === 1 ? 0 : t.ndim - named;
+  });
+  const ellipsisRank = Math.max(0, ...ranks);
+  const ellipsis = (rank: number) => Array.from({ length: rank }, (_, i) => ellipsisDim(ellipsisRank - rank + i));
+  const inputs = terms.map((term, k) => {
+    const parts = split(term);
+    return parts.length === 1 ? parts[0] : [...parts[0], ...ellipsis(ranks[k]), ...parts[1]];
+  });
   const counts = new Map<string, number>();
   for (const letter of inputs.flat()) counts.set(letter, (counts.get(letter) ?? 0) + 1);
-  const output = rhs === undefined ? [...counts.keys()].filter((l) => counts.get(l) === 1).sort() : [...rhs];
+  // implicit output: the ellipsis's dims, then every letter that appears once, alphabetically
+  const output = rhs === undefined
+    ? [...ellipsis(ellipsisRank), ...[...counts.keys()].filter((l) => counts.get(l) === 1 && l.charCodeAt(0) < ELLIPSIS_BASE).sort()]
+    : (() => {
+        const parts = split(rhs);
+        return parts.length === 1 ? parts[0] : [...parts[0], ...ellipsis(ellipsisRank), ...parts[1]];
+      })();
   output.forEach((letter, i) => {
-    if (!counts.has(letter)) throw new RangeError(`einsum: output subscript '${letter}' of '${equation}' is in no operand`);
+    if (!counts.has(letter) && letter.charCodeAt(0) < ELLIPSIS_BASE) throw new RangeError(`einsum: output subscript '${letter}' of '${equation}' is in no operand`);
     if (output.indexOf(letter) !== i) throw new RangeError(`einsum: output subscript '${letter}' appears twice in '${equation}'`);
   });
   return { inputs, output };

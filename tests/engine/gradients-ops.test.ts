@@ -124,12 +124,13 @@ function ops(): void {
     ({ shape, dim, seed }) => grad(`cumsum ${JSON.stringify(shape)} dim ${dim}`, (x) => tg.cumsum(x, dim), [normal(shape, seed)]),
   ));
 
-  test('einsum (the equations of the issue, sums over listed indices, diagonals, three operands)', () => check(
+  test('einsum (the equations of the issue, sums over listed indices, diagonals, three operands, ellipsis and size-1 broadcasting)', () => check(
     fc.record({
       case: fc.constantFrom(
         ['ij,jk->ik', [[2, 3], [3, 4]]], ['bij,bjk->bik', [[2, 2, 3], [2, 3, 2]]], ['bhqd,bhkd->bhqk', [[1, 2, 3, 2], [1, 2, 2, 2]]],
         ['i,i->', [[5], [5]]], ['ij->ji', [[2, 3]]], ['ii->i', [[3, 3]]], ['ij->i', [[3, 4]]], ['bij,bjk->k', [[2, 2, 3], [2, 3, 2]]],
         ['ij,jk,kl->il', [[2, 3], [3, 2], [2, 2]]], ['iji->j', [[2, 3, 2]]], ['i,j', [[3], [2]]],
+        ['...ij,...jk->...ik', [[2, 1, 2, 3], [3, 3, 2]]], ['b...->...', [[2, 3, 2]]], ['bij,bjk->bik', [[1, 2, 3], [2, 3, 2]]],
       ) as fc.Arbitrary<[string, Shape[]]>,
       seed: seedArb,
     }),

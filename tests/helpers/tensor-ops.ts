@@ -23,6 +23,7 @@ export const tensorOps: Array<[string, () => Tensor[], (...xs: Tensor[]) => Tens
   ['repeat / tile', () => [random([2, 3], 12)], (x) => x.repeat(2, 1, 3).sum(0).add(tg.tile(x, [2]).sum(1, true))],
   ['cumsum', () => [random([3, 9], 13)], (x) => tg.cumsum(x, 1)],
   ['einsum bhqd,bhkd->bhqk', () => [random([2, 2, 3, 4], 14), random([2, 2, 5, 4], 15)], (q, k) => tg.einsum('bhqd,bhkd->bhqk', q, k)],
+  ['einsum ...ij,...jk->...ik (broadcast)', () => [random([2, 1, 2, 3], 20), random([3, 3, 2], 21)], (a, b) => tg.einsum('...ij,...jk->...ik', a, b)],
   ['einsum ii->i and i,i->', () => [random([4, 4], 16)], (x) => tg.einsum('ii->i', x).mul(tg.einsum('i,i->', x.sum(0), x.sum(1)))],
   ['erf', () => [random([4, 5], 17)], (x) => tg.erf(x.mul(2))],
   ['sort', () => [random([3, 8], 18)], (x) => tg.sort(x, 1, true).values],

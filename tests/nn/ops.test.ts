@@ -176,8 +176,10 @@ describe('bad input: errors that name the op, what was expected and the shapes',
     expect(() => tg.einsum('ij,jk->ik', a)).toThrow("einsum: 'ij,jk->ik' has 2 operand(s), got 1 tensor(s)");
     expect(() => tg.einsum('ij->iz', a)).toThrow("einsum: output subscript 'z' of 'ij->iz' is in no operand");
     expect(() => tg.einsum('ij->ii', a)).toThrow("einsum: output subscript 'i' appears twice in 'ij->ii'");
-    expect(() => tg.einsum('...ij->ij', a)).toThrow("einsum: '...' (ellipsis) is not supported");
-    expect(() => tg.einsum('i1->i', a)).toThrow("einsum: subscripts must be letters a-z, A-Z, got '1'");
+    expect(() => tg.einsum('...i...->i', a)).toThrow("einsum: '...i...' has more than one '...' in '...i...->i'");
+    expect(() => tg.einsum('ijk...->i', a)).toThrow("einsum: 'ijk...' names 3 dims for operand 0, which has shape [2,3]");
+    expect(() => tg.einsum('...i,...i->...', tg.zeros([2, 3]), tg.zeros([4, 3]))).toThrow("einsum: dim 0 of '...' is 2 long in one place and 4 in operand 1 (shape [4,3])");
+    expect(() => tg.einsum('i1->i', a)).toThrow("einsum: subscripts must be letters a-z, A-Z or one '...' per operand, got '1'");
     expect(() => tg.einsum('ii->i', a)).toThrow("einsum: 'i' is 2 long in one place and 3 in operand 0");
   });
 });
