@@ -37,7 +37,7 @@ export function scatterAdd(input: Tensor, dim: number, index: Tensor, src: Tenso
   const d = checkIndex('scatterAdd', input, dim, index);
   checkSource('scatterAdd', src, index);
   checkPositions('scatterAdd', index, input.shape[d], d);
-  return add(input, placed(input.shape, d, index, src));
+  return add(input, placed('scatterAdd', input.shape, d, index, src));
 }
 
 /**
@@ -55,7 +55,7 @@ export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor |
   // where anything is written: the count of writes per position (a constant: it carries no gradient)
   const ones = new Tensor(new Float32Array(index.size).fill(1), index.shape);
   const written = padTo(kernels().scatterAdd(ones, index, { dim: d, size: input.shape[d] }), input.shape);
-  return where(written, placed(input.shape, d, index, value), input);
+  return where(written, placed('scatter', input.shape, d, index, value), input);
 }
 
 /** torch.where(condition, input, other): input where condition ≠ 0, else other, all broadcast together. */
@@ -66,7 +66,7 @@ export function where(condition: Tensor, input: TensorLike, other: TensorLike): 
   // a gather picks each element exactly (input·c + other·(1 − c) would turn an unpicked ∞ or NaN into NaN);
   // its gradient sends dy to the picked side only
   const pick = unsqueeze(expand(ne(condition, 0), shape, 'where'), 0);
-  const both = add(placed2(expand(y, shape, 'where'), 0), placed2(expand(x, shape, 'where'), 1));
+  const both = add(stackedAt(expand(y, shape, 'where'), 0), stackedAt(expand(x, shape, 'where'), 1));
   return squeeze(gather(both, 0, pick), 0);
 }
 
@@ -74,7 +74,7 @@ export function where(condition: Tensor, input: TensorLike, other: TensorLike): 
  * t at position k of a new dim 0 of size 2, the other position −0: the sum of two such tensors is
  * their stack, exactly (v + −0 is v for every v, −0 included; cat's fill 0 would turn a −0 into 0).
  */
-function placed2(t: Tensor, k: 0 | 1): Tensor {
+function stackedAt(t: Tensor, k: 0 | 1): Tensor {
   const index = new Tensor(Float32Array.of(k === 0 ? 0 : -1, k === 0 ? -1 : 0), [2]);
   const out = kernels().indexSelect(unsqueeze(t, 0), index, { dim: 0, fill: -0 });
   return record(out, 'where', [t], (g) => [kernels().indexAdd(g, index, { dim: 0, size: 1 }).withShape(t.shape)]);
@@ -111,8 +111,8 @@ function checkPositions(op: string, index: Tensor, length: number, d: number, un
   const count = index.shape[d];
   const seen = new Set<number>();
   for (let i = 0; i < I.length; i++) {
-    const slice = Math.floor(i / (inner * count)) * inner + (i % inner);
-    const key = slice * length + I[i];
+    const column = Math.floor(i / (inner * count)) * inner + (i % inner);
+    const key = column * length + I[i];
     if (seen.has(key)) throw new RangeError(`${op}: index repeats position ${I[i]} along dim ${d} (element ${i}); PyTorch leaves which value wins unspecified: use scatterAdd to add them`);
     seen.add(key);
   }
@@ -123,11 +123,11 @@ function narrow(x: Tensor, shape: readonly number[], d: number): Tensor {
   return x.shape.reduce((t, s, i) => (i !== d && shape[i] < s ? slice(t, i, 0, shape[i]) : t), x);
 }
 
-/** src's elements (narrowed to index's shape) added at index's positions along d into zeros of `shape`. */
-function placed(shape: readonly number[], d: number, index: Tensor, src: Tensor): Tensor {
+/** src's elements (narrowed to index's shape) added at index's positions along d into zeros of `shape`; `op` names the caller. */
+function placed(op: string, shape: readonly number[], d: number, index: Tensor, src: Tensor): Tensor {
   const values = narrow(src, index.shape, -1);
   const out = kernels().scatterAdd(values, index, { dim: d, size: shape[d] });
-  return padTo(record(out, 'scatter', [values], (g) => [kernels().gather(g, index, { dim: d })]), shape);
+  return padTo(record(out, op, [values], (g) => [kernels().gather(g, index, { dim: d })]), shape);
 }
 
 /** x with zeros after its end in every dim where it is shorter than `shape` (an index smaller than the input). */
