@@ -13,7 +13,7 @@
 
 import { noGrad } from '../autograd.js';
 import { kernels } from '../backend.js';
-import { formatShape, normDim } from '../shape.js';
+import { checkedSize, formatShape, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { parseArgs, type PyArgs } from '../options.js';
 import { add, eq, gt, lt, mul, ne, sub } from './elementwise.js';
@@ -69,6 +69,7 @@ function sorted(op: string, input: Tensor, dim: number, descending: boolean): Va
   const last = input.ndim - 1;
   const x = d === last ? input : transpose(input, d, last);
   const n = x.shape[last];
+  checkedSize([...x.shape, n], `${op} (its pairwise comparisons)`); // said here, naming the op, rather than by the first comparison
   const indices = noGrad(() => {
     const positions = expand(new Tensor(Float32Array.from({ length: n }, (_, i) => i), [n]), x.shape);
     return x.size === 0 ? positions : kernels().scatterAdd(positions, ranks(x, descending), { dim: last, size: n });

@@ -155,6 +155,15 @@ describe('bad input: errors that name the op, what was expected and the shapes',
     expect(() => tg.topk(x, 4)).toThrow('topk: k must be an integer 0 … 3 (the size of dim -1 of shape [2,3]), got 4');
     expect(() => tg.sort(x, { descnding: true } as never)).toThrow(/sort: unknown option 'descnding'/);
     expect(() => tg.argsort(x, 'a' as never)).toThrow('argsort: argument 1 (dim) must be');
+    // the n² comparisons per slice are refused up front, naming the op
+    const limit = tg.getMaxTensorElements();
+    tg.setMaxTensorElements(1000);
+    try {
+      expect(() => tg.sort(tg.zeros([2, 30]))).toThrow(/^sort \(its pairwise comparisons\): shape \[2,30,30\] needs/);
+      expect(() => tg.topk(tg.zeros([2, 30]), 3)).toThrow(/^topk \(its pairwise comparisons\)/);
+    } finally {
+      tg.setMaxTensorElements(limit);
+    }
   });
   test('split, chunk, flip, roll, repeat, tile, cumsum', () => {
     expect(() => tg.split(x, [1, 1], 1)).toThrow('split: the sections [1,1] must be non-negative integers summing to 3 (dim 1 of shape [2,3])');
