@@ -30,3 +30,7 @@ export { interpolate, type InterpolateMode, type InterpolateOptions, type Interp
 export { embedding, type EmbeddingOptions, type EmbeddingArgs } from './ops/embedding.js';
 export { elu, selu, celu, silu, mish, hardswish, hardsigmoid, softsign, softmin, prelu } from './ops/activation.js';
 export { layerNorm, groupNorm, instanceNorm, localResponseNorm, type LayerNormOptions, type GroupNormOptions, type InstanceNormOptions, type LocalResponseNormOptions } from './ops/normalization.js';
+export { gather, scatter, scatterAdd, where } from './ops/indexing.js';
+export { sort, argsort, topk, type SortOptions, type TopkOptions } from './ops/sort.js';
+export { split, chunk, flip, roll, repeat, tile, cumsum, type CumsumOptions } from './ops/rearrange.js';
+export { einsum } from './ops/einsum.js';

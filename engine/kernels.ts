@@ -17,6 +17,8 @@
 //   scatter back along one dim: slice, index, pad, cat), `softmax` (a kernel rather than the five
 //   passes max, sub, exp, sum, div), counter-based `randomFill` (dropout's mask) and the optimizer
 //   updates (one fused pass per parameter and step, in place).
+//   `gather` / `scatterAdd` pick and add back with a position per element rather than per slice
+//   (torch.gather and scatter; where and sort are composed from them).
 // Derivatives that a composition of primitives would make cost several passes have ops of their own
 // (`geluGrad`, `clampGrad`, `powGradBase` ...): the gradient is then one `unary`/`binary` and a `mul`.
 // Composed from primitives rather than given kernels, because they cost few passes over small tensors
@@ -176,7 +178,9 @@ export type UnaryOp =
   /** 0 below −3, x/3 + ½ on [−3, 3], 1 above (and NaN): PyTorch's sides at ±3 */
   | 'hardswishGrad'
   /** 1/6 strictly inside (−3, 3), else 0: PyTorch's sides at ±3 */
-  | 'hardsigmoidGrad';
+  | 'hardsigmoidGrad'
+  /** the error function (its derivative 2/√π·e^(−x²) is composed: exp and mul) */
+  | 'erf';
 
 export interface UnaryParams {
   op: UnaryOp;
@@ -247,6 +251,28 @@ export interface IndexSelectParams {
  * thread per output element gathers instead (it sums the o whose index names it): no atomics needed.
  */
 export interface IndexAddParams {
+  dim: number;
+  size: number;
+}
+
+/**
+ * gather (torch.gather along `dim`): x and index agree in every dim but `dim` (the op narrows x first
+ * where PyTorch's index is smaller), seen as [outer, length, inner]; out has index's shape and
+ * out[o, k, j] = x[o, index[o, k, j], j]. Index entries are float32 positions (exact below 2^24); one that
+ * is not a position 0 … length − 1 gives NaN (the op checks a CPU index first; a device index it cannot
+ * read without waiting).
+ */
+export interface GatherParams {
+  dim: number;
+}
+
+/**
+ * scatterAdd, gather's adjoint: src and index have the same shape, out has it with `dim` of size
+ * `size`, zero but for out[o, index[o, k, j], j] += src[o, k, j] (entries that are no position
+ * 0 … size − 1 are skipped; repeated ones add up, in order of k). A GPU thread per output element
+ * gathers instead (it sums the k whose index names it): no atomics needed.
+ */
+export interface ScatterAddParams {
   dim: number;
   size: number;
 }
@@ -387,6 +413,10 @@ export interface Kernels {
   /** index: 1-d, float32 positions along p.dim (−1: p.fill) */
   indexSelect(x: Tensor, index: Tensor, p: IndexSelectParams): Tensor;
   indexAdd(src: Tensor, index: Tensor, p: IndexAddParams): Tensor;
+  /** index: x's shape but along p.dim, float32 positions along p.dim; out: index's shape */
+  gather(x: Tensor, index: Tensor, p: GatherParams): Tensor;
+  /** index: src's shape; out: src's shape with p.dim of size p.size */
+  scatterAdd(src: Tensor, index: Tensor, p: ScatterAddParams): Tensor;
   softmax(x: Tensor, p: SoftmaxParams): Tensor;
   /** the gradient of softmax (or logSoftmax) from its output */
   softmaxBackward(gradOutput: Tensor, output: Tensor, p: SoftmaxParams): Tensor;
@@ -426,6 +456,8 @@ export const kernelNames = [
   'stridedCopy',
   'indexSelect',
   'indexAdd',
+  'gather',
+  'scatterAdd',
   'softmax',
   'softmaxBackward',
   'randomFill',

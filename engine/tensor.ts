@@ -19,6 +19,9 @@ import * as reduce from './ops/reduce.js';
 import * as movement from './ops/movement.js';
 import { matmul } from './ops/matmul.js';
 import { softmax, logSoftmax } from './ops/softmax.js';
+import * as indexing from './ops/indexing.js';
+import * as sorting from './ops/sort.js';
+import * as rearrange from './ops/rearrange.js';
 
 export type NestedArray = number | NestedArray[];
 export type TensorLike = Tensor | number;
@@ -161,6 +164,11 @@ export class Tensor {
   /** The backend's own storage if this tensor still lives there (no copy), else null. */
   deviceStorage(backend: string): DeviceStorage | null {
     return this.#storage.onDevice(backend);
+  }
+
+  /** Whether the values live only on a device (reading `.data` would copy them back, or throw on webgpu). */
+  get onDevice(): boolean {
+    return this.#storage.onAnyDevice;
   }
 
   /** Number of elements. */
@@ -344,6 +352,25 @@ export class Tensor {
   slice(dim: number, start?: number, end?: number, step = 1): Tensor { return movement.slice(this, dim, start, end, step); }
   /** Rows along dim 0: a number drops the dim (x[i]); a list gathers rows (x[[i, j]]). */
   index(indices: number | readonly number[] | Int32Array | Tensor): Tensor { return movement.index(this, indices); }
+
+  // ---- indexing, sorting, rearranging (indices are float32 positions, exact below 2^24) ----
+  erf(): Tensor { return elementwise.erf(this); }
+  /** x.where(condition, y): this where condition ≠ 0, else y (torch.where(condition, this, y)). */
+  where(condition: Tensor, other: TensorLike): Tensor { return indexing.where(condition, this, other); }
+  gather(dim: number, index: Tensor): Tensor { return indexing.gather(this, dim, index); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return indexing.scatter(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.scatterAdd(this, dim, index, src); }
+  sort(...args: Parameters<typeof sorting.sort> extends [Tensor, ...infer R] ? R : never): sorting.ValuesAndIndices { return sorting.sort(this, ...args); }
+  argsort(...args: Parameters<typeof sorting.argsort> extends [Tensor, ...infer R] ? R : never): Tensor { return sorting.argsort(this, ...args); }
+  topk(k: number, ...args: Parameters<typeof sorting.topk> extends [Tensor, number, ...infer R] ? R : never): sorting.ValuesAndIndices { return sorting.topk(this, k, ...args); }
+  split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] { return rearrange.split(this, sizeOrSections, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] { return rearrange.chunk(this, chunks, dim); }
+  flip(...dims: number[] | [readonly number[]]): Tensor { return rearrange.flip(this, flatArgs(dims)); }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return rearrange.roll(this, shifts, dims); }
+  /** x.repeat(2, 3) or x.repeat([2, 3]): copies laid out along each dim (sizes may add leading dims). */
+  repeat(...sizes: number[] | [readonly number[]]): Tensor { return rearrange.repeat(this, flatArgs(sizes)); }
+  tile(...dims: number[] | [readonly number[]]): Tensor { return rearrange.tile(this, flatArgs(dims)); }
+  cumsum(dim: number): Tensor { return rearrange.cumsum(this, dim); }
 }
 
 /**

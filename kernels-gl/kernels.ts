@@ -325,6 +325,15 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
       const shape = src.shape.map((d, i) => (i === dim ? size : d));
       return run(shaders.indexAddShader, shape, [arg(src, 'indexAdd source'), arg(index, 'indexAdd index')], [length, inner, size]);
     },
+    gather(x, index, { dim }) {
+      const { length, inner } = aroundDim(x.shape, dim);
+      return run(shaders.gatherShader, [...index.shape], [arg(x, 'gather input'), arg(index, 'gather index')], [length, inner, index.shape[dim]]);
+    },
+    scatterAdd(src, index, { dim, size }) {
+      const { length, inner } = aroundDim(src.shape, dim);
+      const shape = src.shape.map((d, i) => (i === dim ? size : d));
+      return run(shaders.scatterAddShader, shape, [arg(src, 'scatterAdd source'), arg(index, 'scatterAdd index')], [length, inner, size]);
+    },
     softmax(x, { dim, log }) {
       const { outer, length, inner } = aroundDim(x.shape, dim);
       const input = arg(x, 'softmax input');

@@ -575,6 +575,7 @@ const unaryBodies: Record<UnaryOp, string> = {
   hardsigmoidGrad: `if (v > -3 && v < 3) {
     y = ${1 / 6};
   }`,
+  erf: erfInto('y', 'v'),
 };
 
 const capitalized = (op: string) => op[0].toUpperCase() + op.slice(1);
@@ -771,6 +772,40 @@ export const indexAddShader = `function indexAdd(X, I, offset, length, inner, si
   for (let k = 0; k < length; k++) {
     if (I[k] == target) {
       sum += X[(q * length + k) * inner + j];
+    }
+  }
+  return sum;
+}`;
+
+/**
+ * out[q, k, j] = X[q, I[q, k, j], j], out shaped as the index [outer, count, inner]; an entry that is no
+ * position 0 … length − 1 gives 0/0: NaN as on the JS backend in gpu.js's cpu mode, unspecified in GLSL
+ * (the ops check every index they can read; the ones they make on the device are positions).
+ */
+export const gatherShader = `function gather(X, I, offset, length, inner, count) {
+  const o = offset + this.thread.x;
+  const qk = Math.floor((o + 0.5) / inner);
+  const j = o - qk * inner;
+  const q = Math.floor((qk + 0.5) / count);
+  const from = I[o];
+  if (from < 0 || from >= length || Math.floor(from) != from) {
+    return 0 / 0;
+  }
+  return X[(q * length + from) * inner + j];
+}`;
+
+/** out[q, t, j] = Σ over the k with I[q, k, j] == t of src[q, k, j]: scatterAdd gathered, no atomics. */
+export const scatterAddShader = `function scatterAdd(X, I, offset, count, inner, size) {
+  const o = offset + this.thread.x;
+  const qt = Math.floor((o + 0.5) / inner);
+  const j = o - qt * inner;
+  const q = Math.floor((qt + 0.5) / size);
+  const target = qt - q * size;
+  let sum = 0;
+  for (let k = 0; k < count; k++) {
+    const at = (q * count + k) * inner + j;
+    if (I[at] == target) {
+      sum += X[at];
     }
   }
   return sum;

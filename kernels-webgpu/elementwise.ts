@@ -46,6 +46,7 @@ const unaryExpressions: Record<UnaryOp, string> = {
   mishGrad: 'mishGrad(v)',
   hardswishGrad: 'select(select(1.0, v / 3.0 + 0.5, !isNan(v) && v <= 3.0), 0.0, !isNan(v) && v < -3.0)',
   hardsigmoidGrad: 'select(0.0, 1.0 / 6.0, !isNan(v) && v > -3.0 && v < 3.0)',
+  erf: 'erfJs(v)',
 };
 
 const geluWgsl = /* wgsl */ `

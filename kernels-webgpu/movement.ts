@@ -8,14 +8,17 @@
 // An index that lives on this device cannot be read without waiting; then each thread scans the whole
 // index for its s (a workgroup's threads read the same index[k]: one broadcast load), which costs a
 // pass over the index per output element rather than one in all.
+// gather and scatterAdd take a position per element: scatterAdd's thread of out[o, s, j] scans its own
+// column index[o, ·, j] for s (the indices of sort are made on the device, so there is nothing to invert).
 
-import type { IndexAddParams, IndexSelectParams, Kernels, StridedCopyParams } from '../engine/kernels.js';
+import type { GatherParams, IndexAddParams, IndexSelectParams, Kernels, ScatterAddParams, StridedCopyParams } from '../engine/kernels.js';
 import { Tensor } from '../engine/tensor.js';
 import { grid, perElementShader, type Shader, type WebGpu } from './device.js';
+import { jsMathWgsl } from './math.js';
 import { simplifyWalk, walkFields, walkOffsets, walkParams, walkReach, type Walk } from './walk.js';
 
-/** inputs: names of array<f32> bindings, or `name: type` */
-const elementShader = (name: string, read: string[], fields: string, body: string): Shader => perElementShader(name, { read, fields, body });
+/** read: names of array<f32> bindings, or `name: type`; preamble: WGSL functions the body calls */
+const elementShader = (name: string, read: string[], fields: string, body: string, preamble = ''): Shader => perElementShader(name, { read, fields, helpers: [preamble], body });
 
 const stridedCopyShaders = new Map<number, Shader>();
 
@@ -69,6 +72,34 @@ const indexAddScanning = elementShader(
   out[i] = total;`,
 );
 
+// gather: out[o, k, j] = x[o, index[o, k, j], j] over out = index's shape [outer, count, inner]; an entry
+// that is no position 0 … length − 1 gives NaN, as js (tested by bits: WGSL may assume floats are never NaN)
+const gather = elementShader(
+  'gather',
+  ['x', 'index'],
+  'count: u32, inner: u32, length: u32,',
+  `${aroundDim}
+  let position = index[i];
+  if (isNan(position) || !(position >= 0.0 && position < f32(p.length) && floor(position) == position)) { out[i] = nan(); return; }
+  out[i] = x[(o * p.length + u32(position)) * p.inner + j];`,
+  jsMathWgsl,
+);
+
+// scatterAdd: out[o, s, j] (k of aroundDim is s here) = Σ over k' < length with index[o, k', j] == s of
+// src[o, k', j], in order of k' as js; an entry that is no position names no s
+const scatterAdd = elementShader(
+  'scatterAdd',
+  ['src', 'index'],
+  'count: u32, inner: u32, length: u32,',
+  `${aroundDim}
+  var total = 0.0;
+  for (var position = 0u; position < p.length; position++) {
+    let at = (o * p.length + position) * p.inner + j;
+    if (index[at] == f32(k)) { total += src[at]; }
+  }
+  out[i] = total;`,
+);
+
 /** indexAddInverted's inverse of `index` (targets 0 … size − 1; −1 skipped), its u32 words in a Float32Array for upload. */
 function invert(index: Float32Array, size: number): Float32Array {
   const words = new Uint32Array(size + 1 + index.length);
@@ -91,7 +122,16 @@ function around(kernel: string, x: Tensor, dim: number, index: Tensor) {
   return { inner: x.shape.slice(dim + 1).reduce((a, b) => a * b, 1) };
 }
 
-export function movementKernels(gpu: WebGpu): Pick<Kernels, 'stridedCopy' | 'indexSelect' | 'indexAdd'> {
+/** gather's and scatterAdd's x (or src) and index: the same rank, the same sizes but along `dim` (where `same` also there) */
+function alongDim(kernel: string, x: Tensor, dim: number, index: Tensor, same: boolean) {
+  if (!Number.isInteger(dim) || dim < 0 || dim >= x.ndim) throw new RangeError(`webgpu ${kernel}: dim ${dim} is out of range for a tensor of shape [${x.shape}]`);
+  if (index.ndim !== x.ndim || index.shape.some((d, i) => d !== x.shape[i] && (same || i !== dim))) {
+    throw new RangeError(`webgpu ${kernel}: expected an index of shape [${x.shape}]${same ? '' : ` but along dim ${dim}`}, got [${index.shape}]`);
+  }
+  return { inner: x.shape.slice(dim + 1).reduce((a, b) => a * b, 1) };
+}
+
+export function movementKernels(gpu: WebGpu): Pick<Kernels, 'stridedCopy' | 'indexSelect' | 'indexAdd' | 'gather' | 'scatterAdd'> {
   return {
     stridedCopy(x, p: StridedCopyParams) {
       if (!Number.isInteger(p.offset) || p.offset < 0) throw new RangeError(`webgpu stridedCopy: offset must be a non-negative integer, got ${p.offset}`);
@@ -118,6 +158,20 @@ export function movementKernels(gpu: WebGpu): Pick<Kernels, 'stridedCopy' | 'ind
       const onDevice = index.deviceStorage('webgpu') !== null;
       const [shader, lookup] = onDevice ? [indexAddScanning, index] : [indexAddInverted, new Tensor(invert(index.data, size), [size + 1 + index.size])];
       gpu.run(shader, [gpu.bufferOf(src), gpu.bufferOf(lookup), gpu.bufferOf(out)], [out.size, size, inner, index.size], grid(out.size));
+      return out;
+    },
+    gather(x, index, { dim }: GatherParams) {
+      const { inner } = alongDim('gather', x, dim, index, false);
+      const out = gpu.empty(index.shape);
+      if (out.size === 0) return out;
+      gpu.run(gather, [gpu.bufferOf(x), gpu.bufferOf(index), gpu.bufferOf(out)], [out.size, index.shape[dim], inner, x.shape[dim]], grid(out.size));
+      return out;
+    },
+    scatterAdd(src, index, { dim, size }: ScatterAddParams) {
+      const { inner } = alongDim('scatterAdd', src, dim, index, true);
+      const out = gpu.empty(src.shape.map((d, i) => (i === dim ? size : d)));
+      if (out.size === 0) return out;
+      gpu.run(scatterAdd, [gpu.bufferOf(src), gpu.bufferOf(index), gpu.bufferOf(out)], [out.size, size, inner, src.shape[dim]], grid(out.size));
       return out;
     },
   };

@@ -176,4 +176,8 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   return record(out, 'clamp', [x], (g) => [mul(g, unary(x, 'clampGrad', bounds))]);
 }
 
-export { erf } from '../erf.js';
+/** torch.erf: erf x = 2/√π ∫₀ˣ e^(−t²) dt, elementwise; d/dx = 2/√π·e^(−x²). */
+export function erf(x: Tensor): Tensor {
+  const t = asTensor(x, 'erf');
+  return record(unary(t, 'erf'), 'erf', [t], (g) => [mul(g, mul(exp(neg(mul(t, t))), 2 / Math.sqrt(Math.PI)))]);
+}

@@ -173,6 +173,30 @@ describe("no op of issue 16's activations and normalizations reads .data to comp
   });
 });
 
+describe('the tensor ops of issue 16 read no .data to compute either', () => {
+  test('where, gather, scatter, scatterAdd, split, chunk, flip, roll, repeat, tile, cumsum, einsum, erf, sort, argsort, topk, forward and backward', async () => {
+    const pass = () => {
+      const x = leaf([3, 5], 20);
+      const y = leaf([5], 21);
+      // an index made by a kernel (argsort's) as well as CPU ones: the ops must not read the former
+      const order = x.detach().argsort(1);
+      let h = tg.where(x.gt(0), x, y).add(tg.gather(x, 1, order)).add(tg.erf(x));
+      h = tg.scatter(h, 1, tg.tensor([[4, 0], [2, 3], [1, 2]]), x.slice(1, 0, 2)).add(tg.scatterAdd(h, 1, order, x.mul(0.5)));
+      h = tg.cat([...tg.split(h, 2, 1), ...tg.chunk(h, 2, 0)].map((p) => p.sum(1, true)), 0).add(tg.cumsum(h, 1).sum(1, true).mean());
+      const z = tg.flip(h, [0]).add(tg.roll(h, 1, 0)).repeat(1, 2).add(tg.tile(h, [2]));
+      const sorted = tg.sort(x, 1, true).values.add(tg.topk(x, 5, 1, false).values);
+      const loss = z.sum().add(tg.einsum('ij,ij->', sorted, x)).add(tg.einsum('ii->i', x.slice(1, 0, 3)).sum());
+      loss.backward();
+      return [loss, x.grad!, y.grad!];
+    };
+    const [got, reference] = await bothBackends(pass);
+    got.forEach((values, i) => {
+      const scale = Math.max(1, ...reference[i].map(Math.abs));
+      values.forEach((v, j) => expect(Math.abs(v - reference[i][j]), `result ${i} element ${j}`).toBeLessThanOrEqual(1e-5 * scale));
+    });
+  });
+});
+
 describe('fit, evaluate and checkpoints read only asynchronously (as they must on webgpu)', () => {
   const run = async () => {
     tg.manualSeed(4);

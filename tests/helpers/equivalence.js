@@ -232,7 +232,7 @@ function broadcastOperand(r, shape) {
 const seeded = (draw, inPlace = false) => ({ params: (fc) => fc.record({ seed: fc.nat() }), args: ({ seed }, make) => draw(new CaseRandom(seed * 7919 + 1, make.Tensor)), inPlace });
 
 const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus', 'gelu', 'geluTanh', 'leakyRelu', 'clamp', 'geluGrad', 'geluTanhGrad', 'leakyReluGrad', 'clampGrad',
-  'silu', 'elu', 'mish', 'hardswish', 'hardsigmoid', 'siluGrad', 'eluGrad', 'mishGrad', 'hardswishGrad', 'hardsigmoidGrad'];
+  'silu', 'elu', 'mish', 'hardswish', 'hardsigmoid', 'siluGrad', 'eluGrad', 'mishGrad', 'hardswishGrad', 'hardsigmoidGrad', 'erf'];
 const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le', 'powGradBase', 'powGradExponent', 'maximumShare', 'minimumShare'];
 
 const primitives = {
@@ -277,6 +277,21 @@ const primitives = {
     const size = r.int(1, 5);
     const index = Float32Array.from({ length: shape[dim] }, () => r.int(-1, size - 1)); // repeats add up
     return [r.tensor(shape), new r.Tensor(index, [index.length]), { dim, size }];
+  }),
+  gather: seeded((r) => {
+    // an index of x's shape but along dim, of positions along it (repeats, and every one of them)
+    const shape = r.shape();
+    const dim = r.int(0, shape.length - 1);
+    const indexShape = shape.map((d, i) => (i === dim ? r.int(1, 6) : d));
+    const index = r.tensor(indexShape, 0, shape[dim]);
+    return [r.tensor(shape), new r.Tensor(index.data.map(Math.floor), indexShape), { dim }];
+  }),
+  scatterAdd: seeded((r) => {
+    const shape = r.shape();
+    const dim = r.int(0, shape.length - 1);
+    const size = r.int(1, 5);
+    const index = r.tensor(shape, -1, size + 1); // −1 and size are no positions: skipped; repeats add up
+    return [r.tensor(shape), new r.Tensor(index.data.map(Math.floor), shape), { dim, size }];
   }),
   softmax: seeded((r) => {
     const shape = r.shape();

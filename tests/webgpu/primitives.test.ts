@@ -22,7 +22,7 @@ afterAll(() => kernels?.dispose());
 // (none of these cases reads `large`: their sizes are the same either way)
 const check = (name: string) => checkKernel(name, { fc, Tensor, kernels: kernels as Kernels, reference: jsKernels, numRuns: 20, large: false });
 
-const names = ['unary', 'binary', 'reduce', 'softmax', 'softmaxBackward', 'indexSelect', 'indexAdd', 'stridedCopy', 'batchNormStats', 'batchNormForward', 'batchNormGradSums', 'batchNormBackward', 'sgdStep', 'adamStep', 'rmspropStep', 'randomFill'];
+const names = ['unary', 'binary', 'reduce', 'softmax', 'softmaxBackward', 'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'stridedCopy', 'batchNormStats', 'batchNormForward', 'batchNormGradSums', 'batchNormBackward', 'sgdStep', 'adamStep', 'rmspropStep', 'randomFill'];
 
 describe('webgpu primitives equal js', () => {
   test.each(names)('%s', async (name) => {
@@ -46,7 +46,7 @@ const specials = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2, -2.5, 3,
 
 describe('IEEE specials through every elementwise op, as js', () => {
   const unaryOps: UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'softplus', 'gelu', 'geluTanh', 'leakyRelu', 'clamp', 'geluGrad', 'geluTanhGrad', 'leakyReluGrad', 'clampGrad',
-    'silu', 'elu', 'mish', 'hardswish', 'hardsigmoid', 'siluGrad', 'eluGrad', 'mishGrad', 'hardswishGrad', 'hardsigmoidGrad'];
+    'silu', 'elu', 'mish', 'hardswish', 'hardsigmoid', 'siluGrad', 'eluGrad', 'mishGrad', 'hardswishGrad', 'hardsigmoidGrad', 'erf'];
   test.each(unaryOps)('unary %s', async (op) => {
     if (!kernels) return;
     const x = new Tensor(Float32Array.from(specials), [specials.length]);

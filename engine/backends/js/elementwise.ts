@@ -85,6 +85,7 @@ const unaryFunctions: Record<UnaryOp, (v: number, p: UnaryParams) => number> = {
   },
   hardswishGrad: (v) => (v < -3 ? 0 : v <= 3 ? v / 3 + 0.5 : 1),
   hardsigmoidGrad: (v) => (v > -3 && v < 3 ? 1 / 6 : 0),
+  erf,
 };
 
 const GELU_C = Math.sqrt(2 / Math.PI);

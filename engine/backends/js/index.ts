@@ -8,7 +8,7 @@ import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './po
 import { biasAdd, binary, relu, reluBackward, unary } from './elementwise.js';
 import { batchNormBackward, batchNormForward, batchNormGradSums, batchNormStats } from './batchnorm.js';
 import { reduce } from './reduce.js';
-import { indexAdd, indexSelect, stridedCopy } from './movement.js';
+import { gather, indexAdd, indexSelect, scatterAdd, stridedCopy } from './movement.js';
 import { softmax, softmaxBackward } from './softmax.js';
 import { randomFill } from './random.js';
 import { adamStep, rmspropStep, sgdStep } from './optim.js';
@@ -35,6 +35,8 @@ export const jsKernels: Kernels = {
   stridedCopy,
   indexSelect,
   indexAdd,
+  gather,
+  scatterAdd,
   softmax,
   softmaxBackward,
   randomFill,
