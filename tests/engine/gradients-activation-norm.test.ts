@@ -10,16 +10,11 @@ import fc from 'fast-check';
 import * as tg from '../../engine/index.js';
 import { assertGradcheck, type GradcheckOptions } from '../helpers/gradcheck.js';
 import { checker, normal, seedArb, shapeArb, size } from '../helpers/properties.js';
+import { gradientBackends } from '../helpers/backends.js';
 
 type Tensor = tg.Tensor;
 
-const BACKENDS: tg.BackendName[] = ['js'];
-try {
-  const wasm = await import('../../kernels-wasm/index.js');
-  if (wasm.wasmSimdSupported()) BACKENDS.push('wasm');
-} catch (e) {
-  console.warn(`gradients-activation-norm.test.ts: the 'wasm' backend is not checked (${(e as Error).message})`);
-}
+const BACKENDS = await gradientBackends('gradients-activation-norm.test.ts');
 
 const check = checker(30);
 const grad = (name: string, f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}) => assertGradcheck(f, inputs, { name, ...opts });

@@ -9,16 +9,11 @@ import fc from 'fast-check';
 import * as tg from '../../engine/index.js';
 import { assertGradcheck, gradcheck, type GradcheckOptions } from '../helpers/gradcheck.js';
 import { checker, normal, seedArb, shapeArb, size, type Shape } from '../helpers/properties.js';
+import { gradientBackends } from '../helpers/backends.js';
 
 type Tensor = tg.Tensor;
 
-const BACKENDS: tg.BackendName[] = ['js'];
-try {
-  const wasm = await import('../../kernels-wasm/index.js');
-  if (wasm.wasmSimdSupported()) BACKENDS.push('wasm');
-} catch (e) {
-  console.warn(`gradients-ops.test.ts: the 'wasm' backend is not checked (${(e as Error).message})`);
-}
+const BACKENDS = await gradientBackends('gradients-ops.test.ts');
 
 const check = checker(25);
 const KINKED: GradcheckOptions = { absoluteStep: true, eps: 1e-2 };

@@ -11,16 +11,11 @@ import * as tg from '../../engine/index.js';
 import { kernels } from '../../engine/index.js';
 import { assertGradcheck, gradcheck, type GradcheckOptions } from '../helpers/gradcheck.js';
 import { checker, normal, seedArb, size } from '../helpers/properties.js';
+import { gradientBackends } from '../helpers/backends.js';
 
 type Tensor = tg.Tensor;
 
-const BACKENDS: tg.BackendName[] = ['js'];
-try {
-  const wasm = await import('../../kernels-wasm/index.js');
-  if (wasm.wasmSimdSupported()) BACKENDS.push('wasm');
-} catch (e) {
-  console.warn(`gradients-spatial.test.ts: the 'wasm' backend is not checked (${(e as Error).message})`);
-}
+const BACKENDS = await gradientBackends('gradients-spatial.test.ts');
 
 const check = checker(30);
 const KINKED: GradcheckOptions = { absoluteStep: true, eps: 1e-2 };

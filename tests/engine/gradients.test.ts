@@ -13,21 +13,11 @@ import fc from 'fast-check';
 import * as tg from '../../engine/index.js';
 import { assertGradcheck, gradcheck, type GradcheckOptions } from '../helpers/gradcheck.js';
 import { broadcastPairArb as broadcastPairs, checker, normal, perm, seedArb, shapeArb, size, type Shape } from '../helpers/properties.js';
+import { gradientBackends } from '../helpers/backends.js';
 
 type Tensor = tg.Tensor;
 
-/**
- * The backends to check the kernel-backed ops on: 'js' always, 'wasm' where WebAssembly SIMD runs
- * (importing kernels-wasm registers it). A WASM build that fails to load only drops 'wasm' here;
- * tests/wasm/ is where its loading is tested.
- */
-const BACKENDS: tg.BackendName[] = ['js'];
-try {
-  const wasm = await import('../../kernels-wasm/index.js');
-  if (wasm.wasmSimdSupported()) BACKENDS.push('wasm');
-} catch (e) {
-  console.warn(`gradients.test.ts: the 'wasm' backend is not checked (${(e as Error).message})`);
-}
+const BACKENDS = await gradientBackends('gradients.test.ts');
 
 /** The property runner: 30 runs per property unless told (FC_RUNS overrides every one). */
 const check = checker(30);

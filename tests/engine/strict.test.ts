@@ -81,6 +81,14 @@ async function bothBackends(pass: () => Tensor[]): Promise<[Float32Array[], Floa
   return [got, reference];
 }
 
+/** Every result of the strict run equals js's within 1e-5 of its magnitude. */
+function expectSameResults(got: Float32Array[], reference: Float32Array[]): void {
+  got.forEach((values, i) => {
+    const scale = Math.max(1, ...reference[i].map(Math.abs));
+    values.forEach((v, j) => expect(Math.abs(v - reference[i][j]), `result ${i} element ${j}`).toBeLessThanOrEqual(1e-5 * scale));
+  });
+}
+
 const values = (shape: number[], seed: number) => {
   const g = new tg.Generator(seed);
   return tg.randn(shape, { generator: g });
@@ -118,11 +126,7 @@ describe('no op reads .data to compute', () => {
       loss.backward();
       return [loss, x.grad!, w.grad!, b.grad!, gamma.grad!, beta.grad!, runningMean, runningVar];
     };
-    const [got, reference] = await bothBackends(pass);
-    got.forEach((values, i) => {
-      const scale = Math.max(1, ...reference[i].map(Math.abs));
-      values.forEach((v, j) => expect(Math.abs(v - reference[i][j]), `result ${i} element ${j}`).toBeLessThanOrEqual(1e-5 * scale));
-    });
+    expectSameResults(...(await bothBackends(pass)));
   });
 
   test('optimizer steps (SGD with Nesterov momentum, AdamW with amsgrad, centered RMSprop) update on the device', async () => {
@@ -165,11 +169,7 @@ describe("no op of issue 16's activations and normalizations reads .data to comp
       loss.backward();
       return [loss, x.grad!, slopes.grad!, gamma.grad!, beta.grad!, lnWeight.grad!, runningMean, runningVar];
     };
-    const [got, reference] = await bothBackends(pass);
-    got.forEach((values, i) => {
-      const scale = Math.max(1, ...reference[i].map(Math.abs));
-      values.forEach((v, j) => expect(Math.abs(v - reference[i][j]), `result ${i} element ${j}`).toBeLessThanOrEqual(1e-5 * scale));
-    });
+    expectSameResults(...(await bothBackends(pass)));
   });
 });
 
@@ -189,11 +189,32 @@ describe('the tensor ops of issue 16 read no .data to compute either', () => {
       loss.backward();
       return [loss, x.grad!, y.grad!];
     };
-    const [got, reference] = await bothBackends(pass);
-    got.forEach((values, i) => {
-      const scale = Math.max(1, ...reference[i].map(Math.abs));
-      values.forEach((v, j) => expect(Math.abs(v - reference[i][j]), `result ${i} element ${j}`).toBeLessThanOrEqual(1e-5 * scale));
-    });
+    expectSameResults(...(await bothBackends(pass)));
+  });
+});
+
+describe("no spatial op of issue 16 reads .data to compute", () => {
+  test('convTranspose2d, conv1d, maxPool1d, avgPool1d, interpolate (every mode), embedding (ids computed on the device, not read back to check), forward and backward', async () => {
+    const pass = () => {
+      const x = leaf([2, 3, 4, 5], 1);
+      const wt = leaf([3, 4, 3, 3], 2);
+      const bt = leaf([4], 3);
+      let h = tg.convTranspose2d(x, wt, bt, { stride: 2, padding: 1, outputPadding: 1, groups: 1 }).slice(1, 0, 2); // [2, 2, 8, 10]
+      h = tg.interpolate(h, { scaleFactor: 1.5, mode: 'bilinear' }).add(tg.interpolate(h, [12, 15])).add(tg.interpolate(h, { size: [12, 15], mode: 'nearest-exact' }));
+      const signal = h.mean(2); // [2, 2, 15]
+      const w1 = leaf([4, 2, 3], 4);
+      let s = tg.conv1d(signal, w1, leaf([4], 5), { padding: 'same', dilation: 2 });
+      s = tg.maxPool1d(s, 3, 2, 1).add(tg.avgPool1d(s, { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }));
+      s = tg.interpolate(s, null, 2, 'linear', true);
+      const table = leaf([4, 3], 6);
+      const ids = s.sum(2).argmax(1); // [2] ids computed on the device
+      const looked = tg.embedding(ids, table, 0).add(tg.embedding(tg.tensor([[1, 3], [2, 2]]), table).sum(1));
+      const volume = tg.interpolate(h.unsqueeze(2), { scaleFactor: [2, 0.5, 0.5], mode: 'trilinear' });
+      const loss = s.pow(2).mean().add(looked.sum()).add(volume.mean());
+      loss.backward();
+      return [loss, x.grad!, wt.grad!, bt.grad!, w1.grad!, table.grad!];
+    };
+    expectSameResults(...(await bothBackends(pass)));
   });
 });
 

@@ -2,29 +2,13 @@
 // kernel functions as JavaScript; real WebGL runs only in Chromium): each op's forward and gradients equal
 // js's. The ops are composites of kernels, so this checks that they call nothing gl lacks.
 
-import { createRequire } from 'node:module';
 import { afterAll, expect, test } from 'vitest';
 import * as tg from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
-import { createGlKernels, type GpuInstance } from '../../kernels-gl/index.js';
+import { registerGlShadersOnCpu } from '../helpers/gpujs.js';
 import { difference, randomValues } from '../helpers/values.js';
 
-declare module '../../engine/backend.js' {
-  interface BackendNames {
-    'gl-cpu-mode': true;
-  }
-}
-
-// gpu.js is an optional peer dependency: a checkout installed with --omit=dev has none
-const GPU = (() => {
-  try {
-    return (createRequire(import.meta.url)('gpu.js') as { GPU: new (s: { mode: string }) => GpuInstance }).GPU;
-  } catch {
-    return null;
-  }
-})();
-if (GPU) tg.registerBackend('gl-cpu-mode', createGlKernels(new GPU({ mode: 'cpu' })));
-else console.warn('tests/gl/activation-norm.test.ts: skipping: gpu.js is not installed');
+const glShadersRun = registerGlShadersOnCpu('tests/gl/activation-norm.test.ts');
 afterAll(() => tg.setBackend('js'));
 
 const values = (shape: number[], seed: number, scale = 1) => new tg.Tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed).map((v) => v * scale), shape);
@@ -50,8 +34,8 @@ async function run(backend: tg.BackendName, inputs: () => Tensor[], f: (...xs: T
   return Promise.all([out, ...leaves.map((t) => t.grad!)].map(async (t) => new tg.Tensor(Float32Array.from(await t.dataAsync()), t.shape)));
 }
 
-test.skipIf(!GPU).each(cases)('%s: forward and gradients on the GL shaders as js', async (name, inputs, f) => {
+test.skipIf(!glShadersRun).each(cases)('%s: forward and gradients on the GL shaders as js', async (name, inputs, f) => {
   const want = await run('js', inputs, f);
-  const got = await run('gl-cpu-mode', inputs, f);
+  const got = await run('glShadersOnCpu', inputs, f);
   got.forEach((t, i) => expect(difference(`${name} ${i === 0 ? 'output' : `gradient ${i - 1}`}`, t, want[i])).toBeNull());
 });

@@ -3,32 +3,16 @@
 // 'js' backend's (tests/helpers/spatial-cases.ts). The ops run on existing kernels, so this checks the
 // parameters they hand the GL shaders: a transposed conv's output padding, a height of 1, float32 ids.
 
-import { createRequire } from 'node:module';
 import { afterAll, describe, expect, test } from 'vitest';
 import * as tg from '../../index.js';
-import { createGlKernels, type GpuInstance } from '../../kernels-gl/index.js';
+import { registerGlShadersOnCpu } from '../helpers/gpujs.js';
 import { runSpatialCase, spatialCases } from '../helpers/spatial-cases.js';
 import { difference } from '../helpers/values.js';
 
-declare module '../../engine/backend.js' {
-  interface BackendNames {
-    glShadersOnCpu: true;
-  }
-}
-
-// gpu.js is an optional peer dependency: a checkout installed with --omit=dev has none
-const GPU = (() => {
-  try {
-    return (createRequire(import.meta.url)('gpu.js') as { GPU: new (s: { mode: string }) => GpuInstance }).GPU;
-  } catch {
-    return null;
-  }
-})();
-if (!GPU) console.warn('tests/gl/spatial.test.ts: skipping: gpu.js is not installed');
-else tg.registerBackend('glShadersOnCpu', createGlKernels(new GPU({ mode: 'cpu' }), { maxTileElements: 7 }));
+const glShadersRun = registerGlShadersOnCpu('tests/gl/spatial.test.ts', { maxTileElements: 7 });
 afterAll(() => tg.setBackend('js'));
 
-describe.skipIf(!GPU)("the spatial ops on the GL shaders (gpu.js cpu mode, tiles of 7 elements) have js's outputs and gradients", () => {
+describe.skipIf(!glShadersRun)("the spatial ops on the GL shaders (gpu.js cpu mode, tiles of 7 elements) have js's outputs and gradients", () => {
   test.each(spatialCases)('%s', async (name, op, shapes) => {
     const want = await runSpatialCase('js', op, shapes);
     const got = await runSpatialCase('glShadersOnCpu', op, shapes);
