@@ -137,7 +137,7 @@ export function relu(x: Tensor): Tensor {
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   if (typeof negativeSlope !== 'number') throw new TypeError(`leakyRelu: negativeSlope must be a number, got ${describe(negativeSlope)}`);
   const out = unary(x, 'leakyRelu', { negativeSlope });
-  return record(out, 'leakyRelu', [x], (g) => [mul(g, unary(x, 'leakyReluGrad', { negativeSlope }))]);
+  return record(out, 'leakyRelu', [x], (g) => [mul(g, unary(x, 'leakyReluGrad', { negativeSlope }))], { negativeSlope });
 }
 
 /** d tanh = 1 − tanh². */
@@ -164,7 +164,7 @@ export function softplus(x: Tensor): Tensor {
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${approximate}'`);
   const [op, grad] = approximate === 'tanh' ? (['geluTanh', 'geluTanhGrad'] as const) : (['gelu', 'geluGrad'] as const);
-  return record(unary(x, op), 'gelu', [x], (g) => [mul(g, unary(x, grad))]);
+  return record(unary(x, op), 'gelu', [x], (g) => [mul(g, unary(x, grad))], { approximate });
 }
 
 /** Limits values to [min, max] (either bound may be omitted); gradient flows where min <= x <= max. */
@@ -173,7 +173,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   if (min == null && max == null) throw new RangeError('clamp: at least one of min and max must be given');
   if (Number.isNaN(bounds.min) || Number.isNaN(bounds.max)) throw new RangeError(`clamp: bounds must not be NaN (min=${min}, max=${max})`);
   const out = unary(x, 'clamp', bounds); // min > max gives max everywhere, as in PyTorch
-  return record(out, 'clamp', [x], (g) => [mul(g, unary(x, 'clampGrad', bounds))]);
+  return record(out, 'clamp', [x], (g) => [mul(g, unary(x, 'clampGrad', bounds))], bounds);
 }
 
 /** torch.erf: erf x = 2/√π ∫₀ˣ e^(−t²) dt, elementwise; d/dx = 2/√π·e^(−x²). */

@@ -41,12 +41,12 @@ function spread(g: Tensor, r: Reduction, inputShape: readonly number[]): Tensor 
 
 export function sum(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
   const r = plan(x, dims, keepdim, 'sum');
-  return record(reduced(x, 'sum', r), 'sum', [x], (g) => [spread(g, r, x.shape)]);
+  return record(reduced(x, 'sum', r), 'sum', [x], (g) => [spread(g, r, x.shape)], { dims: r.dims, keepdim });
 }
 
 export function mean(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
   const r = plan(x, dims, keepdim, 'mean');
-  return record(reduced(x, 'mean', r), 'mean', [x], (g) => [mul(spread(g, r, x.shape), 1 / r.count)]);
+  return record(reduced(x, 'mean', r), 'mean', [x], (g) => [mul(spread(g, r, x.shape), 1 / r.count)], { dims: r.dims, keepdim });
 }
 
 /**
@@ -72,7 +72,7 @@ function extreme(op: 'max' | 'min', x: Tensor, dims: number | readonly number[] 
     const ties = add(eq(x, kept), mul(ne(x, x), ne(kept, kept)));
     const count = kernels().reduce(ties, { op: 'sum', dims: r.dims });
     return [mul(ties, div(reshape(g, r.keptShape), count))];
-  });
+  }, { dims: r.dims, keepdim });
 }
 
 /** Variance with Bessel's correction by default (correction = 1), as torch.var. */

@@ -1,0 +1,206 @@
+// How each traced typegrad op becomes ONNX nodes. A translator gets the op's report (its inputs, its
+// output and the attributes the op passed to `record`, engine/autograd.ts) and a way to name the values
+// of its inputs; it adds nodes to the graph and returns the name of the value that is the op's output.
+// Attribute layouts (Conv2dParams, Pool2dParams, SoftmaxParams) come from engine/kernels.ts.
+
+import { formatShape, poolOutputSize, type Conv2dParams, type Pool2dParams, type SoftmaxParams, type Tensor } from '../engine/index.js';
+import { float, int, ints, string, type Graph } from './graph.js';
+
+/** One op of the forward pass as the tracer heard it. */
+export interface OpReport {
+  op: string;
+  out: Tensor;
+  inputs: ReadonlyArray<Tensor | null | undefined>;
+  attributes: object;
+}
+
+export interface Translation {
+  graph: Graph;
+  /** the value name of a tensor the op read (an input, an initializer or an earlier op's output) */
+  valueOf(t: Tensor): string;
+}
+
+type Translator = (t: Translation, r: OpReport) => string;
+
+const inputsOf = (t: Translation, r: OpReport): string[] => r.inputs.map((x) => (x ? t.valueOf(x) : ''));
+const unary = (opType: string): Translator => (t, r) => t.graph.node(opType, inputsOf(t, r));
+const binary = unary;
+
+/** The ops typegrad's ops are spelled as in ONNX (opset 13 up to 21, see exportModel). */
+export const translators: Readonly<Record<string, Translator>> = {
+  add: binary('Add'),
+  sub: binary('Sub'),
+  mul: binary('Mul'),
+  div: binary('Div'),
+  pow: binary('Pow'),
+  maximum: binary('Max'),
+  minimum: binary('Min'),
+  neg: unary('Neg'),
+  exp: unary('Exp'),
+  log: unary('Log'),
+  sqrt: unary('Sqrt'),
+  abs: unary('Abs'),
+  relu: unary('Relu'),
+  tanh: unary('Tanh'),
+  sigmoid: unary('Sigmoid'),
+  softplus: unary('Softplus'),
+  erf: unary('Erf'),
+  clone: unary('Identity'),
+  leakyRelu: (t, r) => t.graph.node('LeakyRelu', inputsOf(t, r), { alpha: float(attrs<{ negativeSlope: number }>(r).negativeSlope) }),
+  gelu,
+  clamp,
+
+  reshape: reshapeOrGather,
+  flatten: reshapeOrGather,
+  squeeze: reshapeOrGather,
+  unsqueeze: reshapeOrGather,
+  index: reshapeOrGather,
+  slice: reshapeOrGather,
+  indexSelect: reshapeOrGather,
+  permute: (t, r) => t.graph.node('Transpose', inputsOf(t, r), { perm: ints(attrs<{ dims: number[] }>(r).dims) }),
+  expand: (t, r) => t.graph.node('Expand', [t.valueOf(r.inputs[0]!), t.graph.int64Initializer('shape', r.out.shape)]),
+  cat: (t, r) => ('index' in r.attributes ? reshapeOrGather(t, r) : t.graph.node('Concat', inputsOf(t, r), { axis: int(attrs<{ dim: number }>(r).dim) })),
+  pad,
+
+  matmul: binary('MatMul'),
+  linear,
+  'linear bias': binary('Add'),
+  conv2d,
+  maxPool2d: (t, r) => pool('MaxPool', t, r),
+  avgPool2d: (t, r) => pool('AveragePool', t, r),
+  batchNorm,
+  softmax: (t, r) => t.graph.node(attrs<SoftmaxParams>(r).log ? 'LogSoftmax' : 'Softmax', inputsOf(t, r), { axis: int(attrs<SoftmaxParams>(r).dim) }),
+  logSoftmax: (t, r) => t.graph.node('LogSoftmax', inputsOf(t, r), { axis: int(attrs<SoftmaxParams>(r).dim) }),
+  sum: (t, r) => reduce('ReduceSum', 13, t, r),
+  mean: (t, r) => reduce('ReduceMean', 18, t, r),
+  max: (t, r) => reduce('ReduceMax', 18, t, r),
+  min: (t, r) => reduce('ReduceMin', 18, t, r),
+};
+
+function attrs<T>(r: OpReport): T {
+  return r.attributes as T;
+}
+
+/**
+ * GELU: ONNX has it from opset 20; before, the formula itself.
+ *   exact:  x·(1 + erf(x/√2))/2            tanh: x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2
+ */
+function gelu(t: Translation, r: OpReport): string {
+  const { approximate } = attrs<{ approximate: 'none' | 'tanh' }>(r);
+  const g = t.graph;
+  const x = t.valueOf(r.inputs[0]!);
+  if (g.opset >= 20) return g.node('Gelu', [x], { approximate: string(approximate) });
+  let inner: string;
+  if (approximate === 'none') {
+    inner = g.node('Erf', [g.node('Div', [x, g.scalar('sqrt2', Math.SQRT2)])]);
+  } else {
+    const cube = g.node('Mul', [x, g.node('Mul', [x, x])]);
+    const poly = g.node('Add', [x, g.node('Mul', [cube, g.scalar('gelu_c', 0.044715)])]);
+    inner = g.node('Tanh', [g.node('Mul', [poly, g.scalar('sqrt_2_over_pi', Math.sqrt(2 / Math.PI))])]);
+  }
+  const onePlus = g.node('Add', [inner, g.scalar('one', 1)]);
+  return g.node('Mul', [g.node('Mul', [x, onePlus]), g.scalar('half', 0.5)]);
+}
+
+/** Clip's bounds are optional inputs (opset 11+); an infinite bound is left out. */
+function clamp(t: Translation, r: OpReport): string {
+  const { min, max } = attrs<{ min: number; max: number }>(r);
+  const bound = (v: number, stem: string) => (Number.isFinite(v) ? t.graph.scalar(stem, v) : '');
+  return t.graph.node('Clip', [t.valueOf(r.inputs[0]!), bound(min, 'clip_min'), bound(max, 'clip_max')]);
+}
+
+/**
+ * The reshape family gives the output shape; ops that picked positions along a dim (slice, index,
+ * indexSelect: the indexSelect kernel) say which, and pick them again with Gather.
+ */
+function reshapeOrGather(t: Translation, r: OpReport): string {
+  const x = t.valueOf(r.inputs[0]!);
+  if (!('index' in r.attributes)) return t.graph.node('Reshape', [x, t.graph.int64Initializer('shape', r.out.shape)]);
+  const { dim, index } = attrs<{ dim: number; index: Tensor }>(r);
+  const positions = Array.from(index.data);
+  if (positions.some((p) => p < 0)) throw new Error(`onnx.exportModel: ${r.op} picks fill positions along dim ${dim} (output ${formatShape(r.out.shape)}), which ONNX's Gather cannot`);
+  return t.graph.node('Gather', [x, t.graph.int64Initializer('indices', positions)], { axis: int(dim) });
+}
+
+/**
+ * One padded dim: constant padding is Pad (negative amounts crop, as in ONNX); reflect, replicate and
+ * circular read input positions only, and Gather reads them exactly (Pad's 'wrap' is opset 19+).
+ */
+function pad(t: Translation, r: OpReport): string {
+  const { dim, fill, mode, before, after } = attrs<{ dim: number; fill: number; mode: string; before: number; after: number }>(r);
+  if (mode !== 'constant') return reshapeOrGather(t, r);
+  const x = r.inputs[0]!;
+  const pads = new Array(2 * x.ndim).fill(0);
+  [pads[dim], pads[x.ndim + dim]] = [before, after];
+  return t.graph.node('Pad', [t.valueOf(x), t.graph.int64Initializer('pads', pads), t.graph.scalar('pad_value', fill)], { mode: string('constant') });
+}
+
+/** F.linear's product x·Wᵀ on x viewed as [1, rows, in]: Gemm takes matrices, so rows × in in and out. */
+function linear(t: Translation, r: OpReport): string {
+  const [x, weight] = r.inputs as Tensor[];
+  const g = t.graph;
+  const [, rows, inFeatures] = x.shape;
+  const matrix = g.node('Reshape', [t.valueOf(x), g.int64Initializer('shape', [rows, inFeatures])]);
+  const product = g.node('Gemm', [matrix, t.valueOf(weight)], { transB: int(1) });
+  return g.node('Reshape', [product, g.int64Initializer('shape', r.out.shape)]);
+}
+
+function conv2d(t: Translation, r: OpReport): string {
+  const p = attrs<Conv2dParams>(r);
+  const [x, weight, bias] = r.inputs;
+  const inputs = [t.valueOf(x!), t.valueOf(weight!), ...(bias ? [t.valueOf(bias)] : [])];
+  return t.graph.node('Conv', inputs, {
+    kernel_shape: ints([p.kernelHeight, p.kernelWidth]),
+    strides: ints([p.strideHeight, p.strideWidth]),
+    pads: ints([p.padTop, p.padLeft, p.padBottom, p.padRight]),
+    dilations: ints([p.dilationHeight, p.dilationWidth]),
+    group: int(p.groups),
+  });
+}
+
+/**
+ * MaxPool / AveragePool. Pool2dParams holds the output size, not the rounding: ceil mode is what made
+ * it larger than rounding down gives. A window over the whole input is GlobalAveragePool (what
+ * AdaptiveAvgPool2d(1) is), as torch.onnx exports it.
+ */
+function pool(opType: 'MaxPool' | 'AveragePool', t: Translation, r: OpReport): string {
+  const p = attrs<Pool2dParams>(r);
+  const x = t.valueOf(r.inputs[0]!);
+  const wholeInput = p.kernelHeight === p.inHeight && p.kernelWidth === p.inWidth && p.padHeight === 0 && p.padWidth === 0 && p.outHeight === 1 && p.outWidth === 1;
+  if (opType === 'AveragePool' && wholeInput) return t.graph.node('GlobalAveragePool', [x]);
+  const floorHeight = poolOutputSize(p.inHeight, p.kernelHeight, p.strideHeight, p.padHeight, p.dilationHeight, false);
+  const floorWidth = poolOutputSize(p.inWidth, p.kernelWidth, p.strideWidth, p.padWidth, p.dilationWidth, false);
+  const ceilMode = p.outHeight > floorHeight || p.outWidth > floorWidth;
+  const attributes = {
+    kernel_shape: ints([p.kernelHeight, p.kernelWidth]),
+    strides: ints([p.strideHeight, p.strideWidth]),
+    pads: ints([p.padHeight, p.padWidth, p.padHeight, p.padWidth]),
+    ceil_mode: int(ceilMode ? 1 : 0),
+  };
+  if (opType === 'MaxPool') return t.graph.node(opType, [x], { ...attributes, dilations: ints([p.dilationHeight, p.dilationWidth]) });
+  return t.graph.node(opType, [x], { ...attributes, count_include_pad: int(p.countIncludePad ? 1 : 0) });
+}
+
+/** Batch norm in evaluation (running statistics); a missing weight or bias is ones or zeros. */
+function batchNorm(t: Translation, r: OpReport): string {
+  const { runningMean, runningVar, eps, training } = attrs<{ runningMean: Tensor | null; runningVar: Tensor | null; eps: number; training: boolean }>(r);
+  const [x, weight, bias] = r.inputs;
+  if (training || !runningMean || !runningVar) {
+    throw new Error(`onnx.exportModel: batchNorm on ${formatShape(x!.shape)} uses batch statistics (training); export exports evaluation, with running statistics: call model.eval() or use BatchNorm's trackRunningStats`);
+  }
+  const channels = x!.shape[1];
+  const g = t.graph;
+  const scale = weight ? t.valueOf(weight) : g.floatInitializer('bn_ones', new Float32Array(channels).fill(1), [channels]);
+  const shift = bias ? t.valueOf(bias) : g.floatInitializer('bn_zeros', new Float32Array(channels), [channels]);
+  return g.node('BatchNormalization', [t.valueOf(x!), scale, shift, t.valueOf(runningMean), t.valueOf(runningVar)], { epsilon: float(eps) });
+}
+
+/** ReduceSum takes its axes as an input from opset 13, the others from opset 18 (an attribute before). */
+function reduce(opType: string, axesInputSince: number, t: Translation, r: OpReport): string {
+  const { dims, keepdim } = attrs<{ dims: number[]; keepdim: boolean }>(r);
+  const x = t.valueOf(r.inputs[0]!);
+  const keepdims = { keepdims: int(keepdim ? 1 : 0) };
+  if (dims.length === 0) return t.graph.node('Identity', [x]); // a 0-d input: nothing to reduce
+  if (t.graph.opset >= axesInputSince) return t.graph.node(opType, [x, t.graph.int64Initializer('axes', dims)], keepdims);
+  return t.graph.node(opType, [x], { axes: ints(dims), ...keepdims });
+}
