@@ -5,6 +5,7 @@
 
 import { formatShape, poolOutputSize, type Conv2dParams, type Pool2dParams, type SoftmaxParams, type Tensor } from '../engine/index.js';
 import { float, int, ints, string, type Graph } from './graph.js';
+import { DATA_TYPE } from './proto.js';
 
 /** One op of the forward pass as the tracer heard it. */
 export interface OpReport {
@@ -49,6 +50,19 @@ export const translators: Readonly<Record<string, Translator>> = {
   leakyRelu: (t, r) => t.graph.node('LeakyRelu', inputsOf(t, r), { alpha: float(attrs<{ negativeSlope: number }>(r).negativeSlope) }),
   gelu,
   clamp,
+  elu: (t, r) => t.graph.node('Elu', inputsOf(t, r), { alpha: float(attrs<{ alpha: number }>(r).alpha) }),
+  selu: (t, r) => t.graph.node('Elu', inputsOf(t, r), { alpha: float(attrs<{ alpha: number }>(r).alpha) }), // the elu inside selu's scaling
+  celu: (t, r) => t.graph.node('Elu', inputsOf(t, r), { alpha: float(attrs<{ alpha: number }>(r).alpha) }), // the elu inside celu's scalings
+  silu: (t, r) => timesItself(t, r, (x) => t.graph.node('Sigmoid', [x])),
+  mish: (t, r) => timesItself(t, r, (x) => t.graph.node('Tanh', [t.graph.node('Softplus', [x])])),
+  hardsigmoid: (t, r) => hardSigmoid(t.graph, t.valueOf(r.inputs[0]!)),
+  hardswish: (t, r) => (t.graph.opset >= 14 ? t.graph.node('HardSwish', inputsOf(t, r)) : timesItself(t, r, (x) => hardSigmoid(t.graph, x))),
+  eq: comparison('Equal'),
+  ne: (t, r) => t.graph.node('Cast', [t.graph.node('Not', [t.graph.node('Equal', inputsOf(t, r))])], { to: int(DATA_TYPE.float) }),
+  gt: comparison('Greater'),
+  ge: comparison('GreaterOrEqual'),
+  lt: comparison('Less'),
+  le: comparison('LessOrEqual'),
 
   reshape: reshapeOrGather,
   flatten: reshapeOrGather,
@@ -61,11 +75,18 @@ export const translators: Readonly<Record<string, Translator>> = {
   expand: (t, r) => t.graph.node('Expand', [t.valueOf(r.inputs[0]!), t.graph.int64Initializer('shape', r.out.shape)]),
   cat: (t, r) => ('index' in r.attributes ? reshapeOrGather(t, r) : t.graph.node('Concat', inputsOf(t, r), { axis: int(attrs<{ dim: number }>(r).dim) })),
   pad,
+  gather,
+  where,
 
   matmul: binary('MatMul'),
   linear,
   'linear bias': binary('Add'),
   conv2d,
+  convTranspose2d,
+  'convTranspose2d bias': (t, r) => addPerChannel(t, r),
+  layerNorm: standardizeRows,
+  groupNorm: standardizeRows,
+  instanceNorm: standardizeRows,
   maxPool2d: (t, r) => pool('MaxPool', t, r),
   avgPool2d: (t, r) => pool('AveragePool', t, r),
   batchNorm,
@@ -203,4 +224,74 @@ function reduce(opType: string, axesInputSince: number, t: Translation, r: OpRep
   if (dims.length === 0) return t.graph.node('Identity', [x]); // a 0-d input: nothing to reduce
   if (t.graph.opset >= axesInputSince) return t.graph.node(opType, [x, t.graph.int64Initializer('axes', dims)], keepdims);
   return t.graph.node(opType, [x], { axes: ints(dims), ...keepdims });
+}
+
+/** x·f(x) (SiLU, Mish, HardSwish before opset 14). */
+function timesItself(t: Translation, r: OpReport, f: (x: string) => string): string {
+  const x = t.valueOf(r.inputs[0]!);
+  return t.graph.node('Mul', [x, f(x)]);
+}
+
+/** relu6(x + 3)/6, ONNX's HardSigmoid with PyTorch's slope and offset. */
+function hardSigmoid(g: Graph, x: string): string {
+  return g.node('HardSigmoid', [x], { alpha: float(1 / 6), beta: float(0.5) });
+}
+
+/** Comparisons give 0/1 as float32 in typegrad, booleans in ONNX. */
+function comparison(opType: string): Translator {
+  return (t, r) => t.graph.node('Cast', [t.graph.node(opType, inputsOf(t, r))], { to: int(DATA_TYPE.float) });
+}
+
+/**
+ * The transposed conv's params are those of the conv it is the adjoint of (conv-transpose.ts): its
+ * padding is padTop / padLeft on both sides, and the output padding is what padBottom / padRight lack.
+ */
+function convTranspose2d(t: Translation, r: OpReport): string {
+  const p = attrs<Conv2dParams>(r);
+  const [x, weight] = r.inputs as Tensor[];
+  return t.graph.node('ConvTranspose', [t.valueOf(x), t.valueOf(weight)], {
+    kernel_shape: ints([p.kernelHeight, p.kernelWidth]),
+    strides: ints([p.strideHeight, p.strideWidth]),
+    pads: ints([p.padTop, p.padLeft, p.padTop, p.padLeft]),
+    output_padding: ints([p.padTop - p.padBottom, p.padLeft - p.padRight]),
+    dilations: ints([p.dilationHeight, p.dilationWidth]),
+    group: int(p.groups),
+  });
+}
+
+/** out [N, C, ...] + bias [C] along dim 1 (the biasAdd kernel), as a broadcasting Add of bias [C, 1, …]. */
+function addPerChannel(t: Translation, r: OpReport): string {
+  const [out, bias] = r.inputs as Tensor[];
+  const shape = [bias.shape[0], ...new Array(out.ndim - 2).fill(1)];
+  return t.graph.node('Add', [t.valueOf(out), t.graph.node('Reshape', [t.valueOf(bias), t.graph.int64Initializer('shape', shape)])]);
+}
+
+/**
+ * Layer, group and instance norm standardize the rows of x seen as [rows, count] (normalization.ts):
+ * (x − mean)/√(var + eps) per row, the variance biased; their weight and bias follow as mul and add.
+ */
+function standardizeRows(t: Translation, r: OpReport): string {
+  const { rows, count, eps } = attrs<{ rows: number; count: number; eps: number }>(r);
+  const g = t.graph;
+  const x = g.node('Reshape', [t.valueOf(r.inputs[0]!), g.int64Initializer('shape', [rows, count])]);
+  const rowMean = (v: string) => (g.opset >= 18 ? g.node('ReduceMean', [v, g.int64Initializer('axes', [1])], { keepdims: int(1) }) : g.node('ReduceMean', [v], { axes: ints([1]), keepdims: int(1) }));
+  const centered = g.node('Sub', [x, rowMean(x)]);
+  const variance = rowMean(g.node('Mul', [centered, centered]));
+  const standardized = g.node('Div', [centered, g.node('Sqrt', [g.node('Add', [variance, g.scalar('eps', eps)])])]);
+  return g.node('Reshape', [standardized, g.int64Initializer('shape', r.out.shape)]);
+}
+
+/** torch.gather is GatherElements; typegrad's float32 positions become int64. */
+function gather(t: Translation, r: OpReport): string {
+  const { dim, index } = attrs<{ dim: number; index: Tensor }>(r);
+  const positions = t.graph.node('Cast', [t.valueOf(index)], { to: int(DATA_TYPE.int64) });
+  return t.graph.node('GatherElements', [t.valueOf(r.inputs[0]!), positions], { axis: int(dim) });
+}
+
+/** torch.where(condition, x, y), reported once with its three operands (where's own parts are not exported); ONNX's condition is a boolean. */
+function where(t: Translation, r: OpReport): string {
+  if (r.inputs.length !== 3) throw new Error(`onnx.exportModel: expected where's report with [condition, input, other], got ${r.inputs.length} inputs`);
+  const [condition, x, y] = inputsOf(t, r);
+  const isTrue = t.graph.node('Not', [t.graph.node('Equal', [condition, t.graph.scalar('zero', 0)])]);
+  return t.graph.node('Where', [isTrue, x, y]);
 }

@@ -2,7 +2,7 @@
 // input's shape (sumToShape), because a broadcast input was used once per copy. Every op is one call
 // of the `unary` or `binary` kernel by name; gradients are ops again (they run under noGrad).
 
-import { record } from '../autograd.js';
+import { record, traced } from '../autograd.js';
 import { kernels } from '../backend.js';
 import type { BinaryOp, UnaryOp, UnaryParams } from '../kernels.js';
 import { broadcastShapes, broadcastStrides, checkedSize } from '../shape.js';
@@ -95,7 +95,10 @@ function pick(op: 'maximum' | 'minimum', share: 'maximumShare' | 'minimumShare',
 
 // ---- comparisons: 0/1 results, no gradient ----
 
-const compare = (op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le', a: TensorLike, b: TensorLike): Tensor => broadcast(op, asTensor(a, op), asTensor(b, op));
+const compare = (op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le', a: TensorLike, b: TensorLike): Tensor => {
+  const [x, y] = [asTensor(a, op), asTensor(b, op)];
+  return traced(broadcast(op, x, y), op, [x, y]); // no gradient to record, but an exporter must see it
+};
 export const eq = (a: TensorLike, b: TensorLike): Tensor => compare('eq', a, b);
 export const ne = (a: TensorLike, b: TensorLike): Tensor => compare('ne', a, b);
 export const gt = (a: TensorLike, b: TensorLike): Tensor => compare('gt', a, b);
