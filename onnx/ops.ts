@@ -96,6 +96,10 @@ export const translators: Readonly<Record<string, Translator>> = {
   mean: (t, r) => reduce('ReduceMean', 18, t, r),
   max: (t, r) => reduce('ReduceMax', 18, t, r),
   min: (t, r) => reduce('ReduceMin', 18, t, r),
+  maxWithIndices: (t, r) => reduce('ReduceMax', 18, t, r),
+  minWithIndices: (t, r) => reduce('ReduceMin', 18, t, r),
+  argmax: (t, r) => argExtreme('ArgMax', t, r),
+  argmin: (t, r) => argExtreme('ArgMin', t, r),
 };
 
 function attrs<T>(r: OpReport): T {
@@ -294,4 +298,15 @@ function where(t: Translation, r: OpReport): string {
   const [condition, x, y] = inputsOf(t, r);
   const isTrue = t.graph.node('Not', [t.graph.node('Equal', [condition, t.graph.scalar('zero', 0)])]);
   return t.graph.node('Where', [isTrue, x, y]);
+}
+
+/** ArgMax / ArgMin (the first extreme wins, as typegrad's); over the flattened input when no dim is given; int64 indices become float32. */
+function argExtreme(opType: 'ArgMax' | 'ArgMin', t: Translation, r: OpReport): string {
+  const { dim, keepdim } = attrs<{ dim: number | null; keepdim: boolean }>(r);
+  const g = t.graph;
+  const x = r.inputs[0]!;
+  const along = dim === null ? g.node('Reshape', [t.valueOf(x), g.int64Initializer('shape', [x.size])]) : t.valueOf(x);
+  const indices = g.node(opType, [along], { axis: int(dim ?? 0), keepdims: int(keepdim ? 1 : 0), select_last_index: int(0) });
+  const shaped = dim === null ? g.node('Reshape', [indices, g.int64Initializer('shape', r.out.shape)]) : indices;
+  return g.node('Cast', [shaped], { to: int(DATA_TYPE.float) });
 }

@@ -180,6 +180,7 @@ describe('tensor ops in a forward function export', () => {
     ['comparisons and where', (a, b) => tg.where(tg.gt(a, b), a, tg.mul(b, 2)).add(tg.le(a, 0.5)).add(tg.eq(tg.ge(a, 0), tg.lt(b, 0))).add(tg.ne(a, b)), () => [x(), y()]],
     ['flip, roll, split, chunk', (a) => tg.flip(a, [1, 3]).add(tg.roll(a, [1, -2], [2, 3])).add(tg.cat(tg.split(a, [1, 2], 1).reverse(), 1)).add(tg.chunk(a, 2, 3)[1].sum(3, true)), () => [x()]],
     ['gather along dim 2', (a) => tg.gather(a, 2, tg.tensor([[[[0, 3, 1, 1, 2]], [[3, 3, 0, 0, 1]], [[2, 1, 0, 3, 3]]], [[[1, 1, 1, 1, 1]], [[0, 0, 0, 0, 0]], [[3, 2, 1, 0, 3]]]])), () => [x()]],
+    ['argmax, argmin, maxWithIndices, minWithIndices', (a) => tg.argmax(a, 1).add(tg.argmin(a, 1, true).sum(1)).add(a.maxWithIndices(1).values).add(a.minWithIndices(1, true).indices.sum(1)).add(tg.argmax(a, 3, true).sum(1)).add(tg.argmax(a)).add(tg.argmin(a, undefined, true)), () => [x()]],
     ['softmax and logSoftmax', (a) => tg.softmax(a, 1).add(tg.logSoftmax(a, 3)), () => [x()]],
     ['a model of 2 inputs', (a, b) => tg.add(a, b), () => [x(), y()]],
     ['the input itself', (a) => a, () => [x()]],
