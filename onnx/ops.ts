@@ -69,6 +69,10 @@ export const translators: Readonly<Record<string, Translator>> = {
   squeeze: reshapeOrGather,
   unsqueeze: reshapeOrGather,
   index: reshapeOrGather,
+  view: reshapeOrGather,
+  einsum: reshapeOrGather, // einsum's own reshapes; its products are matmuls, its sums sums
+  repeat: reshapeOrGather,
+  roll: reshapeOrGather,
   slice: reshapeOrGather,
   indexSelect: reshapeOrGather,
   permute: (t, r) => t.graph.node('Transpose', inputsOf(t, r), { perm: ints(attrs<{ dims: number[] }>(r).dims) }),
@@ -76,6 +80,7 @@ export const translators: Readonly<Record<string, Translator>> = {
   cat: (t, r) => ('index' in r.attributes ? reshapeOrGather(t, r) : t.graph.node('Concat', inputsOf(t, r), { axis: int(attrs<{ dim: number }>(r).dim) })),
   pad,
   gather,
+  embedding,
   where,
 
   matmul: binary('MatMul'),
@@ -309,4 +314,12 @@ function argExtreme(opType: 'ArgMax' | 'ArgMin', t: Translation, r: OpReport): s
   const indices = g.node(opType, [along], { axis: int(dim ?? 0), keepdims: int(keepdim ? 1 : 0), select_last_index: int(0) });
   const shaped = dim === null ? g.node('Reshape', [indices, g.int64Initializer('shape', r.out.shape)]) : indices;
   return g.node('Cast', [shaped], { to: int(DATA_TYPE.float) });
+}
+
+/** F.embedding: the rows of weight at the ids (float32 in typegrad, int64 for Gather), flattened as the op flattens them. */
+function embedding(t: Translation, r: OpReport): string {
+  const { ids } = attrs<{ ids: Tensor }>(r);
+  const g = t.graph;
+  const flat = g.node('Reshape', [t.valueOf(ids), g.int64Initializer('shape', [ids.size])]);
+  return g.node('Gather', [t.valueOf(r.inputs[0]!), g.node('Cast', [flat], { to: int(DATA_TYPE.int64) })], { axis: int(0) });
 }
