@@ -2,7 +2,7 @@
 // outputs, and its encoding as a ModelProto (proto.ts). The exporter (export.ts) fills it by asking
 // for the value name of each tensor a traced op read.
 
-import type { Tensor } from '../engine/index.js';
+import { formatShape, type Tensor } from '../engine/index.js';
 import { ATTRIBUTE_TYPE, DATA_TYPE, FIELD, ProtoWriter } from './proto.js';
 
 /** An attribute value, tagged with its ONNX type (a JS number alone cannot say int or float). */
@@ -73,7 +73,13 @@ export class Graph {
 
   /** A float32 tensor's values as an initializer (a parameter, a buffer or a constant of the forward pass). */
   tensorInitializer(stem: string, t: Tensor): string {
-    return this.floatInitializer(stem, t.data, t.shape);
+    let values: Float32Array;
+    try {
+      values = t.data;
+    } catch (e) {
+      throw new Error(`onnx.exportModel: cannot read the values of ${stem} ${formatShape(t.shape)} on this backend (${(e as Error).message}); export on 'wasm' or 'js' (await tg.setBackend('wasm'))`);
+    }
+    return this.floatInitializer(stem, values, t.shape);
   }
 
   /** int64 values (shapes, axes, indices) as an initializer; a 1-d list unless dims say otherwise. */
