@@ -56,3 +56,4 @@ export * as io from './io/index.js';
 export { save, load } from './io/node.js';
 export * as data from './data/index.js';
 export * as vis from './vis/index.js';
+export * as onnx from './onnx/index.js';

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[
   predict: { help: 'top-5 classes of image files with a saved model', run: async () => (await import('./predict.js')).predictCommand },
   summary: { help: 'the layer table of a model: output shapes and parameter counts', run: async () => (await import('./summary.js')).summaryCommand },
   'receptive-field': { help: 'receptive field of a model\'s convolutional features', run: async () => (await import('./summary.js')).receptiveFieldCommand },
+  export: { help: 'a saved model as an ONNX file (for onnxruntime: web, Node, servers)', run: async () => (await import('./export.js')).exportCommand },
   bench: { help: 'a short speed report of this machine\'s backends', run: async () => (await import('./bench.js')).benchCommand },
 };
 

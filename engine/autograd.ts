@@ -76,15 +76,41 @@ export function isAnomalyEnabled(): boolean {
 }
 
 /**
+ * Hears of every op a forward pass runs, in grad mode or not: how an exporter (onnx/) traces a model,
+ * as torch.onnx traces one. `attributes` are what the op's inputs and output shapes do not say (its
+ * kernel params, a dim); they may hold tensors the op reads outside its inputs (batch norm's running
+ * statistics). Inner ops of a composite report first, the composite last: the last report of a tensor wins.
+ */
+export type OpTracer = (out: Tensor, op: string, inputs: ReadonlyArray<Tensor | null | undefined>, attributes: object) => void;
+
+let opTracer: OpTracer | null = null;
+
+/** Installs (or, with null, removes) the op tracer; returns the one it replaces. */
+export function setOpTracer(tracer: OpTracer | null): OpTracer | null {
+  const previous = opTracer;
+  opTracer = tracer;
+  return previous;
+}
+
+/** Reports a composite op (made of other recorded ops) to the tracer as one op. Returns `out`. */
+export function traced(out: Tensor, op: string, inputs: ReadonlyArray<Tensor | null | undefined>, attributes: object = {}): Tensor {
+  opTracer?.(out, op, inputs, attributes);
+  return out;
+}
+
+/**
  * Attaches `backward` to `out` if grad mode is on and any input requires grad. Returns `out`.
- * The closure runs later under noGrad, so it may use ordinary tensor ops.
+ * The closure runs later under noGrad, so it may use ordinary tensor ops. `attributes` go to the
+ * op tracer only (see OpTracer).
  */
 export function record(
   out: Tensor,
   op: string,
   inputs: ReadonlyArray<Tensor | null | undefined>,
   backward: BackwardFn,
+  attributes: object = {},
 ): Tensor {
+  opTracer?.(out, op, inputs, attributes);
   if (!gradEnabled || !inputs.some((t) => t?.requiresGrad)) return out;
   out.requiresGrad = true;
   out.gradNode = { op, inputs, backward };

@@ -44,7 +44,7 @@ function checkedFinite(op: string, name: string, v: number): number {
 /** op(x) by one unary kernel; the gradient is dy·grad(x), grad the derivative's unary op. */
 function pointwise(name: string, x: Tensor, op: UnaryOp, grad: UnaryOp, alpha?: number): Tensor {
   const out = kernels().unary(x, { op, alpha });
-  return record(out, name, [x], (g) => [mul(g, kernels().unary(x, { op: grad, alpha }))]);
+  return record(out, name, [x], (g) => [mul(g, kernels().unary(x, { op: grad, alpha }))], { alpha });
 }
 
 /** F.elu(input, alpha = 1): x above 0, α·(eˣ − 1) at and below. */

@@ -88,7 +88,7 @@ export function batchNorm(
       weight && mul(invStd, s2),
       bias && s1,
     ];
-  });
+  }, { runningMean, runningVar, eps, training });
 }
 
 const zerosOf = (c: number) => new Tensor(new Float32Array(c), [c]);

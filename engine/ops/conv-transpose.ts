@@ -52,7 +52,7 @@ export function convTranspose2d(input: Tensor, weight: Tensor, ...args: ConvTran
   const out = record(kernels().conv2dBackwardInput(x, weight, p), 'convTranspose2d', [x, weight], (g) => [
     x.requiresGrad ? kernels().conv2d(g, weight, null, p) : null,
     weight.requiresGrad ? kernels().conv2dBackwardWeight(x, g, p) : null,
-  ]);
+  ], p);
   const biased = bias === null ? out : addBias(out, bias, p);
   return input.ndim === 3 ? squeeze(biased, 0) : biased;
 }

@@ -26,7 +26,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
     x.requiresGrad ? kernels().conv2dBackwardInput(g, weight, p) : null,
     weight.requiresGrad ? kernels().conv2dBackwardWeight(g, x, p) : null,
     b?.requiresGrad ? biasGradient(g, { outer: p.batch, channels: p.outChannels, inner: p.outHeight * p.outWidth }) : null,
-  ]);
+  ], p);
   return input.ndim === 3 ? squeeze(out, 0) : out;
 }
 

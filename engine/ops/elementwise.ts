@@ -2,7 +2,7 @@
 // input's shape (sumToShape), because a broadcast input was used once per copy. Every op is one call
 // of the `unary` or `binary` kernel by name; gradients are ops again (they run under noGrad).
 
-import { record } from '../autograd.js';
+import { record, traced } from '../autograd.js';
 import { kernels } from '../backend.js';
 import type { BinaryOp, UnaryOp, UnaryParams } from '../kernels.js';
 import { broadcastShapes, broadcastStrides, checkedSize } from '../shape.js';
@@ -95,7 +95,10 @@ function pick(op: 'maximum' | 'minimum', share: 'maximumShare' | 'minimumShare',
 
 // ---- comparisons: 0/1 results, no gradient ----
 
-const compare = (op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le', a: TensorLike, b: TensorLike): Tensor => broadcast(op, asTensor(a, op), asTensor(b, op));
+const compare = (op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le', a: TensorLike, b: TensorLike): Tensor => {
+  const [x, y] = [asTensor(a, op), asTensor(b, op)];
+  return traced(broadcast(op, x, y), op, [x, y]); // no gradient to record, but an exporter must see it
+};
 export const eq = (a: TensorLike, b: TensorLike): Tensor => compare('eq', a, b);
 export const ne = (a: TensorLike, b: TensorLike): Tensor => compare('ne', a, b);
 export const gt = (a: TensorLike, b: TensorLike): Tensor => compare('gt', a, b);
@@ -137,7 +140,7 @@ export function relu(x: Tensor): Tensor {
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   if (typeof negativeSlope !== 'number') throw new TypeError(`leakyRelu: negativeSlope must be a number, got ${describe(negativeSlope)}`);
   const out = unary(x, 'leakyRelu', { negativeSlope });
-  return record(out, 'leakyRelu', [x], (g) => [mul(g, unary(x, 'leakyReluGrad', { negativeSlope }))]);
+  return record(out, 'leakyRelu', [x], (g) => [mul(g, unary(x, 'leakyReluGrad', { negativeSlope }))], { negativeSlope });
 }
 
 /** d tanh = 1 − tanh². */
@@ -164,7 +167,7 @@ export function softplus(x: Tensor): Tensor {
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${approximate}'`);
   const [op, grad] = approximate === 'tanh' ? (['geluTanh', 'geluTanhGrad'] as const) : (['gelu', 'geluGrad'] as const);
-  return record(unary(x, op), 'gelu', [x], (g) => [mul(g, unary(x, grad))]);
+  return record(unary(x, op), 'gelu', [x], (g) => [mul(g, unary(x, grad))], { approximate });
 }
 
 /** Limits values to [min, max] (either bound may be omitted); gradient flows where min <= x <= max. */
@@ -173,7 +176,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   if (min == null && max == null) throw new RangeError('clamp: at least one of min and max must be given');
   if (Number.isNaN(bounds.min) || Number.isNaN(bounds.max)) throw new RangeError(`clamp: bounds must not be NaN (min=${min}, max=${max})`);
   const out = unary(x, 'clamp', bounds); // min > max gives max everywhere, as in PyTorch
-  return record(out, 'clamp', [x], (g) => [mul(g, unary(x, 'clampGrad', bounds))]);
+  return record(out, 'clamp', [x], (g) => [mul(g, unary(x, 'clampGrad', bounds))], bounds);
 }
 
 /** torch.erf: erf x = 2/√π ∫₀ˣ e^(−t²) dt, elementwise; d/dx = 2/√π·e^(−x²). */

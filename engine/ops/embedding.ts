@@ -50,7 +50,7 @@ export function embedding(input: Tensor | NestedArray, weight: Tensor, ...args: 
   checkIds(op, ids, rows, weight.shape);
   const flat = reshape(ids.detach(), [ids.size]);
   const picked = kernels().indexSelect(weight, flat, { dim: 0, fill: 0 });
-  const out = record(picked, op, [weight], (g) => [kernels().indexAdd(g, paddingIdx === null ? flat : withoutPadding(flat, paddingIdx), { dim: 0, size: rows })]);
+  const out = record(picked, op, [weight], (g) => [kernels().indexAdd(g, paddingIdx === null ? flat : withoutPadding(flat, paddingIdx), { dim: 0, size: rows })], { ids });
   return reshape(out, [...ids.shape, dim]);
 }
 

@@ -15,7 +15,7 @@
 // An index on the CPU is checked (PyTorch refuses a position out of range); one on a device cannot be
 // read without waiting, and there the kernels give NaN (gather) or skip (scatter) a position out of range.
 
-import { record } from '../autograd.js';
+import { record, traced } from '../autograd.js';
 import { kernels } from '../backend.js';
 import { broadcastShapes, formatShape, normDim } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -29,7 +29,7 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
   checkPositions('gather', index, input.shape[d], d);
   const x = narrow(input, index.shape, d);
   const out = kernels().gather(x, index, { dim: d });
-  return record(out, 'gather', [x], (g) => [kernels().scatterAdd(g, index, { dim: d, size: x.shape[d] })]);
+  return record(out, 'gather', [x], (g) => [kernels().scatterAdd(g, index, { dim: d, size: x.shape[d] })], { dim: d, index });
 }
 
 /** torch.scatter_add(input, dim, index, src): input with src[…, k, …] added at position index[…, k, …] along dim (repeats add up). */
@@ -67,7 +67,7 @@ export function where(condition: Tensor, input: TensorLike, other: TensorLike): 
   // its gradient sends dy to the picked side only
   const pick = unsqueeze(expand(ne(condition, 0), shape, 'where'), 0);
   const both = add(stackedAt(expand(y, shape, 'where'), 0), stackedAt(expand(x, shape, 'where'), 1));
-  return squeeze(gather(both, 0, pick), 0);
+  return traced(squeeze(gather(both, 0, pick), 0), 'where', [condition, x, y]);
 }
 
 /**

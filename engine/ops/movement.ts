@@ -4,7 +4,7 @@
 // slice, index and cat pick positions along one dim (indexSelect), and their gradients add them back
 // (indexAdd).
 
-import { record } from '../autograd.js';
+import { record, traced } from '../autograd.js';
 import { kernels } from '../backend.js';
 import { checkedSize, formatShape, normDim, sameShape, sizeOf, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -83,7 +83,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const shape = order.map((d) => x.shape[d]);
   const out = copyView(x, shape, order.map((d) => strides[d]));
   const inverse = order.map((_, i) => order.indexOf(i));
-  return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
+  return record(out, 'permute', [x], (g) => [permute(g, inverse)], { dims: order });
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
@@ -143,7 +143,7 @@ export function indexSelect(x: Tensor, d: number, index: Tensor): Tensor {
 
 function select(x: Tensor, d: number, index: Tensor, op: string): Tensor {
   const out = kernels().indexSelect(x, index, { dim: d, fill: 0 });
-  return record(out, op, [x], (g) => [kernels().indexAdd(g, index, { dim: d, size: x.shape[d] })]);
+  return record(out, op, [x], (g) => [kernels().indexAdd(g, index, { dim: d, size: x.shape[d] })], { dim: d, index });
 }
 
 /** Selects along dim 0: a number picks one row and drops the dim; a list gathers rows (repeats allowed). */
@@ -186,7 +186,7 @@ export function cat(tensors: readonly Tensor[], dim = 0, op = 'cat'): Tensor {
     start += t.shape[d];
     return select(t, d, new Tensor(index, [total]), op);
   });
-  return placed.slice(1).reduce((a, b) => add(a, b), placed[0]);
+  return traced(placed.slice(1).reduce((a, b) => add(a, b), placed[0]), 'cat', tensors, { dim: d });
 }
 
 /** Joins same-shaped tensors along a new dim. */

@@ -72,7 +72,7 @@ function standardizeRows(x: Tensor, rows: number, count: number, eps: number, op
     const { sumGrad: s1, sumGradCentered: s2 } = kernels().batchNormGradSums(gy, x, mean, p);
     const inputScale = mul(mul(invStd, mul(invStd, invStd)), div(s2, -count));
     return [kernels().batchNormBackward(gy, x, { mean, gradScale: invStd, inputScale, shift: mul(invStd, div(s1, -count)) }, p)];
-  });
+  }, { rows, count, eps });
   return { out: standardized, mean, variance };
 }
 

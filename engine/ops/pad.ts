@@ -59,12 +59,13 @@ export function pad(x: Tensor, padding: readonly number[], options: { mode?: Pad
   let out = x;
   for (let d = x.ndim - 1; d >= x.ndim - padding.length / 2; d--) {
     const index = Float32Array.from({ length: shape[d] }, (_, o) => sourcePosition(o, befores[d], x.shape[d], mode));
-    out = padDim(out, d, new Tensor(index, [shape[d]]), value);
+    out = padDim(out, d, new Tensor(index, [shape[d]]), value, { mode, before: befores[d], after: shape[d] - x.shape[d] - befores[d] });
   }
   return out === x ? movementClone(x) : out;
 }
 
-function padDim(x: Tensor, dim: number, index: Tensor, fill: number): Tensor {
+/** `sides` (the mode and the padding at each end) only tell the op tracer what the index means. */
+function padDim(x: Tensor, dim: number, index: Tensor, fill: number, sides: { mode: PadMode; before: number; after: number }): Tensor {
   const out = kernels().indexSelect(x, index, { dim, fill });
-  return record(out, 'pad', [x], (g) => [kernels().indexAdd(g, index, { dim, size: x.shape[dim] })]);
+  return record(out, 'pad', [x], (g) => [kernels().indexAdd(g, index, { dim, size: x.shape[dim] })], { dim, index, fill, ...sides });
 }

@@ -57,7 +57,7 @@ export function maxPool2d(input: Tensor, options: MaxPool2dOptions | number): Te
 
 function maxPoolWith(x: Tensor, p: Pool2dParams): Tensor {
   const { output, indices } = kernels().maxPool2d(x, p);
-  return record(output, 'maxPool2d', [x], (g) => [kernels().maxPool2dBackward(g, indices, p)]);
+  return record(output, 'maxPool2d', [x], (g) => [kernels().maxPool2dBackward(g, indices, p)], p);
 }
 
 export function avgPool2d(input: Tensor, options: AvgPool2dOptions | number): Tensor {
@@ -67,7 +67,7 @@ export function avgPool2d(input: Tensor, options: AvgPool2dOptions | number): Te
 }
 
 function avgPoolWith(x: Tensor, p: Pool2dParams): Tensor {
-  return record(kernels().avgPool2d(x, p), 'avgPool2d', [x], (g) => [kernels().avgPool2dBackward(g, p)]);
+  return record(kernels().avgPool2d(x, p), 'avgPool2d', [x], (g) => [kernels().avgPool2dBackward(g, p)], p);
 }
 
 /** PyTorch's pooling output size, with the ceil-mode rule that the last window must start inside the input or left padding. */

@@ -1,7 +1,7 @@
 // Reductions over dims (all dims when none are given), with keepdim as in PyTorch: each is one call
 // of the `reduce` kernel (which keeps the reduced dims as 1), and its gradient broadcasts back.
 
-import { record } from '../autograd.js';
+import { record, traced } from '../autograd.js';
 import { kernels } from '../backend.js';
 import type { ReduceOp } from '../kernels.js';
 import { checkedSize, formatShape, normDim, normDims, sameShape } from '../shape.js';
@@ -41,12 +41,12 @@ function spread(g: Tensor, r: Reduction, inputShape: readonly number[]): Tensor 
 
 export function sum(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
   const r = plan(x, dims, keepdim, 'sum');
-  return record(reduced(x, 'sum', r), 'sum', [x], (g) => [spread(g, r, x.shape)]);
+  return record(reduced(x, 'sum', r), 'sum', [x], (g) => [spread(g, r, x.shape)], { dims: r.dims, keepdim });
 }
 
 export function mean(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
   const r = plan(x, dims, keepdim, 'mean');
-  return record(reduced(x, 'mean', r), 'mean', [x], (g) => [mul(spread(g, r, x.shape), 1 / r.count)]);
+  return record(reduced(x, 'mean', r), 'mean', [x], (g) => [mul(spread(g, r, x.shape), 1 / r.count)], { dims: r.dims, keepdim });
 }
 
 /**
@@ -72,7 +72,7 @@ function extreme(op: 'max' | 'min', x: Tensor, dims: number | readonly number[] 
     const ties = add(eq(x, kept), mul(ne(x, x), ne(kept, kept)));
     const count = kernels().reduce(ties, { op: 'sum', dims: r.dims });
     return [mul(ties, div(reshape(g, r.keptShape), count))];
-  });
+  }, { dims: r.dims, keepdim });
 }
 
 /** Variance with Bessel's correction by default (correction = 1), as torch.var. */
@@ -95,9 +95,10 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined,
   if (x.size === 0) throw new RangeError(`${op}: cannot reduce an empty tensor (shape ${formatShape(x.shape)})`);
   if (dim === undefined) {
     const flat = kernels().reduce(x.withShape([x.size]), { op, dims: [0] });
-    return flat.withShape(keepdim ? x.shape.map(() => 1) : []);
+    return traced(flat.withShape(keepdim ? x.shape.map(() => 1) : []), op, [x], { dim: null, keepdim });
   }
-  return alongDim(op, x, dim, keepdim).indices;
+  const { d, indices } = alongDim(op, x, dim, keepdim);
+  return traced(indices, op, [x], { dim: d, keepdim });
 }
 
 /** What torch.max(x, dim) returns: the values and the index of each along `dim`. */
@@ -132,8 +133,8 @@ function withIndices(op: 'maxWithIndices' | 'minWithIndices', x: Tensor, dim: nu
     const positions = new Tensor(Float32Array.from({ length: x.shape[d] ?? 1 }, (_, k) => k), x.shape.map((s, i) => (i === d ? s : 1)));
     const selected = eq(positions, keptIndices);
     return [mul(selected, reshape(g, keptIndices.shape))];
-  });
-  return { values: recorded, indices };
+  }, { dims: [d], keepdim });
+  return { values: recorded, indices: traced(indices, op === 'maxWithIndices' ? 'argmax' : 'argmin', [x], { dim: d, keepdim }) };
 }
 
 /** The index along `dim` of each slice's extreme (argmax's kernel), kept as 1 and as the caller asked. */

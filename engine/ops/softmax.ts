@@ -19,11 +19,11 @@ function checkedDim(x: Tensor, dim: number, op: string): number {
 export function softmax(x: Tensor, dim: number): Tensor {
   const p = { dim: checkedDim(x, dim, 'softmax'), log: false };
   const y = kernels().softmax(x, p);
-  return record(y, 'softmax', [x], (g) => [kernels().softmaxBackward(g, y, p)]);
+  return record(y, 'softmax', [x], (g) => [kernels().softmaxBackward(g, y, p)], p);
 }
 
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const p = { dim: checkedDim(x, dim, 'logSoftmax'), log: true };
   const y = kernels().softmax(x, p);
-  return record(y, 'logSoftmax', [x], (g) => [kernels().softmaxBackward(g, y, p)]);
+  return record(y, 'logSoftmax', [x], (g) => [kernels().softmaxBackward(g, y, p)], p);
 }
