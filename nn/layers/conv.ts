@@ -25,8 +25,8 @@ export interface Conv2dOptions {
 
 export type Conv2dPaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
-/** PyTorch's positional order: in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode. */
-const conv2dArgs = {
+/** PyTorch's positional order of Conv1d's and Conv2d's arguments: in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode. */
+export const convArgs = {
   inChannels: 'integer', outChannels: 'integer', kernelSize: 'integer|array', stride: 'integer|array', padding: 'integer|array|string',
   dilation: 'integer|array', groups: 'integer', bias: 'boolean', paddingMode: 'string',
 } as const;
@@ -55,7 +55,7 @@ export class Conv2d extends Module {
   constructor(...args: Conv2dArgs) {
     super();
     const name = 'Conv2d';
-    const options = parseArgs(name, args, conv2dArgs, ['generator']) as unknown as Conv2dOptions;
+    const options = parseArgs(name, args, convArgs, ['generator']) as unknown as Conv2dOptions;
     this.inChannels = checkPositiveInt(name, 'inChannels', options.inChannels);
     this.outChannels = checkPositiveInt(name, 'outChannels', options.outChannels);
     this.kernelSize = toPair(options.kernelSize, 'kernelSize', name, 1);

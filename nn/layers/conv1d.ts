@@ -5,6 +5,7 @@ import { Tensor, conv1d, maxPool1d, avgPool1d, pad, formatShape, parseArgs, pool
 import { convOutputSize } from '../../engine/ops/conv.js';
 import { toSingle } from '../../engine/ops/conv1d.js';
 import { Module } from '../module.js';
+import { convArgs } from './conv.js';
 import { Parameter } from '../parameter.js';
 import { resetLinearLike } from '../init.js';
 import { checkPositiveInt, checkTensor, py, zeroParameter } from './util.js';
@@ -31,12 +32,6 @@ export interface Conv1dOptions {
   generator?: Generator;
 }
 
-/** PyTorch's order: in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode. */
-const conv1dArgs = {
-  inChannels: 'integer', outChannels: 'integer', kernelSize: 'integer|array', stride: 'integer|array', padding: 'integer|array|string',
-  dilation: 'integer|array', groups: 'integer', bias: 'boolean', paddingMode: 'string',
-} as const;
-
 export type Conv1dArgs =
   | [options: Conv1dOptions]
   | PyArgs<
@@ -60,7 +55,7 @@ export class Conv1d extends Module {
   constructor(...args: Conv1dArgs) {
     super();
     const name = 'Conv1d';
-    const options = parseArgs(name, args, conv1dArgs, ['generator']) as unknown as Conv1dOptions;
+    const options = parseArgs(name, args, convArgs, ['generator']) as unknown as Conv1dOptions;
     this.inChannels = checkPositiveInt(name, 'inChannels', options.inChannels);
     this.outChannels = checkPositiveInt(name, 'outChannels', options.outChannels);
     this.kernelSize = toSingle(options.kernelSize, 'kernelSize', name);
