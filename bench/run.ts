@@ -1,7 +1,8 @@
 // npm run bench: typegrad's js and wasm backends side by side with tfjs-wasm and PyTorch (when a
 // python3 with torch is found), in one run on one machine, printing figures and ratios.
 //   --quick           fewer rounds
-//   --only=gemm,cnn   a subset of: gemm, conv, cnn, student (vgg16()/resnet18() construction and augmentations vs torchvision: student.ts)
+//   --only=gemm,cnn   a subset of: gemm, conv, cnn, student (vgg16()/resnet18() construction and augmentations vs torchvision: student.ts),
+//                     or recipe (npm start's epoch by phase beside PyTorch's, 1 and 2 threads: recipe-compare.ts; minutes, so not by default)
 //   --backend webgpu  the GPU backends (webgpu, gl) beside wasm on the adapter found here instead (gpu.ts)
 // Every figure is the best of N rounds after warm-up; the median is printed too, to show the noise.
 
@@ -23,6 +24,7 @@ import { cnnBatch, typegradCnn, type CnnStep } from './cnn.js';
 import { convnetjsCnn } from './convnetjs.js';
 import { randomValues, ratio, repsFor, table, time, timeInterleaved, format } from './common.js';
 import { studentBench } from './student.js';
+import { recipeBench } from './recipe-compare.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -166,6 +168,10 @@ if (only.includes('cnn')) {
     `targets (issue 3): >= 300 img/s on 1 thread (now ${format(w.best)}), >= 550 on 2 (now ${format(w2.best)}, ${ratio(w2.best, w.best)} of 1 thread, target 1.7x), ` +
       `>= 0.7x / 0.8x PyTorch at 1 / 2 threads (now ${ratio(w.best, torch1?.cnnImagesPerSecond)} / ${ratio(w2.best, torch2?.cnnImagesPerSecond)}), >= 2.5x tfjs-wasm (now ${ratio(w.best, tf.best)}), >= 60x ConvNetJS (now ${ratio(w.best, cn.best)})`,
   );
+}
+if (only.includes('recipe')) {
+  console.log('');
+  await recipeBench({ quick });
 }
 if (only.includes('student')) {
   console.log('');

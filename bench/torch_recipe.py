@@ -4,7 +4,9 @@
 # (weight decay 1e-2) under OneCycleLR (max 3e-3) stepped every batch; label smoothing 0.05; random
 # shifts of up to 2 px; batch 64.
 #
-# Usage: python3 bench/torch_recipe.py [THREADS=2] [EPOCHS=3]
+# Usage: python3 bench/torch_recipe.py [THREADS=2] [EPOCHS=3] [--profile]
+# --profile adds the seconds of each phase (data, forward, loss, backward, optimizer, readback, eval), as
+# bench/recipe.ts times typegrad's, and reads the loss and predictions every batch as typegrad's fit does.
 # Prints trainingSeconds (the training steps only, as `typegrad train`'s "training …s") and seconds (the
 # whole run with validation, as its "with validation …s"), so that the two compare like for like.
 # (Debian: apt-get install python3-torch libopenblas0-pthread; set OMP_NUM_THREADS to THREADS too.)
@@ -19,8 +21,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+profile = '--profile' in sys.argv
+args = [a for a in sys.argv[1:] if a != '--profile']
+threads = int(args[0]) if len(args) > 0 else 2
+epochs = int(args[1]) if len(args) > 1 else 3
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -64,6 +68,22 @@ def shift(images):
     return torch.stack([p[:, i:i + 28, j:j + 28] for p, (i, j) in zip(padded, offsets.tolist())])
 
 
+phases = {p: 0.0 for p in ['data', 'forward', 'loss', 'backward', 'optimizer', 'readback', 'eval']}
+
+
+class timed:
+    """with timed('forward'): ... adds the block's seconds to its phase (when profiling)."""
+
+    def __init__(self, phase):
+        self.phase = phase
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc):
+        phases[self.phase] += time.perf_counter() - self.start
+
+
 history = []
 training_seconds = 0.0  # the training steps only, as typegrad's trainSeconds
 run_start = time.perf_counter()  # and the whole run, validation included, as typegrad's seconds
@@ -72,20 +92,32 @@ for epoch in range(epochs):
     start = time.perf_counter()
     order = torch.randperm(len(x_train))
     for s in range(steps_per_epoch):
-        idx = order[s * batch:(s + 1) * batch]
-        loss = F.cross_entropy(model(shift(x_train[idx])), y_train[idx], label_smoothing=0.05)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
+        with timed('data'):
+            idx = order[s * batch:(s + 1) * batch]
+            x, y = shift(x_train[idx]), y_train[idx]
+        with timed('forward'):
+            out = model(x)
+        with timed('loss'):
+            loss = F.cross_entropy(out, y, label_smoothing=0.05)
+        with timed('backward'):
+            opt.zero_grad()
+            loss.backward()
+        with timed('optimizer'):
+            opt.step()
+            sched.step()
+        if profile:
+            with timed('readback'):
+                loss.item(), out.argmax(1).tolist()
     seconds = time.perf_counter() - start
     training_seconds += seconds
-    model.eval()
-    with torch.no_grad():
-        accuracy = (model(x_val).argmax(1) == y_val).float().mean().item()
+    with timed('eval'):
+        model.eval()
+        with torch.no_grad():
+            accuracy = (model(x_val).argmax(1) == y_val).float().mean().item()
     history.append({'epoch': epoch + 1, 'valAccuracy': round(accuracy, 4), 'seconds': round(seconds, 1)})
     print(f'epoch {epoch + 1}/{epochs}  val acc {100 * accuracy:.2f}%  {seconds:.1f}s', file=sys.stderr)
 
 print(json.dumps({'threads': threads, 'version': torch.__version__, 'train': len(x_train), 'val': len(x_val),
                   'epochs': history, 'trainingSeconds': round(training_seconds, 1),
-                  'seconds': round(time.perf_counter() - run_start, 1)}))
+                  'seconds': round(time.perf_counter() - run_start, 1),
+                  **({'phases': {p: round(v, 3) for p, v in phases.items()}} if profile else {})}))

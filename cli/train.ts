@@ -76,7 +76,7 @@ function makeScheduler(cfg: TrainConfig, optimizer: tg.optim.Optimizer, totalSte
   return null;
 }
 
-function configFrom(o: Record<string, unknown>, data: { defaultAugment: string } | null, backend: string): TrainConfig {
+export function configFrom(o: Record<string, unknown>, data: { defaultAugment: string } | null, backend: string): TrainConfig {
   return {
     model: o.model as string,
     dataset: o.dataset as string,
@@ -248,7 +248,7 @@ export async function train(argv: string[], io: Io = { out: process.stdout, err:
 const sum = (history: readonly tg.nn.EpochLog[], k: 'trainSeconds' | 'seconds') => history.reduce((s, m) => s + m[k], 0);
 
 /** The backend, data, model, optimizer, schedule and loaders a run's settings make (before any checkpoint is applied). */
-async function setUp(cfg: TrainConfig, options: Record<string, unknown>, resumed: unknown) {
+export async function setUp(cfg: TrainConfig, options: Record<string, unknown>, resumed: unknown) {
   cfg.backend = await selectBackend(resumed ? cfg.backend : (options.backend as string | undefined));
   // initialisation and dropout draw from the default generator; each sample's augmentation from its own seed (DataLoader)
   tg.manualSeed(cfg.seed);

@@ -6,7 +6,7 @@
 // of the batch (the weight gradient sums one partial gradient per thread), GEMM by batch matrices or
 // else by rows or columns of C.
 
-import { Tensor, asChannelSum, conv2dLayout, packParams, pool2dLayout, type ReduceParams, type BatchNormBackwardCoefficients, type BatchNormForwardCoefficients, type ChannelParams, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/index.js';
+import { Tensor, asChannelSum, conv2dLayout, packParams, pool2dLayout, type AdamParams, type AdamState, type BinaryParams, type RandomParams, type ReduceParams, type BatchNormBackwardCoefficients, type BatchNormForwardCoefficients, type ChannelParams, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/index.js';
 import { jsKernels } from '../engine/backends/js/index.js';
 import type { WasmInstance } from './loader.js';
 import type { TaskExport } from './threads.js';
@@ -303,11 +303,53 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
       wasm.batchNormBackward(pg, px, pk, out, p.outer, p.channels, p.inner));
   };
 
-  // the primitives, and the optimizer updates, come from the JS backend for now: WASM tensors are plain
+  // arithmetic of same-shape tensors or a tensor and a scalar (dropout's masks, gradients scaled by
+  // them) in SIMD; other ops and broadcasts run as the JS backend's
+  const arithmetic: Partial<Record<BinaryParams['op'], number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+  const binary = (a: Tensor, b: Tensor, p: BinaryParams): Tensor => {
+    const op = arithmetic[p.op];
+    const n = p.shape.reduce((x, y) => x * y, 1);
+    const fits = (t: Tensor) => t.size === n || t.size === 1;
+    if (op === undefined || !fits(a) || !fits(b) || n < 4) return jsKernels.binary(a, b, p);
+    return simple(`binary ${p.op} (${n} values)`, [a, b], p.shape, ([pa, pb], out) => wasm.binaryArith(op, pa, a.size < n, pb, b.size < n, out, n));
+  };
+
+  const randomFill = (p: RandomParams): Tensor => {
+    const n = p.shape.reduce((x, y) => x * y, 1);
+    const [out] = call(`wasm randomFill (${n} values)`, { inputs: [], outputs: [n] }, ({ outputs: [po] }) =>
+      wasm.randomFill(po, n, p.key[0], p.key[1], p.counter, p.distribution === 'bernoulli', p.p ?? 0, p.value ?? 1));
+    return new Tensor(out, p.shape);
+  };
+
+  /** An update in place: the operands in, `body` on their pointers, then the first `updated` copied back into their tensors. */
+  function inPlace(what: string, operands: Tensor[], updated: number, body: (ptrs: number[]) => void): void {
+    let ptrs: number[] = [];
+    call(what, { inputs: operands, outputs: [] }, (at) => body((ptrs = at.inputs)));
+    const mem = new Float32Array(wasm.memory.buffer);
+    for (let i = 0; i < updated; i++) operands[i].data.set(mem.subarray(ptrs[i] >> 2, (ptrs[i] >> 2) + operands[i].size));
+  }
+
+  const adamStep = (param: Tensor, grad: Tensor, state: AdamState, o: AdamParams): void => {
+    const moments = [state.expAvg, state.expAvgSq, ...(state.maxExpAvgSq ? [state.maxExpAvgSq] : [])];
+    for (const [what, t] of [['grad', grad], ['expAvg', state.expAvg], ['expAvgSq', state.expAvgSq], ['maxExpAvgSq', state.maxExpAvgSq]] as const) {
+      if (t) expectSize('adamStep', what, t, param.size, "the parameter's size");
+    }
+    const stepSize = o.lr / (1 - o.beta1 ** o.step);
+    const bc2Sqrt = Math.sqrt(1 - o.beta2 ** o.step);
+    const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1; // AdamW shrinks the weight itself
+    const l2 = o.decoupled ? 0 : o.weightDecay; // Adam adds the decay to the gradient
+    inPlace(`wasm adamStep (${param.size} values)`, [param, ...moments, grad], 1 + moments.length, ([pp, pm, pv, ...rest]) => {
+      const pMax = state.maxExpAvgSq ? rest[0] : 0;
+      wasm.adamStep(pp, rest.at(-1)!, pm, pv, pMax, param.size, stepSize, bc2Sqrt, o.beta1, o.beta2, o.eps, decay, l2, o.maximize);
+    });
+  };
+
+  // the other primitives and optimizer updates come from the JS backend: WASM tensors are plain
   // Float32Arrays, so its loops apply as they are
   return {
     ...jsKernels,
     gemm, conv2d, conv2dBackwardInput, conv2dBackwardWeight, maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
     relu, reluBackward, biasAdd, reduce, batchNormStats, batchNormForward, batchNormGradSums, batchNormBackward,
+    binary, randomFill, adamStep,
   };
 }

@@ -48,6 +48,9 @@ export interface WasmExports {
   batchNormForward(x: number, coef: number, out: number, outer: number, channels: number, inner: number): void;
   batchNormGradSums(g: number, x: number, coef: number, out: number, outer: number, channels: number, inner: number): void;
   batchNormBackward(g: number, x: number, coef: number, out: number, outer: number, channels: number, inner: number): void;
+  binaryArith(op: number, a: number, aScalar: boolean, b: number, bScalar: boolean, out: number, n: number): void;
+  randomFill(out: number, n: number, k0: number, k1: number, counter: number, bernoulli: boolean, p: number, value: number): void;
+  adamStep(p: number, g: number, m: number, v: number, vMax: number, n: number, stepSize: number, bc2Sqrt: number, beta1: number, beta2: number, eps: number, decay: number, l2: number, maximize: boolean): void;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {

@@ -200,3 +200,21 @@ export function batchNormBackward(g: usize, x: usize, coef: usize, out: usize, o
     }
   }
 }
+
+// Arithmetic between two tensors of one shape, or a tensor and a scalar (a or b a single float, repeated):
+// op 0 add, 1 sub, 2 mul, 3 div. IEEE float32 results, as JS's float64 result rounded to float32 is.
+
+export function binaryArith(op: i32, a: usize, aScalar: bool, b: usize, bScalar: bool, out: usize, n: i32): void {
+  const aStep: usize = aScalar ? 0 : 4, bStep: usize = bScalar ? 0 : 4;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const x = aScalar ? v128.load32_splat(a) : v128.load(a + o);
+    const y = bScalar ? v128.load32_splat(b) : v128.load(b + o);
+    v128.store(out + o, op == 0 ? f32x4.add(x, y) : op == 1 ? f32x4.sub(x, y) : op == 2 ? f32x4.mul(x, y) : f32x4.div(x, y));
+  }
+  for (; i < n; i++) {
+    const x = load<f32>(a + <usize>i * aStep), y = load<f32>(b + <usize>i * bStep);
+    store<f32>(out + (<usize>i << 2), op == 0 ? x + y : op == 1 ? x - y : op == 2 ? x * y : x / y);
+  }
+}

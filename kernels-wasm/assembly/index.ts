@@ -4,4 +4,6 @@
 export { dynamicBase, scratchBytes, setScratch, hasRelaxedSimd, gemm, gemmBatched } from './gemm';
 export { conv2dForward, conv2dBackwardInput, conv2dBackwardWeight, colFloats } from './conv';
 export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './pool';
-export { relu, reluBackward, biasAdd, biasGrad, batchNormStats, batchNormForward, batchNormGradSums, batchNormBackward } from './elementwise';
+export { relu, reluBackward, biasAdd, biasGrad, batchNormStats, batchNormForward, batchNormGradSums, batchNormBackward, binaryArith } from './elementwise';
+export { randomFill } from './random';
+export { adamStep } from './optim';

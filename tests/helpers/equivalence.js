@@ -245,8 +245,10 @@ const primitives = {
   binary: seeded((r) => {
     const op = r.pick(binaryOps);
     const shape = r.shape();
-    const a = broadcastOperand(r, shape);
-    const b = broadcastOperand(r, shape);
+    // besides broadcasts, operands of the full shape and single values: the fast paths backends have for them
+    const operand = () => r.pick([() => broadcastOperand(r, shape), () => ({ own: shape, strides: stridesOf(shape) }), () => ({ own: [], strides: shape.map(() => 0) })])();
+    const a = operand();
+    const b = operand();
     const positive = op.startsWith('pow');
     // integer-valued operands make ties for the comparisons and maximum/minimum
     const values = (own) => (op === 'eq' || op.endsWith('Share') ? new r.Tensor(r.tensor(own, 0, 3).data.map(Math.floor), own) : r.tensor(own, positive ? 0.1 : -2, 2));
@@ -302,7 +304,7 @@ const primitives = {
     return [r.tensor(shape), r.tensor(shape, -3, 0), { dim: r.int(0, shape.length - 1), log: r.next() < 0.5 }];
   }),
   randomFill: seeded((r) => [
-    { shape: r.shape(), key: [r.int(0, 2 ** 32 - 1), r.int(0, 2 ** 32 - 1)], counter: r.int(0, 1000), distribution: r.pick(['uniform', 'bernoulli']), p: 0.7, value: 1 / 0.7 },
+    { shape: r.shape(), key: [r.int(0, 2 ** 32 - 1), r.int(0, 2 ** 32 - 1)], counter: r.pick([r.int(0, 1000), r.int(2 ** 32 - 8, 2 ** 32 + 8) * 4 + r.int(0, 3)]), distribution: r.pick(['uniform', 'bernoulli']), p: 0.7, value: 1 / 0.7 },
   ]),
   sgdStep: seeded((r) => {
     const shape = r.shape(2, 40);
