@@ -200,8 +200,13 @@ function startWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, scr
         resolve();
       });
       w.on('error', (e) => fail(e as Error));
-      w.on('exit', () => fail(new Error('kernels-wasm: worker exited before it was ready')));
-      helper.dispose = () => void w.terminate();
+      // a worker stopped by dispose (configureWasmBackend replacing the kernels right after import) did not fail
+      let disposed = false;
+      w.on('exit', () => disposed || fail(new Error('kernels-wasm: worker exited before it was ready')));
+      helper.dispose = () => {
+        disposed = true;
+        void w.terminate();
+      };
     } else {
       const url = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
       const w = new Worker(url);

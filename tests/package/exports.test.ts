@@ -1,7 +1,7 @@
 // The package as users import it: Node resolves `typegrad` through package.json's exports map to the
 // built dist/ (npm test builds first), and the entry exposes the public API.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
@@ -35,4 +35,17 @@ test("require('typegrad') works (Node's require of synchronous ESM) and the entr
   expect(JSON.parse(out)).toEqual({ backend: 'wasm', sum: 6 });
   const { readFile } = await import('node:fs/promises');
   expect(await readFile(new URL('../../dist/index.js', import.meta.url), 'utf8')).not.toMatch(/^\s*await\b/m);
+});
+
+test('configureWasmBackend right after import replaces the default kernels without a false "threads did not start" notice', () => {
+  const script = `
+    import * as tg from 'typegrad';
+    await tg.configureWasmBackend({ threads: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the replaced kernels' workers exit meanwhile
+    console.log(JSON.stringify({ threads: tg.wasmBackendInfo().threads }));
+  `;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  expect(JSON.parse(run.stdout)).toEqual({ threads: 1 });
+  expect(run.stderr).toBe('');
 });
