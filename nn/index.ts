@@ -16,6 +16,7 @@ export { ELU, CELU, SELU, SiLU, Mish, Hardswish, Hardsigmoid, Softsign, Softmin,
 export { Flatten, Identity } from './layers/basic.js';
 export { Sequential, ModuleList } from './layers/container.js';
 export { ConvTranspose2d, type ConvTranspose2dOptions, type ConvTranspose2dArgs } from './layers/conv-transpose.js';
+export { ConvTranspose1d, type ConvTranspose1dOptions, type ConvTranspose1dArgs } from './layers/conv-transpose.js';
 export { Conv1d, MaxPool1d, AvgPool1d, type Conv1dOptions, type Conv1dArgs, type Conv1dPaddingMode, type MaxPool1dOptions, type MaxPool1dArgs, type AvgPool1dOptions, type AvgPool1dArgs } from './layers/conv1d.js';
 export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, type UpsampleOptions, type UpsampleArgs } from './layers/upsample.js';
 export { Embedding, type EmbeddingOptions, type EmbeddingArgs } from './layers/embedding.js';

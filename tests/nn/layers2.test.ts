@@ -1,0 +1,144 @@
+// The second round of issue 16's layers against PyTorch 1.13 (tests/fixtures/nn/layers2.json, made by
+// make_layers2_fixtures.py): Upsample / interpolate modes 'bicubic' and 'area', Embedding with maxNorm and
+// normType, ConvTranspose1d. Output, input gradient, parameter gradients and print, on 'js' and (where it
+// loads) 'wasm'. Then the errors for bad input, one group per op family.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import * as tg from '../../engine/index.js';
+import * as nn from '../../nn/index.js';
+import { assertClose, build, checkModuleCase, det, loadCases, loadDet, type FixtureTensor, type ModuleCase } from './helpers.js';
+
+const BACKENDS: tg.BackendName[] = ['js'];
+try {
+  const wasm = await import('../../kernels-wasm/index.js');
+  if (wasm.wasmSimdSupported()) BACKENDS.push('wasm');
+} catch (e) {
+  console.warn(`layers2.test.ts: the 'wasm' backend is not checked (${(e as Error).message})`);
+}
+afterAll(() => tg.setBackend('js'));
+
+interface EmbeddingCase {
+  name: string;
+  options: { numEmbeddings: number; embeddingDim: number; paddingIdx?: number; maxNorm: number; normType?: number | 'Infinity' };
+  ids: number[];
+  ids_shape: number[];
+  keys: Array<[string, number[]]>;
+  output: FixtureTensor;
+  weight_after: FixtureTensor;
+  weight_grad: FixtureTensor;
+  repr: string;
+}
+
+const all = loadCases<ModuleCase & Partial<EmbeddingCase>>('layers2.json');
+const moduleCases = all.filter((c) => c.input_grad !== undefined);
+const embeddingCases = all.filter((c) => c.ctor === 'Embedding') as unknown as EmbeddingCase[];
+const byName = (name: string) => {
+  const c = all.find((k) => k.name === name);
+  if (!c) throw new Error(`layers2.json has no case '${name}'`);
+  return c;
+};
+
+it('has the fixture cases', () => {
+  expect(moduleCases.filter((c) => c.ctor === 'Upsample').length).toBe(15);
+  expect(moduleCases.filter((c) => c.ctor === 'ConvTranspose1d').length).toBe(5);
+  expect(embeddingCases.length).toBe(5);
+});
+
+for (const backend of BACKENDS) {
+  describe(`layers match PyTorch on '${backend}'`, () => {
+    const on = async () => tg.setBackend(backend);
+
+    for (const c of moduleCases) {
+      it(c.name, async () => {
+        await on();
+        const m = build(c.ctor, c.options);
+        checkModuleCase(c, m);
+        expect(m.toString()).toBe(c.repr);
+      });
+    }
+
+    for (const c of embeddingCases) {
+      it(c.name, async () => {
+        await on();
+        const { normType, ...rest } = c.options;
+        const m = new nn.Embedding({ ...rest, normType: normType === 'Infinity' ? Infinity : normType });
+        expect(Object.entries(m.stateDict()).map(([k, t]) => [k, [...t.shape]])).toEqual(c.keys);
+        loadDet(m);
+        const out = m.forward(new tg.Tensor(Float32Array.from(c.ids), c.ids_shape));
+        assertClose(`${c.name}: output`, out, c.output);
+        assertClose(`${c.name}: the weight renormalised in place`, m.weight, c.weight_after);
+        out.backward(det(out.shape, 2000, 1));
+        assertClose(`${c.name}: weight grad`, m.weight.grad, c.weight_grad);
+        expect(m.toString()).toBe(c.repr);
+      });
+    }
+
+    it('ConvTranspose1d forward(input, outputSize) picks the output padding', async () => {
+      await on();
+      const c = byName('ConvTranspose1d forward with output_size [8]');
+      const m = build(c.ctor, c.options) as nn.ConvTranspose1d;
+      loadDet(m);
+      assertClose(c.name, m.forward(det(c.input_shape, 1000, 2), c.output_size as number[]), c.output);
+    });
+
+    it("the functional forms with PyTorch's positional arguments", async () => {
+      await on();
+      const w = det([4, 3], 3, 3);
+      const looked = nn.functional.embedding(tg.tensor([[1, 0], [3, 1]]), w, null, 1.0);
+      assertClose('embedding maxNorm', looked, byName('F.embedding(ids, w, None, 1.0)').output);
+      assertClose('embedding maxNorm: w renormalised in place', w, byName('F.embedding(ids, w, None, 1.0)').weight_after as FixtureTensor);
+      const x1 = det([2, 3, 5], 1000, 2);
+      assertClose('convTranspose1d', nn.functional.convTranspose1d(x1, det([3, 4, 3], 1, 0.5), det([4], 2, 0.4), 2, 1, 1, 1, 2), byName('F.conv_transpose1d(x, w, b, 2, 1, 1, 1, 2)').output);
+      const x = det([1, 2, 3, 4], 1000, 2);
+      assertClose('interpolate bicubic', tg.interpolate(x, null, 2, 'bicubic', true), byName('F.interpolate(x, None, 2, "bicubic", True)').output);
+      assertClose('interpolate area', nn.functional.interpolate(x, [2, 3], null, 'area'), byName('F.interpolate(x, (2, 3), None, "area")').output);
+    });
+  });
+}
+
+describe('bad input gets a clear error', () => {
+  const x3 = tg.zeros([1, 2, 8]);
+  const x4 = tg.zeros([1, 2, 4, 4]);
+
+  it('interpolate bicubic / area', () => {
+    expect(() => tg.interpolate(x3, { size: 4, mode: 'bicubic' })).toThrow("interpolate: mode 'bicubic' needs 4-D input [N, C, H, W], got [1,2,8]");
+    expect(() => tg.interpolate(x4, { size: 2, mode: 'area', alignCorners: false })).toThrow("interpolate: alignCorners can only be set with the interpolating modes (linear, bilinear, bicubic, trilinear), not 'area'");
+    expect(() => tg.interpolate(x4, { size: 2, mode: 'bicubic', antialias: true })).toThrow('interpolate: antialias true is not supported (only false)');
+    expect(() => tg.interpolate(x4, { size: 2, mode: 'cubic' as 'bicubic' })).toThrow("interpolate: mode must be one of 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area', got \"cubic\"");
+    expect(() => tg.interpolate(tg.zeros([1, 1, 2, 2, 2, 2]), { size: 1, mode: 'area' })).toThrow('interpolate: expected input [N, C, L], [N, C, H, W] or [N, C, D, H, W], got [1,1,2,2,2,2]');
+  });
+
+  it('embedding maxNorm / normType', () => {
+    const w = tg.zeros([4, 3]);
+    expect(() => tg.embedding(tg.tensor([1]), w, { maxNorm: NaN })).toThrow('embedding: maxNorm must be a number or null, got NaN');
+    expect(() => tg.embedding(tg.tensor([1]), w, null, 1, NaN)).toThrow('embedding: normType must be a number, got NaN');
+    expect(() => new nn.Embedding(4, 3, { maxNorm: NaN })).toThrow('Embedding: maxNorm must be a number or null, got NaN');
+    expect(() => new nn.Embedding(4, 3, { maxNorm: '1' as never })).toThrow('Embedding');
+  });
+
+  it('convTranspose1d / ConvTranspose1d', () => {
+    const w = tg.zeros([2, 3, 3]);
+    expect(() => tg.convTranspose1d(tg.zeros([1, 2, 4, 4]), w)).toThrow('convTranspose1d: expected input of shape [N, C, L] or [C, L], got [1,2,4,4]');
+    expect(() => tg.convTranspose1d(x3, tg.zeros([2, 3, 3, 3]))).toThrow('convTranspose1d: expected weight of shape [inChannels, outChannels/groups, k], got [2,3,3,3]');
+    expect(() => tg.convTranspose1d(tg.zeros([1, 3, 8]), w)).toThrow('convTranspose1d: input has 3 channels but weight expects 2 (input [1,3,8], weight [2,3,3])');
+    expect(() => tg.convTranspose1d(x3, w, null, { groups: 4 })).toThrow('convTranspose1d: 2 input channels cannot be split into 4 groups (input [1,2,8], weight [2,3,3])');
+    expect(() => tg.convTranspose1d(x3, w, tg.zeros([2]))).toThrow('convTranspose1d: bias must be a Tensor of shape [3] for 3 output channels, got [2]');
+    expect(() => tg.convTranspose1d(x3, w, null, 2, 0, 2)).toThrow('convTranspose1d: outputPadding 2 must be smaller than the stride (2) or the dilation (1)');
+    expect(() => tg.convTranspose1d(tg.zeros([1, 2, 1]), w, null, { padding: 2 })).toThrow('convTranspose1d: the output would have length -1: padding 2 takes more than the input gives (input [1,2,1], weight [2,3,3])');
+    expect(() => tg.convTranspose1d(x3, w, null, { stride: [1, 2] as never })).toThrow('convTranspose1d: stride must be an integer >= 1 or a one-element array of one, got [1,2]');
+    expect(() => new nn.ConvTranspose1d(2, 3, 3, 1, 0, 1)).toThrow('ConvTranspose1d: outputPadding 1 must be smaller than the stride (1) or the dilation (1)');
+    expect(() => new nn.ConvTranspose1d(2, 3, 3, { paddingMode: 'reflect' as 'zeros' })).toThrow("ConvTranspose1d: only paddingMode 'zeros' is supported for transposed convolutions (as in PyTorch), got \"reflect\"");
+    expect(() => new nn.ConvTranspose1d(3, 4, 3, { groups: 2 })).toThrow('ConvTranspose1d: inChannels (3) and outChannels (4) must both be divisible by groups (2)');
+    expect(() => new nn.ConvTranspose1d(2, 3, 3).forward(tg.zeros([1, 3, 5]))).toThrow('ConvTranspose1d(2, 3, kernel_size=(3,), stride=(1,)): expected input [N, 2, L] or [2, L], got [1,3,5]');
+    expect(() => new nn.ConvTranspose1d(2, 3, 3, 2).forward(x3, [20])).toThrow('ConvTranspose1d: outputSize [20] is not reachable from input [1,2,8]: the length can be 17 to 18');
+  });
+
+  it('outputShape agrees with a forward pass', () => {
+    const layers: Array<[nn.Module & { outputShape(s: readonly number[]): number[] }, number[]]> = [
+      [new nn.ConvTranspose1d(2, 3, 3, 2, 1, 1, 1, true, 2), [2, 2, 5]],
+      [new nn.Upsample([3, 5], null, 'area'), [1, 2, 7, 8]],
+      [new nn.Upsample(null, 1.5, 'bicubic'), [1, 2, 3, 5]],
+    ];
+    for (const [layer, shape] of layers) expect((layer.forward(tg.zeros(shape)) as tg.Tensor).shape).toEqual(layer.outputShape(shape));
+  });
+});
