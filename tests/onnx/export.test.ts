@@ -235,3 +235,26 @@ describe('errors', () => {
     expect([model.training, (model.at(0) as nn.Module).training, (model.at(1) as nn.Module).training]).toEqual([true, true, false]);
   });
 });
+
+describe("issue 16's second round of layers export and run in onnxruntime", () => {
+  const layers: Array<[string, () => nn.Module, number[]]> = [
+    ["Upsample 'bicubic' ×(1.5, 0.6)", () => new nn.Upsample({ scaleFactor: [1.5, 0.6], mode: 'bicubic' }), [2, 4, 9, 11]],
+    ["Upsample 'bicubic' alignCorners to [5, 17]", () => new nn.Upsample({ size: [5, 17], mode: 'bicubic', alignCorners: true }), [2, 4, 9, 11]],
+    ["Upsample 'area' 2-D to [4, 5]", () => new nn.Upsample({ size: [4, 5], mode: 'area' }), [2, 4, 9, 11]],
+    ["Upsample 'area' 1-D to 7", () => new nn.Upsample({ size: 7, mode: 'area' }), [2, 4, 16]],
+    ["Upsample 'area' 3-D ×0.5", () => new nn.Upsample({ scaleFactor: 0.5, mode: 'area' }), [1, 2, 4, 6, 5]],
+    ['ConvTranspose1d stride 2, padding 1, outputPadding 1, groups 2, dilation 2', () => new nn.ConvTranspose1d({ inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, groups: 2, dilation: 2 }), [2, 4, 16]],
+  ];
+  for (const [name, make, shape] of layers) {
+    test(name, async () => {
+      const layer = make();
+      loadDet(layer);
+      await checkExport(name, new Wrap(layer), [randomInput(shape, 11, 2)]);
+    });
+  }
+
+  test("an Embedding with maxNorm says its renormalisation has no export (not a lookup that silently lacks it)", () => {
+    const layer = new nn.Embedding(5, 3, { maxNorm: 1 });
+    expect(() => exportModel(new Wrap(layer), tg.tensor([[0, 3], [2, 2]]))).toThrow(/the op 'embedding \(maxNorm\)' \(output \[4,3\]\) has no ONNX export yet/);
+  });
+});
