@@ -1,6 +1,7 @@
 // The second round of issue 16's layers against PyTorch 1.13 (tests/fixtures/nn/layers2.json, made by
 // make_layers2_fixtures.py): Upsample / interpolate modes 'bicubic' and 'area', Embedding with maxNorm and
-// normType, ConvTranspose1d. Output, input gradient, parameter gradients and print, on 'js' and (where it
+// normType, ConvTranspose1d, and the 3-D layers Conv3d, MaxPool3d, AvgPool3d and BatchNorm3d (train and
+// eval). Output, input gradient, parameter gradients, running statistics and print, on 'js' and (where it
 // loads) 'wasm'. Then the errors for bad input, one group per op family.
 
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,6 +43,7 @@ it('has the fixture cases', () => {
   expect(moduleCases.filter((c) => c.ctor === 'Upsample').length).toBe(15);
   expect(moduleCases.filter((c) => c.ctor === 'ConvTranspose1d').length).toBe(5);
   expect(embeddingCases.length).toBe(5);
+  expect(moduleCases.filter((c) => /3d$/.test(c.ctor)).length).toBe(19);
 });
 
 for (const backend of BACKENDS) {
@@ -88,6 +90,10 @@ for (const backend of BACKENDS) {
       assertClose('embedding maxNorm', looked, byName('F.embedding(ids, w, None, 1.0)').output);
       assertClose('embedding maxNorm: w renormalised in place', w, byName('F.embedding(ids, w, None, 1.0)').weight_after as FixtureTensor);
       const x1 = det([2, 3, 5], 1000, 2);
+      const x3 = det([1, 2, 4, 5, 4], 1000, 2);
+      assertClose('conv3d', nn.functional.conv3d(x3, det([3, 2, 3, 3, 3], 1, 0.5), det([3], 2, 0.4), 2, 1), byName('F.conv3d(x, w, b, 2, 1)').output);
+      assertClose('maxPool3d', nn.functional.maxPool3d(x3, 3, 2, 1, 1, true), byName('F.max_pool3d(x, 3, 2, 1, 1, True)').output);
+      assertClose('avgPool3d', nn.functional.avgPool3d(x3, 3, 2, 1, true, false), byName('F.avg_pool3d(x, 3, 2, 1, True, False)').output);
       assertClose('convTranspose1d', nn.functional.convTranspose1d(x1, det([3, 4, 3], 1, 0.5), det([4], 2, 0.4), 2, 1, 1, 1, 2), byName('F.conv_transpose1d(x, w, b, 2, 1, 1, 1, 2)').output);
       const x = det([1, 2, 3, 4], 1000, 2);
       assertClose('interpolate bicubic', tg.interpolate(x, null, 2, 'bicubic', true), byName('F.interpolate(x, None, 2, "bicubic", True)').output);
@@ -133,11 +139,51 @@ describe('bad input gets a clear error', () => {
     expect(() => new nn.ConvTranspose1d(2, 3, 3, 2).forward(x3, [20])).toThrow('ConvTranspose1d: outputSize [20] is not reachable from input [1,2,8]: the length can be 17 to 18');
   });
 
+  it('conv3d / Conv3d', () => {
+    const x5 = tg.zeros([1, 2, 3, 4, 4]);
+    const w = tg.zeros([3, 2, 2, 2, 2]);
+    expect(() => tg.conv3d(x4, w)).toThrow('conv3d: input has 1 channels but weight expects 2 (input [1,2,4,4], weight [3,2,2,2,2])');
+    expect(() => tg.conv3d(tg.zeros([2, 4]), w)).toThrow('conv3d: expected input of shape [N, C, D, H, W] or [C, D, H, W], got [2,4]');
+    expect(() => tg.conv3d(x5, tg.zeros([3, 2, 2, 2]))).toThrow('conv3d: expected weight of shape [outChannels, inChannels/groups, kD, kH, kW], got [3,2,2,2]');
+    expect(() => tg.conv3d(tg.zeros([1, 3, 3, 4, 4]), w)).toThrow('conv3d: input has 3 channels but weight expects 2 (input [1,3,3,4,4], weight [3,2,2,2,2])');
+    expect(() => tg.conv3d(tg.zeros([1, 4, 3, 4, 4]), w, null, { groups: 2 })).toThrow('conv3d: 3 output channels cannot be split into 2 groups (input [1,4,3,4,4], weight [3,2,2,2,2])');
+    expect(() => tg.conv3d(x5, w, tg.zeros([2]))).toThrow('conv3d: bias must be a Tensor of shape [3] for 3 output channels, got [2]');
+    expect(() => tg.conv3d(x5, w, null, { stride: [1, 2] as never })).toThrow('conv3d: stride must be an integer >= 1 or three of them [depth, height, width], got [1,2]');
+    expect(() => tg.conv3d(x5, w, null, 2, 'same')).toThrow("conv3d: padding 'same' needs stride 1, got stride [2,2,2]");
+    expect(() => tg.conv3d(tg.zeros([1, 2, 1, 4, 4]), w)).toThrow('conv3d: the output would be 0x3x3: the padded input is smaller than the dilated kernel (input [1,2,1,4,4], weight [3,2,2,2,2])');
+    expect(() => new nn.Conv3d(2, 3, 3, { paddingMode: 'mirror' as 'zeros' })).toThrow("Conv3d: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got \"mirror\"");
+    expect(() => new nn.Conv3d(3, 4, 3, { groups: 2 })).toThrow('Conv3d: inChannels (3) and outChannels (4) must both be divisible by groups (2)');
+    expect(() => new nn.Conv3d(2, 3, 2).forward(x4)).toThrow('Conv3d(2, 3, kernel_size=(2, 2, 2), stride=(1, 1, 1)): expected input [N, 2, D, H, W] or [2, D, H, W], got [1,2,4,4]');
+  });
+
+  it('maxPool3d / avgPool3d and their layers', () => {
+    const x5 = tg.zeros([1, 2, 3, 4, 4]);
+    expect(() => tg.maxPool3d(x3, 2)).toThrow('maxPool3d: expected input of shape [N, C, D, H, W] or [C, D, H, W], got [1,2,8]');
+    expect(() => tg.maxPool3d(x5, 3, 1, [2, 1, 1])).toThrow('maxPool3d: padding [2,1,1] must be at most half the kernel size [3,3,3]');
+    expect(() => tg.maxPool3d(x5, 4)).toThrow('maxPool3d: the output would be 0x1x1: input [1,2,3,4,4] is too small for kernel [4,4,4] with padding [0,0,0] and dilation [1,1,1]');
+    expect(() => tg.maxPool3d(x5, { kernelSize: 2, returnIndices: true })).toThrow('maxPool3d: returnIndices true is not supported (only false)');
+    expect(() => tg.avgPool3d(x5, { kernelSize: 2, dilation: 2 } as never)).toThrow("avgPool3d: unknown option 'dilation'");
+    expect(() => tg.avgPool3d(x5, { kernelSize: 2, divisorOverride: 3 })).toThrow('avgPool3d: divisorOverride is not supported (only null)');
+    expect(() => new nn.MaxPool3d({} as never)).toThrow('MaxPool3d: kernelSize is required');
+    expect(() => new nn.MaxPool3d(2, [1, 1] as never)).toThrow('MaxPool3d: stride must be an integer >= 1 or three of them [depth, height, width], got [1,1]');
+    expect(() => new nn.AvgPool3d(2).forward(x3)).toThrow('AvgPool3d(kernel_size=2, stride=2, padding=0): expected input [N, C, D, H, W] or [C, D, H, W], got [1,2,8]');
+  });
+
+  it('BatchNorm3d', () => {
+    expect(() => new nn.BatchNorm3d(2).forward(x4)).toThrow('BatchNorm3d: expected input [N, C, D, H, W], got [1,2,4,4]');
+    expect(() => new nn.BatchNorm3d(3).forward(tg.zeros([1, 2, 2, 2, 2]))).toThrow('BatchNorm3d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True): expected 3 channels in dim 1, got input [1,2,2,2,2]');
+  });
+
   it('outputShape agrees with a forward pass', () => {
     const layers: Array<[nn.Module & { outputShape(s: readonly number[]): number[] }, number[]]> = [
       [new nn.ConvTranspose1d(2, 3, 3, 2, 1, 1, 1, true, 2), [2, 2, 5]],
       [new nn.Upsample([3, 5], null, 'area'), [1, 2, 7, 8]],
       [new nn.Upsample(null, 1.5, 'bicubic'), [1, 2, 3, 5]],
+      [new nn.Conv3d(2, 4, [3, 2, 1], 2, [1, 0, 0], [2, 1, 1], 2, false, 'reflect'), [1, 2, 5, 6, 4]],
+      [new nn.Conv3d(2, 4, [2, 3, 4], { padding: 'same' }), [1, 2, 5, 6, 4]],
+      [new nn.MaxPool3d([3, 2, 2], [2, 1, 1], 1, 1, false, true), [1, 2, 5, 6, 4]],
+      [new nn.AvgPool3d([3, 2, 2], [2, 1, 1], 1, true, false), [2, 5, 6, 4]],
+      [new nn.BatchNorm3d(2), [2, 2, 3, 2, 2]],
     ];
     for (const [layer, shape] of layers) expect((layer.forward(tg.zeros(shape)) as tg.Tensor).shape).toEqual(layer.outputShape(shape));
   });
