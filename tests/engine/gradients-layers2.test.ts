@@ -1,5 +1,7 @@
 // Property-based gradient checks of the second round of issue 16's ops: interpolate's 'bicubic' and
-// 'area' modes, convTranspose1d, and embedding with maxNorm. On random shapes, options and values drawn
+// 'area' modes, convTranspose1d, conv3d, maxPool3d, avgPool3d, batchNorm on 5-D input, and embedding
+// with maxNorm. Max pooling is checked on distinct values spaced 0.1 apart with the absolute step
+// h = 0.01, as in gradients.test.ts. On random shapes, options and values drawn
 // by fast-check, backpropagation must agree with central finite differences (tests/helpers/gradcheck.ts),
 // on 'js' and, where WebAssembly SIMD runs, 'wasm' (matmul's and conv2d's kernels differ there).
 // embedding's maxNorm renormalises the weight in place without gradient, as PyTorch's, so it has no
@@ -22,6 +24,64 @@ const check = checker(30);
 function grad(name: string, f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): void {
   assertGradcheck(f, inputs, { name, ...opts });
 }
+
+const KINKED: GradcheckOptions = { absoluteStep: true, eps: 1e-2 };
+
+/** Distinct values spaced 0.1 apart, shuffled: max pooling's choice survives the finite-difference step. */
+function distinct(shape: number[], seed: number): Tensor {
+  const n = size(shape);
+  const g = new tg.Generator(seed);
+  const v = Array.from({ length: n }, (_, i) => (i - (n - 1) / 2) * 0.1);
+  for (let i = n - 1; i > 0; i--) {
+    const j = g.int(0, i + 1);
+    [v[i], v[j]] = [v[j], v[i]];
+  }
+  return new tg.Tensor(Float32Array.from(v), shape);
+}
+
+const triple = (min: number, max: number) => fc.tuple(fc.integer({ min, max }), fc.integer({ min, max }), fc.integer({ min, max }));
+
+const conv3dArb = fc
+  .record({
+    batch: fc.integer({ min: 0, max: 2 }), // 0: unbatched
+    groups: fc.integer({ min: 1, max: 2 }),
+    inPerGroup: fc.integer({ min: 1, max: 2 }),
+    outPerGroup: fc.integer({ min: 1, max: 2 }),
+    kernel: triple(1, 3),
+    stride: triple(1, 2),
+    dilation: triple(1, 2),
+    padding: fc.oneof(triple(0, 2), fc.constantFrom<'same' | 'valid'>('same', 'valid')),
+    extra: triple(0, 3),
+    bias: fc.boolean(),
+    seed: seedArb,
+  })
+  .map((c) => {
+    const stride = c.padding === 'same' ? ([1, 1, 1] as [number, number, number]) : c.stride;
+    // each dim long enough for the dilated kernel, plus a few
+    const spatial = [0, 1, 2].map((i) => c.dilation[i] * (c.kernel[i] - 1) + 1 + c.extra[i]);
+    const inC = c.groups * c.inPerGroup;
+    const xShape = c.batch === 0 ? [inC, ...spatial] : [c.batch, inC, ...spatial];
+    const options = { stride, padding: c.padding, dilation: c.dilation, groups: c.groups };
+    return { xShape, wShape: [c.groups * c.outPerGroup, c.inPerGroup, ...c.kernel], biasShape: c.bias ? [c.groups * c.outPerGroup] : null, options, seed: c.seed };
+  });
+
+const pool3dArb = fc
+  .record({
+    batch: fc.integer({ min: 0, max: 2 }),
+    kernel: triple(1, 3),
+    stride: triple(1, 3),
+    padding: triple(0, 1),
+    dilation: triple(1, 2),
+    extra: triple(0, 3),
+    ceilMode: fc.boolean(),
+    countIncludePad: fc.boolean(),
+    seed: seedArb,
+  })
+  .map((c) => {
+    const padding = c.padding.map((p, i) => Math.min(p, Math.floor(c.kernel[i] / 2)));
+    const spatial = [0, 1, 2].map((i) => c.dilation[i] * (c.kernel[i] - 1) + 1 + c.extra[i]);
+    return { ...c, padding, shape: c.batch === 0 ? [2, ...spatial] : [c.batch, 2, ...spatial] };
+  });
 
 const interpolateArb = fc
   .record({
@@ -80,6 +140,30 @@ function ops(): void {
     const inputs = [normal(xShape, seed), normal(wShape, seed + 1, 0.5), ...(biasShape ? [normal(biasShape, seed + 2)] : [])];
     grad(`convTranspose1d x ${JSON.stringify(xShape)} w ${JSON.stringify(wShape)} ${JSON.stringify(options)}`, (x, w, b) => tg.convTranspose1d(x, w, b ?? null, options), inputs);
   }));
+
+  test('conv3d: input, weight and bias gradients (stride, padding incl. same/valid, dilation, groups, unbatched)', () => check(conv3dArb, ({ xShape, wShape, biasShape, options, seed }) => {
+    const inputs = [normal(xShape, seed), normal(wShape, seed + 1, 0.5), ...(biasShape ? [normal(biasShape, seed + 2)] : [])];
+    grad(`conv3d x ${JSON.stringify(xShape)} w ${JSON.stringify(wShape)} ${JSON.stringify(options)}`, (x, w, b) => tg.conv3d(x, w, b ?? null, options), inputs);
+  }), 60_000);
+
+  test('maxPool3d (distinct values; stride, padding, dilation, ceilMode)', () => check(pool3dArb, (c) => {
+    const opts = { kernelSize: c.kernel, stride: c.stride, padding: c.padding as [number, number, number], dilation: c.dilation, ceilMode: c.ceilMode };
+    const x = distinct(c.shape, c.seed);
+    grad(`maxPool3d ${JSON.stringify(c.shape)} ${JSON.stringify(opts)}`, (t) => tg.maxPool3d(t, opts), [x], KINKED);
+  }));
+
+  test('avgPool3d (stride, padding, ceilMode, countIncludePad)', () => check(pool3dArb, (c) => {
+    const opts = { kernelSize: c.kernel, stride: c.stride, padding: c.padding as [number, number, number], ceilMode: c.ceilMode, countIncludePad: c.countIncludePad };
+    grad(`avgPool3d ${JSON.stringify(c.shape)} ${JSON.stringify(opts)}`, (t) => tg.avgPool3d(t, opts), [normal(c.shape, c.seed)]);
+  }));
+
+  test('batchNorm over [N, C, D, H, W] (BatchNorm3d), training: input, weight and bias gradients', () => check(
+    fc.record({ shape: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 3 })), seed: seedArb }),
+    ({ shape, seed }) => {
+      const c = shape[1];
+      grad(`batchNorm ${JSON.stringify(shape)}`, (x, w, b) => tg.batchNorm(x, null, null, w, b, { training: true }), [normal(shape, seed), normal([c], seed + 1), normal([c], seed + 2)]);
+    },
+  ));
 
   test('embedding maxNorm: the looked-up rows end at most maxNorm, the others unchanged; the gradient is the plain lookup\'s', () => check(
     fc.record({

@@ -244,6 +244,11 @@ describe("issue 16's second round of layers export and run in onnxruntime", () =
     ["Upsample 'area' 1-D to 7", () => new nn.Upsample({ size: 7, mode: 'area' }), [2, 4, 16]],
     ["Upsample 'area' 3-D ×0.5", () => new nn.Upsample({ scaleFactor: 0.5, mode: 'area' }), [1, 2, 4, 6, 5]],
     ['ConvTranspose1d stride 2, padding 1, outputPadding 1, groups 2, dilation 2', () => new nn.ConvTranspose1d({ inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, groups: 2, dilation: 2 }), [2, 4, 16]],
+    ['Conv3d stride (1, 2, 1), padding (1, 0, 1), dilation (2, 1, 1), groups 2', () => new nn.Conv3d({ inChannels: 4, outChannels: 6, kernelSize: [2, 3, 2], stride: [1, 2, 1], padding: [1, 0, 1], dilation: [2, 1, 1], groups: 2 }), [2, 4, 5, 7, 6]],
+    ["Conv3d paddingMode 'reflect'", () => new nn.Conv3d({ inChannels: 4, outChannels: 2, kernelSize: 3, padding: 1, paddingMode: 'reflect' }), [1, 4, 4, 5, 6]],
+    ['MaxPool3d ceil mode, padding', () => new nn.MaxPool3d({ kernelSize: [3, 2, 2], stride: 2, padding: [1, 1, 0], ceilMode: true }), [2, 4, 6, 7, 6]],
+    ['AvgPool3d ceil mode, countIncludePad false', () => new nn.AvgPool3d({ kernelSize: [3, 2, 2], stride: 2, padding: [1, 1, 0], ceilMode: true, countIncludePad: false }), [2, 4, 6, 7, 6]],
+    ['BatchNorm3d (eval)', () => new nn.BatchNorm3d({ numFeatures: 4 }), [2, 4, 3, 5, 4]],
   ];
   for (const [name, make, shape] of layers) {
     test(name, async () => {
