@@ -58,8 +58,9 @@ export function embedding(input: Tensor | NestedArray, weight: Tensor, ...args: 
   const flat = reshape(ids.detach(), [ids.size]);
   if (o.maxNorm != null) renormLookedUp(weight, flat, o.maxNorm, o.normType ?? 2);
   const picked = kernels().indexSelect(weight, flat, { dim: 0, fill: 0 });
-  // renormalising is a side effect an ONNX graph of the lookup alone would lack: another name, so export says so
-  const out = record(picked, o.maxNorm == null ? op : `${op} (maxNorm)`, [weight], (g) => [kernels().indexAdd(g, paddingIdx === null ? flat : withoutPadding(flat, paddingIdx), { dim: 0, size: rows })], { ids });
+  // with maxNorm the lookup renormalises: another name, so that an ONNX export renormalises the rows it picks too
+  const traced = o.maxNorm == null ? { op, attributes: { ids } } : { op: `${op} (maxNorm)`, attributes: { ids, maxNorm: o.maxNorm, normType: o.normType ?? 2 } };
+  const out = record(picked, traced.op, [weight], (g) => [kernels().indexAdd(g, paddingIdx === null ? flat : withoutPadding(flat, paddingIdx), { dim: 0, size: rows })], traced.attributes);
   return reshape(out, [...ids.shape, dim]);
 }
 

@@ -258,8 +258,20 @@ describe("issue 16's second round of layers export and run in onnxruntime", () =
     });
   }
 
-  test("an Embedding with maxNorm says its renormalisation has no export (not a lookup that silently lacks it)", () => {
-    const layer = new nn.Embedding(5, 3, { maxNorm: 1 });
-    expect(() => exportModel(new Wrap(layer), tg.tensor([[0, 3], [2, 2]]))).toThrow(/the op 'embedding \(maxNorm\)' \(output \[4,3\]\) has no ONNX export yet/);
-  });
+  // exported on ids that leave rows 1, 4 and 5 alone, so the table in the file still has them above the
+  // bound: run on ids that pick them, the graph must renormalise them as typegrad's forward does
+  for (const normType of [2, 1, 3, Infinity]) {
+    test(`Embedding with maxNorm 1, normType ${normType}: the rows it picks renormalised, also those the export's pass did not touch`, async () => {
+      for (const backend of BACKENDS) {
+        await tg.setBackend(backend);
+        const layer = new nn.Embedding(6, 4, { maxNorm: 1, normType });
+        loadDet(layer);
+        layer.weight.copy_(layer.weight.mul(3)); // every row above the bound
+        const bytes = exportModel(new Wrap(layer), tg.tensor([[0, 3], [2, 2]]));
+        const ids = tg.tensor([[1, 4], [5, 0]]); // the example's shape: the graph's input has it
+        const got = await runInOnnxruntime(bytes, [ids]);
+        expectClose(`Embedding maxNorm normType ${normType} on ${backend}`, got[0], tg.noGrad(() => layer.forward(ids)));
+      }
+    });
+  }
 });
