@@ -188,3 +188,45 @@ describe('bad input gets a clear error', () => {
     for (const [layer, shape] of layers) expect((layer.forward(tg.zeros(shape)) as tg.Tensor).shape).toEqual(layer.outputShape(shape));
   });
 });
+
+describe('the positional forms a PyTorch user writes give what the options object gives', () => {
+  /** Same class, print, state-dict keys, shapes and values under one seed. */
+  function expectSameModule(positional: () => nn.AnyModule, options: () => nn.AnyModule): void {
+    tg.manualSeed(7);
+    const a = positional();
+    tg.manualSeed(7);
+    const b = options();
+    expect(a.constructor).toBe(b.constructor);
+    expect(a.toString()).toBe(b.toString());
+    const [sa, sb] = [a.stateDict(), b.stateDict()];
+    expect(Object.keys(sa)).toEqual(Object.keys(sb));
+    for (const k of Object.keys(sa)) expect(Array.from(sa[k].data), k).toEqual(Array.from(sb[k].data));
+  }
+  const cases: Array<[string, () => nn.AnyModule, () => nn.AnyModule]> = [
+    ["Upsample(null, 2, 'bicubic', true)", () => new nn.Upsample(null, 2, 'bicubic', true), () => new nn.Upsample({ scaleFactor: 2, mode: 'bicubic', alignCorners: true })],
+    ["Upsample([3, 5], null, 'area')", () => new nn.Upsample([3, 5], null, 'area'), () => new nn.Upsample({ size: [3, 5], mode: 'area' })],
+    ['Embedding(10, 4, 0, 1.5, 1)', () => new nn.Embedding(10, 4, 0, 1.5, 1), () => new nn.Embedding({ numEmbeddings: 10, embeddingDim: 4, paddingIdx: 0, maxNorm: 1.5, normType: 1 })],
+    [
+      'ConvTranspose1d(4, 6, 3, 2, 1, 1, 2, false, 2)',
+      () => new nn.ConvTranspose1d(4, 6, 3, 2, 1, 1, 2, false, 2),
+      () => new nn.ConvTranspose1d({ inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, groups: 2, bias: false, dilation: 2 }),
+    ],
+    [
+      "Conv3d(4, 4, [3, 2, 1], 1, 'same', 2, 4, false, 'replicate')",
+      () => new nn.Conv3d(4, 4, [3, 2, 1], 1, 'same', 2, 4, false, 'replicate'),
+      () => new nn.Conv3d({ inChannels: 4, outChannels: 4, kernelSize: [3, 2, 1], padding: 'same', dilation: 2, groups: 4, bias: false, paddingMode: 'replicate' }),
+    ],
+    ['MaxPool3d(3, 2, 1, 1, false, true)', () => new nn.MaxPool3d(3, 2, 1, 1, false, true), () => new nn.MaxPool3d({ kernelSize: 3, stride: 2, padding: 1, ceilMode: true })],
+    ['AvgPool3d([3, 2, 2], null, 1, true, false)', () => new nn.AvgPool3d([3, 2, 2], null, 1, true, false), () => new nn.AvgPool3d({ kernelSize: [3, 2, 2], padding: 1, ceilMode: true, countIncludePad: false })],
+    ['BatchNorm3d(4, 1e-3, null)', () => new nn.BatchNorm3d(4, 1e-3, null), () => new nn.BatchNorm3d({ numFeatures: 4, eps: 1e-3, momentum: null })],
+  ];
+  for (const [name, positional, options] of cases) it(name, () => expectSameModule(positional, options));
+
+  it('Embedding.fromPretrained takes maxNorm and normType in PyTorch\'s order', () => {
+    const table = det([5, 3], 3, 6);
+    const layer = nn.Embedding.fromPretrained(table, true, null, 1, 1);
+    expect(layer.toString()).toBe('Embedding(5, 3, max_norm=1.0, norm_type=1.0)');
+    const row = layer.forward(tg.tensor([2]));
+    expect(Array.from(row.data).reduce((a, v) => a + Math.abs(v), 0)).toBeCloseTo(1, 5);
+  });
+});
