@@ -71,9 +71,9 @@ export function interpolate(input: Tensor, ...args: InterpolateArgs): Tensor {
     if (r.out === r.n && (mode !== 'bicubic' || alignCorners || indexScale(r) === 1)) return;
     const d = 2 + i;
     if (mode === 'nearest' || mode === 'nearest-exact') y = indexSelect(y, d, nearestIndex(r, mode === 'nearest-exact'));
-    else if (mode === 'area') y = alongDim(y, d, r, (o) => areaTaps(o, r));
-    else if (mode === 'bicubic') y = alongDim(y, d, r, (o) => cubicTaps(o, r, alignCorners));
-    else y = alongDim(y, d, r, (o) => linearTaps(o, r, alignCorners));
+    else if (mode === 'area') y = alongDim(y, d, r, (at) => areaTaps(at, r));
+    else if (mode === 'bicubic') y = alongDim(y, d, r, (at) => cubicTaps(at, r, alignCorners));
+    else y = alongDim(y, d, r, (at) => linearTaps(at, r, alignCorners));
   });
   return y === input ? clone(input) : y;
 }
