@@ -3,20 +3,24 @@
 // With depth padding p (zeros, or −∞ for max pooling) in front, output depth od reads, for each depth tap
 // kd, the input slice s = od·stride + kd·dilation of the padded input: one strided slice per tap.
 //   conv3d        out[:, :, od] = Σ_kd conv2d(x[:, :, s], weight[:, :, kd])     the slices folded into the batch
-//   maxPool3d     out[:, :, od] = maxPool2d(max_kd x[:, :, s])                   a max commutes with a max
+//   maxPool3d     out[:, :, od] = first max over kd of maxPool2d(x[:, :, s])     a max commutes with a max
 //   avgPool3d     out[:, :, od] = avgPool2d(Σ_kd x[:, :, s] / count(od))         the divisor is a product per dim
 // where count(od) is the window's depth, clipped to the padded input (countIncludePad) or to the input,
 // as PyTorch's avg_pool3d divides by (depth · height · width) counted the same way; avgPool2d divides by
 // the height·width part. Pooling needs no transpose: every (channel, depth) pair is a plane of its own.
+// Max pooling takes each tap's 2-D pool first and then the first maximum over the taps (maxWithIndices),
+// so that at ties the gradient goes where PyTorch's goes: to the first maximum in (depth, height, width)
+// order (ReLU's zeros tie often).
 
 import { parseArgs, type PyArgs } from '../options.js';
 import { checkedSize, formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { conv2d, convOutputSize } from './conv.js';
-import { add, maximum, mul } from './elementwise.js';
-import { permute, reshape, slice, squeeze, unsqueeze } from './movement.js';
+import { add, mul } from './elementwise.js';
+import { permute, reshape, slice, squeeze, stack, unsqueeze } from './movement.js';
 import { pad } from './pad.js';
 import { avgPool2d, maxPool2d, poolOutputSize } from './pool.js';
+import { maxWithIndices } from './reduce.js';
 
 export type Triple = number | readonly [number, number, number];
 
@@ -194,10 +198,10 @@ export function maxPool3d(input: Tensor, ...args: MaxPool3dArgs): Tensor {
   const { kernel, stride, padding, dilation, out, back } = window3d(op, input, o);
   return batched(input, (x) => {
     const padded = padDepth(x, padding[0], back, -Infinity);
-    let depthMax = depthSlices(padded, 0, stride[0], out[0]);
-    for (let tap = 1; tap < kernel[0]; tap++) depthMax = maximum(depthMax, depthSlices(padded, tap * dilation[0], stride[0], out[0]));
     const hw = (t: [number, number, number]) => [t[1], t[2]] as [number, number];
-    return poolPlanes(depthMax, (planes) => maxPool2d(planes, { kernelSize: hw(kernel), stride: hw(stride), padding: hw(padding), dilation: hw(dilation), ceilMode: o.ceilMode ?? false }));
+    const window2d = { kernelSize: hw(kernel), stride: hw(stride), padding: hw(padding), dilation: hw(dilation), ceilMode: o.ceilMode ?? false };
+    const perTap = Array.from({ length: kernel[0] }, (_, tap) => poolPlanes(depthSlices(padded, tap * dilation[0], stride[0], out[0]), (planes) => maxPool2d(planes, window2d)));
+    return perTap.length === 1 ? perTap[0] : maxWithIndices(stack(perTap, 0), 0).values;
   });
 }
 

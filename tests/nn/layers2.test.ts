@@ -94,6 +94,12 @@ for (const backend of BACKENDS) {
       assertClose('conv3d', nn.functional.conv3d(x3, det([3, 2, 3, 3, 3], 1, 0.5), det([3], 2, 0.4), 2, 1), byName('F.conv3d(x, w, b, 2, 1)').output);
       assertClose('maxPool3d', nn.functional.maxPool3d(x3, 3, 2, 1, 1, true), byName('F.max_pool3d(x, 3, 2, 1, 1, True)').output);
       assertClose('avgPool3d', nn.functional.avgPool3d(x3, 3, 2, 1, true, false), byName('F.avg_pool3d(x, 3, 2, 1, True, False)').output);
+      const ties = byName('F.max_pool3d(min(x, 0), 3, 2, 1, 1, True): ties');
+      const xr = det([1, 2, 5, 6, 5], 1000, 2).clamp(null, 0).setRequiresGrad(); // most windows' maximum is a tied 0
+      const pooled = tg.maxPool3d(xr, 3, 2, 1, 1, true);
+      assertClose('maxPool3d at ties', pooled, ties.output);
+      pooled.backward(det(pooled.shape, 2000, 1));
+      assertClose('maxPool3d at ties: the gradient at the first maximum', xr.grad, ties.input_grad_at_ties as FixtureTensor);
       assertClose('convTranspose1d', nn.functional.convTranspose1d(x1, det([3, 4, 3], 1, 0.5), det([4], 2, 0.4), 2, 1, 1, 1, 2), byName('F.conv_transpose1d(x, w, b, 2, 1, 1, 1, 2)').output);
       const x = det([1, 2, 3, 4], 1000, 2);
       assertClose('interpolate bicubic', tg.interpolate(x, null, 2, 'bicubic', true), byName('F.interpolate(x, None, 2, "bicubic", True)').output);
