@@ -26,6 +26,8 @@ export { batchNorm, type BatchNormOptions } from './ops/batchnorm.js';
 export { nll, crossEntropy, mse, binaryCrossEntropyWithLogits, type Reduction, type Target, type NllOptions, type CrossEntropyOptions } from './ops/loss.js';
 export { convTranspose2d, convTranspose2dParams, convTransposeOutputSize, type ConvTranspose2dOptions, type ConvTranspose2dArgs } from './ops/conv-transpose.js';
 export { conv1d, maxPool1d, avgPool1d, type Conv1dOptions, type Conv1dArgs, type MaxPool1dOptions, type MaxPool1dArgs, type AvgPool1dOptions, type AvgPool1dArgs } from './ops/conv1d.js';
+export { convTranspose1d, type ConvTranspose1dOptions, type ConvTranspose1dArgs } from './ops/conv1d.js';
+export { conv3d, maxPool3d, avgPool3d, type Conv3dOptions, type Conv3dArgs, type MaxPool3dOptions, type MaxPool3dArgs, type AvgPool3dOptions, type AvgPool3dArgs } from './ops/conv3d.js';
 export { interpolate, type InterpolateMode, type InterpolateOptions, type InterpolateArgs } from './ops/interpolate.js';
 export { embedding, type EmbeddingOptions, type EmbeddingArgs } from './ops/embedding.js';
 export { elu, selu, celu, silu, mish, hardswish, hardsigmoid, softsign, softmin, prelu } from './ops/activation.js';

@@ -8,6 +8,8 @@ export {
   relu, leakyRelu, gelu, sigmoid, tanh, softplus, softmax, logSoftmax, crossEntropy, binaryCrossEntropyWithLogits,
 } from '../engine/index.js';
 export { convTranspose2d, conv1d, maxPool1d, avgPool1d, interpolate, embedding } from '../engine/index.js';
+export { convTranspose1d } from '../engine/index.js';
+export { conv3d, maxPool3d, avgPool3d } from '../engine/index.js';
 export { elu, selu, celu, silu, mish, hardswish, hardsigmoid, softsign, softmin, prelu, layerNorm, groupNorm, instanceNorm, localResponseNorm } from '../engine/index.js';
 
 /** F.nll_loss: the negative log-likelihood of log-probabilities [N, C] (tg.nll under PyTorch's name). */

@@ -9,6 +9,7 @@ export { Linear, LazyLinear, type LinearOptions, type LazyLinearOptions, type Li
 export { Conv2d, type Conv2dOptions, type Conv2dArgs, type Conv2dPaddingMode } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, type MaxPool2dOptions, type AvgPool2dOptions, type AdaptivePoolOptions, type MaxPool2dArgs, type AvgPool2dArgs } from './layers/pooling.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions, type BatchNormArgs } from './layers/normalization.js';
+export { BatchNorm3d } from './layers/normalization.js';
 export { LayerNorm, GroupNorm, InstanceNorm2d, LocalResponseNorm, type LayerNormOptions, type LayerNormArgs, type GroupNormOptions, type GroupNormArgs, type InstanceNormOptions, type InstanceNormArgs, type LocalResponseNormOptions, type LocalResponseNormArgs } from './layers/normalization.js';
 export { Dropout, Dropout2d, type DropoutOptions, type DropoutArgs } from './layers/dropout.js';
 export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from './layers/activation.js';
@@ -16,6 +17,8 @@ export { ELU, CELU, SELU, SiLU, Mish, Hardswish, Hardsigmoid, Softsign, Softmin,
 export { Flatten, Identity } from './layers/basic.js';
 export { Sequential, ModuleList } from './layers/container.js';
 export { ConvTranspose2d, type ConvTranspose2dOptions, type ConvTranspose2dArgs } from './layers/conv-transpose.js';
+export { Conv3d, MaxPool3d, AvgPool3d, type Conv3dOptions, type Conv3dArgs, type Conv3dPaddingMode, type MaxPool3dOptions, type MaxPool3dArgs, type AvgPool3dOptions, type AvgPool3dArgs } from './layers/conv3d.js';
+export { ConvTranspose1d, type ConvTranspose1dOptions, type ConvTranspose1dArgs } from './layers/conv-transpose.js';
 export { Conv1d, MaxPool1d, AvgPool1d, type Conv1dOptions, type Conv1dArgs, type Conv1dPaddingMode, type MaxPool1dOptions, type MaxPool1dArgs, type AvgPool1dOptions, type AvgPool1dArgs } from './layers/conv1d.js';
 export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, type UpsampleOptions, type UpsampleArgs } from './layers/upsample.js';
 export { Embedding, type EmbeddingOptions, type EmbeddingArgs } from './layers/embedding.js';

@@ -105,6 +105,7 @@ export const translators: Readonly<Record<string, Translator>> = {
   minWithIndices: (t, r) => reduce('ReduceMin', 18, t, r),
   argmax: (t, r) => argExtreme('ArgMax', t, r),
   argmin: (t, r) => argExtreme('ArgMin', t, r),
+  'embedding (maxNorm)': embeddingRenormed,
 };
 
 function attrs<T>(r: OpReport): T {
@@ -322,4 +323,29 @@ function embedding(t: Translation, r: OpReport): string {
   const g = t.graph;
   const flat = g.node('Reshape', [t.valueOf(ids), g.int64Initializer('shape', [ids.size])]);
   return g.node('Gather', [t.valueOf(r.inputs[0]!), g.node('Cast', [flat], { to: int(DATA_TYPE.int64) })], { axis: int(0) });
+}
+
+/**
+ * F.embedding with maxNorm: the rows the lookup picks, each scaled by maxNorm/(‖row‖ₚ + 1e−7) where its
+ * p-norm exceeds maxNorm, as typegrad renormalises them in the table before the lookup (the graph cannot
+ * write its initializer back, but its output is the lookup of the renormalised table).
+ */
+function embeddingRenormed(t: Translation, r: OpReport): string {
+  const { maxNorm, normType: p } = attrs<{ maxNorm: number; normType: number }>(r);
+  const g = t.graph;
+  const rows = embedding(t, r);
+  const rowReduce = (opType: string, x: string) =>
+    g.opset >= (opType === 'ReduceSum' ? 13 : 18) ? g.node(opType, [x, g.int64Initializer('axes', [1])], { keepdims: int(1) }) : g.node(opType, [x], { axes: ints([1]), keepdims: int(1) });
+  const magnitude = () => g.node('Abs', [rows]);
+  let norm: string;
+  if (p === 2) norm = rowReduce('ReduceL2', rows);
+  else if (p === 1) norm = rowReduce('ReduceL1', rows);
+  else if (p === Infinity) norm = rowReduce('ReduceMax', magnitude());
+  else if (p === -Infinity) norm = rowReduce('ReduceMin', magnitude());
+  else if (p === 0) norm = rowReduce('ReduceSum', g.node('Cast', [g.node('Not', [g.node('Equal', [rows, g.scalar('zero', 0)])])], { to: int(DATA_TYPE.float) }));
+  else norm = g.node('Pow', [rowReduce('ReduceSum', g.node('Pow', [magnitude(), g.scalar('norm_type', p)])), g.scalar('inverse_norm_type', 1 / p)]);
+  const bound = g.scalar('max_norm', maxNorm);
+  const scale = g.node('Div', [bound, g.node('Add', [norm, g.scalar('renorm_eps', 1e-7)])]);
+  const factor = g.node('Where', [g.node('Greater', [norm, bound]), scale, g.scalar('one', 1)]);
+  return g.node('Mul', [rows, factor]);
 }

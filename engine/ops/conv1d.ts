@@ -1,4 +1,4 @@
-// 1-D convolution and pooling (PyTorch's F.conv1d, F.max_pool1d, F.avg_pool1d) as the 2-D ops on a
+// 1-D convolution and pooling (PyTorch's F.conv1d, F.conv_transpose1d, F.max_pool1d, F.avg_pool1d) as the 2-D ops on a
 // height of 1: [N, C, L] is viewed as [N, C, 1, L] (a reshape, no copy), the kernel as 1 × k, and the
 // result viewed back. The 2-D kernels compute, and the gradients come through the reshapes. The
 // arguments are checked here first, so that an error speaks of lengths, not of 1 × L images.
@@ -7,6 +7,7 @@ import { parseArgs, type PyArgs } from '../options.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { conv2d, convOutputSize } from './conv.js';
+import { convTranspose2d, convTransposeOutputSize } from './conv-transpose.js';
 import { squeeze, unsqueeze } from './movement.js';
 import { avgPool2d, maxPool2d, poolOutputSize } from './pool.js';
 
@@ -133,4 +134,59 @@ export function avgPool1d(input: Tensor, ...args: AvgPool1dArgs): Tensor {
   const o = parseArgs(op, args, { kernelSize: 'integer|array', stride: 'integer|array|null', padding: 'integer|array', ceilMode: 'boolean', countIncludePad: 'boolean' }) as unknown as AvgPool1dOptions;
   const { kernelSize, stride, padding } = window1d(op, input, o);
   return asRow(input, (x) => avgPool2d(x, { kernelSize, stride, padding, ceilMode: o.ceilMode ?? false, countIncludePad: o.countIncludePad ?? true }));
+}
+
+export interface ConvTranspose1dOptions {
+  bias?: Tensor | null;
+  stride?: Single;
+  /** dilation·(k − 1) − padding zeros on each side of the input, as PyTorch (so padding shrinks the output) */
+  padding?: Single;
+  /** extra output positions at the end; smaller than the stride or the dilation */
+  outputPadding?: Single;
+  groups?: number;
+  dilation?: Single;
+}
+
+/** PyTorch's order after input and weight: bias, stride, padding, output_padding, groups, dilation. */
+const convTransposePositional = { bias: 'tensor|null', stride: 'integer|array', padding: 'integer|array', outputPadding: 'integer|array', groups: 'integer', dilation: 'integer|array' } as const;
+
+export type ConvTranspose1dArgs = PyArgs<
+  [],
+  [bias: Tensor | null | undefined, stride: Single | undefined, padding: Single | undefined, outputPadding: Single | undefined, groups: number | undefined, dilation: Single | undefined],
+  ConvTranspose1dOptions
+>;
+
+/**
+ * F.conv_transpose1d: input [N, inC, L] (or [inC, L]), weight [inC, outC/groups, k], bias [outC];
+ * convTranspose2d on a height of 1. Output length (L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1.
+ */
+export function convTranspose1d(input: Tensor, weight: Tensor, ...args: ConvTranspose1dArgs): Tensor {
+  const op = 'convTranspose1d';
+  const options = parseArgs(op, args, convTransposePositional) as ConvTranspose1dOptions;
+  checkInput(input, op);
+  if (!(weight instanceof Tensor)) throw new TypeError(`${op}: weight must be a Tensor`);
+  if (weight.ndim !== 3) throw new RangeError(`${op}: expected weight of shape [inChannels, outChannels/groups, k], got ${formatShape(weight.shape)}`);
+  const shapes = `(input ${formatShape(input.shape)}, weight ${formatShape(weight.shape)})`;
+  const groups = options.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${groups}`);
+  if (typeof options.padding === 'string') throw new RangeError(`${op}: padding must be a number (PyTorch has no '${options.padding}' for transposed convolutions)`);
+  const stride = toSingle(options.stride ?? 1, 'stride', op);
+  const padding = toSingle(options.padding ?? 0, 'padding', op, 0);
+  const outputPadding = toSingle(options.outputPadding ?? 0, 'outputPadding', op, 0);
+  const dilation = toSingle(options.dilation ?? 1, 'dilation', op);
+  const [channels, length] = input.shape.slice(-2);
+  const [weightChannels, outPerGroup, k] = weight.shape;
+  if (channels !== weightChannels) throw new RangeError(`${op}: input has ${channels} channels but weight expects ${weightChannels} ${shapes}`);
+  if (channels % groups !== 0) throw new RangeError(`${op}: ${channels} input channels cannot be split into ${groups} groups ${shapes}`);
+  const bias = options.bias ?? null;
+  const outChannels = outPerGroup * groups;
+  if (bias !== null && (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
+    throw new RangeError(`${op}: bias must be a Tensor of shape [${outChannels}] for ${outChannels} output channels, got ${bias instanceof Tensor ? formatShape(bias.shape) : typeof bias}`);
+  }
+  if (outputPadding >= stride && outputPadding >= dilation) throw new RangeError(`${op}: outputPadding ${outputPadding} must be smaller than the stride (${stride}) or the dilation (${dilation})`);
+  const out = convTransposeOutputSize(length, k, stride, padding, dilation, outputPadding);
+  if (out < 1) throw new RangeError(`${op}: the output would have length ${out}: padding ${padding} takes more than the input gives ${shapes}`);
+  return asRow(input, (x) =>
+    convTranspose2d(x, unsqueeze(weight, -2), bias, { stride: [1, stride], padding: [0, padding], outputPadding: [0, outputPadding], groups, dilation: [1, dilation] }),
+  );
 }

@@ -2,23 +2,29 @@
 //   out[k, :]     = weight[ids[k], :]                 indexSelect along dim 0, the ids flattened
 //   dweight[j, :] = Σ over k with ids[k] = j of g[k, :]   its adjoint, indexAdd; the padding row gets none
 // The ids are a float32 tensor of integer values (as typegrad's argmax gives them), exact below 2^24;
-// any shape, the output is ids.shape + [dim]. PyTorch's max_norm and scale_grad_by_freq are left out.
+// any shape, the output is ids.shape + [dim]. PyTorch's scale_grad_by_freq is left out.
+// With maxNorm, before the lookup every row the ids name whose normType-norm exceeds maxNorm is scaled
+// down in place, without gradient, as PyTorch's embedding_renorm_:
+//   weight[j, :] ← weight[j, :]·maxNorm/(‖weight[j, :]‖ₚ + 1e−7)    for each looked-up j with ‖weight[j, :]‖ₚ > maxNorm
+// The gradient is then the plain lookup's, into the renormalised table.
 
-import { record } from '../autograd.js';
+import { noGrad, record } from '../autograd.js';
 import { getBackend, kernels } from '../backend.js';
-import { tensor } from '../creation.js';
+import { onesLike, tensor } from '../creation.js';
 import { parseArgs, type PyArgs } from '../options.js';
 import { formatShape } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
-import { add, mul, ne, sub } from './elementwise.js';
-import { reshape } from './movement.js';
+import { abs, add, div, gt, mul, ne, pow, sqrt, sub } from './elementwise.js';
+import { where } from './indexing.js';
+import { reshape, unsqueeze } from './movement.js';
+import { max, min, sum } from './reduce.js';
 
 export interface EmbeddingOptions {
   /** the id whose row gets no gradient (a negative one counts from the end); default none */
   paddingIdx?: number | null;
-  /** PyTorch's max_norm: only null (rows are not renormalised) */
+  /** PyTorch's max_norm: the looked-up rows whose norm exceeds it are scaled down to it, in place, before the lookup; default null (never) */
   maxNorm?: number | null;
-  /** PyTorch's norm_type: accepted for its signature, used only with maxNorm */
+  /** PyTorch's norm_type: the p of the p-norm maxNorm bounds (default 2; Infinity for the largest magnitude) */
   normType?: number;
   /** PyTorch's scale_grad_by_freq: only false */
   scaleGradByFreq?: boolean;
@@ -42,16 +48,47 @@ export function embedding(input: Tensor | NestedArray, weight: Tensor, ...args: 
   if (!(weight instanceof Tensor) || weight.ndim !== 2) {
     throw new RangeError(`${op}: weight must be a Tensor of shape [numEmbeddings, embeddingDim], got ${weight instanceof Tensor ? formatShape(weight.shape) : typeof weight}`);
   }
-  if (o.maxNorm != null) throw new RangeError(`${op}: maxNorm is not supported (only null: rows are not renormalised)`);
+  if (o.maxNorm != null && (typeof o.maxNorm !== 'number' || Number.isNaN(o.maxNorm))) throw new RangeError(`${op}: maxNorm must be a number or null, got ${String(o.maxNorm)}`);
+  if (o.normType !== undefined && (typeof o.normType !== 'number' || Number.isNaN(o.normType))) throw new RangeError(`${op}: normType must be a number, got ${String(o.normType)}`);
   if (o.scaleGradByFreq) throw new RangeError(`${op}: scaleGradByFreq true is not supported (only false)`);
   if (o.sparse) throw new RangeError(`${op}: sparse true is not supported (the gradient is dense)`);
   const [rows, dim] = weight.shape;
   const paddingIdx = o.paddingIdx == null ? null : checkedPaddingIdx(op, o.paddingIdx, rows);
   checkIds(op, ids, rows, weight.shape);
   const flat = reshape(ids.detach(), [ids.size]);
+  if (o.maxNorm != null) renormLookedUp(weight, flat, o.maxNorm, o.normType ?? 2);
   const picked = kernels().indexSelect(weight, flat, { dim: 0, fill: 0 });
-  const out = record(picked, op, [weight], (g) => [kernels().indexAdd(g, paddingIdx === null ? flat : withoutPadding(flat, paddingIdx), { dim: 0, size: rows })], { ids });
+  // with maxNorm the lookup renormalises: another name, so that an ONNX export renormalises the rows it picks too
+  const traced = o.maxNorm == null ? { op, attributes: { ids } } : { op: `${op} (maxNorm)`, attributes: { ids, maxNorm: o.maxNorm, normType: o.normType ?? 2 } };
+  const out = record(picked, traced.op, [weight], (g) => [kernels().indexAdd(g, paddingIdx === null ? flat : withoutPadding(flat, paddingIdx), { dim: 0, size: rows })], traced.attributes);
   return reshape(out, [...ids.shape, dim]);
+}
+
+/**
+ * PyTorch's embedding_renorm_: scales down, in place and without gradient, each row of weight that the
+ * ids look up and whose p-norm exceeds maxNorm. Composed of tensor ops on the backend: every row's norm
+ * and whether an id names it (a count by indexAdd, so a repeated id scales its row once), then the whole
+ * table multiplied by the per-row factor (1 for the rows left alone, which stay exact) and copied back.
+ */
+function renormLookedUp(weight: Tensor, ids: Tensor, maxNorm: number, p: number): void {
+  noGrad(() => {
+    const rows = weight.shape[0];
+    const looked = gt(kernels().indexAdd(onesLike(ids), ids, { dim: 0, size: rows }), 0);
+    const norm = rowNorm(weight.detach(), p);
+    const scale = div(maxNorm, add(norm, 1e-7));
+    const factor = where(mul(looked, gt(norm, maxNorm)), scale, 1);
+    weight.copy_(mul(weight.detach(), unsqueeze(factor, 1)));
+  });
+}
+
+/** ‖row‖ₚ of each row of w [rows, dim], as torch.norm: p = ∞ the largest |x|, −∞ the smallest, 0 the count of non-zeros, else (Σ|x|ᵖ)^(1/p). */
+function rowNorm(w: Tensor, p: number): Tensor {
+  if (p === Infinity) return max(abs(w), 1);
+  if (p === -Infinity) return min(abs(w), 1);
+  if (p === 0) return sum(ne(w, 0), 1);
+  if (p === 1) return sum(abs(w), 1);
+  if (p === 2) return sqrt(sum(mul(w, w), 1));
+  return pow(sum(pow(abs(w), p), 1), 1 / p);
 }
 
 /** paddingIdx in [−rows, rows), as a row number. */

@@ -1,5 +1,6 @@
 // Embedding: a table of numEmbeddings rows of embeddingDim values, looked up by integer ids (tg.embedding).
-// Ids are float32 tensors of integers (exact below 2^24). PyTorch's max_norm is left out.
+// Ids are float32 tensors of integers (exact below 2^24). With maxNorm each forward first scales the
+// looked-up rows above it down, in place, as PyTorch's.
 
 import { Tensor, embedding, formatShape, parseArgs, type Generator, type PyArgs } from '../../engine/index.js';
 import { checkedPaddingIdx } from '../../engine/ops/embedding.js';
@@ -13,7 +14,7 @@ export interface EmbeddingOptions {
   embeddingDim: number;
   /** this id's row starts at zero and gets no gradient (a negative id counts from the end) */
   paddingIdx?: number | null;
-  /** PyTorch's max_norm: only null */
+  /** PyTorch's max_norm: each forward scales the looked-up rows whose normType-norm exceeds it down to it, in place */
   maxNorm?: number | null;
   normType?: number;
   /** PyTorch's scale_grad_by_freq and sparse: only false */
@@ -39,6 +40,7 @@ export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;
+  readonly maxNorm: number | null;
   readonly normType: number;
   weight: Parameter;
 
@@ -49,7 +51,9 @@ export class Embedding extends Module {
     this.numEmbeddings = checkPositiveInt(name, 'numEmbeddings', o.numEmbeddings);
     this.embeddingDim = checkPositiveInt(name, 'embeddingDim', o.embeddingDim);
     this.paddingIdx = o.paddingIdx == null ? null : checkedPaddingIdx(name, o.paddingIdx, this.numEmbeddings);
-    if (o.maxNorm != null) throw new RangeError(`${name}: maxNorm is not supported (only null: rows are not renormalised)`);
+    if (o.maxNorm != null && (typeof o.maxNorm !== 'number' || Number.isNaN(o.maxNorm))) throw new RangeError(`${name}: maxNorm must be a number or null, got ${String(o.maxNorm)}`);
+    if (o.normType !== undefined && (typeof o.normType !== 'number' || Number.isNaN(o.normType))) throw new RangeError(`${name}: normType must be a number, got ${String(o.normType)}`);
+    this.maxNorm = o.maxNorm ?? null;
     if (o.scaleGradByFreq) throw new RangeError(`${name}: scaleGradByFreq true is not supported (only false)`);
     if (o.sparse) throw new RangeError(`${name}: sparse true is not supported (the gradient is dense)`);
     this.normType = o.normType ?? 2;
@@ -72,13 +76,16 @@ export class Embedding extends Module {
    * PyTorch's Embedding.from_pretrained: a table holding `embeddings` [numEmbeddings, embeddingDim]
    * (shared), frozen (requiresGrad false) unless `freeze` is false.
    */
-  static fromPretrained(embeddings: Tensor, ...args: PyArgs<[], [freeze: boolean | undefined, paddingIdx: number | null | undefined], { freeze?: boolean; paddingIdx?: number | null }>): Embedding {
-    const o = parseArgs('Embedding.fromPretrained', args, { freeze: 'boolean', paddingIdx: 'integer|null' }) as { freeze?: boolean; paddingIdx?: number | null };
+  static fromPretrained(
+    embeddings: Tensor,
+    ...args: PyArgs<[], [freeze: boolean | undefined, paddingIdx: number | null | undefined, maxNorm: number | null | undefined, normType: number | undefined], { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number }>
+  ): Embedding {
+    const o = parseArgs('Embedding.fromPretrained', args, { freeze: 'boolean', paddingIdx: 'integer|null', maxNorm: 'number|null', normType: 'number' }) as { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number };
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2) {
       throw new RangeError(`Embedding.fromPretrained: embeddings must be a 2-D Tensor [numEmbeddings, embeddingDim], got ${embeddings instanceof Tensor ? formatShape(embeddings.shape) : typeof embeddings}`);
     }
     const [rows, dim] = embeddings.shape;
-    const layer = new Embedding(rows, dim, { paddingIdx: o.paddingIdx ?? null, weight: embeddings });
+    const layer = new Embedding(rows, dim, { paddingIdx: o.paddingIdx ?? null, maxNorm: o.maxNorm ?? null, normType: o.normType, weight: embeddings });
     layer.weight.requiresGrad = !(o.freeze ?? true);
     return layer;
   }
@@ -86,7 +93,7 @@ export class Embedding extends Module {
   /** ids of any shape → ids.shape + [embeddingDim]. */
   forward(ids: Tensor): Tensor {
     checkTensor('Embedding', ids);
-    return embedding(ids, this.weight, { paddingIdx: this.paddingIdx });
+    return embedding(ids, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
   }
 
   outputShape(input: readonly number[]): number[] {
@@ -96,7 +103,8 @@ export class Embedding extends Module {
   override extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
-    if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
+    if (this.normType !== 2) s += `, norm_type=${Number.isFinite(this.normType) ? pyFloat(this.normType) : this.normType > 0 ? 'inf' : '-inf'}`;
     return s;
   }
 }

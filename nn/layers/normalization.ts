@@ -111,6 +111,14 @@ export class BatchNorm2d extends BatchNorm {
   }
 }
 
+/** Over [N, C, D, H, W]: one mean and variance per channel (BatchNorm's kernels, the volume as the inner dims). */
+export class BatchNorm3d extends BatchNorm {
+  protected checkRank(x: Tensor): void {
+    if (x.ndim === 5) return;
+    throw new RangeError(`BatchNorm3d: expected input [N, C, D, H, W], got ${formatShape(x.shape)}`);
+  }
+}
+
 /** The affine parameters of the layers below: weight of ones and bias of zeros, as PyTorch initializes them. */
 const ones = (shape: number[]) => new Parameter(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1), shape);
 const zeros = (shape: number[]) => new Parameter(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);

@@ -218,6 +218,31 @@ describe("no spatial op of issue 16 reads .data to compute", () => {
   });
 });
 
+describe('no op of issue 16\'s second round of layers reads .data to compute', () => {
+  test('interpolate bicubic and area, convTranspose1d, embedding with maxNorm (the table renormalised on the device), conv3d, maxPool3d, avgPool3d, batchNorm on 5-D, forward and backward', async () => {
+    const pass = () => {
+      const x = leaf([2, 4, 4, 5], 11);
+      let h = tg.interpolate(x, { scaleFactor: [1.5, 0.6], mode: 'bicubic' }).add(tg.interpolate(x, { size: [6, 3], mode: 'bicubic', alignCorners: true }));
+      h = h.add(tg.interpolate(x, { size: [6, 3], mode: 'area' }));
+      const volume = tg.interpolate(h.unsqueeze(2), { scaleFactor: [2, 0.5, 0.7], mode: 'area' });
+      const signal = h.mean(2); // [2, 4, 3]
+      const w = leaf([4, 2, 3], 12);
+      const s = tg.convTranspose1d(signal, w, leaf([4], 13), { stride: 2, padding: 1, outputPadding: 1, groups: 2, dilation: 2 });
+      const table = values([5, 3], 14).mul(3).setRequiresGrad();
+      const ids = s.sum([1, 2]).argmax(0).add(tg.tensor([0, 2])); // ids computed on the device
+      const looked = tg.embedding(ids, table, { maxNorm: 1 }).add(tg.embedding(tg.tensor([[1, 3], [2, 2]]), table, null, 0.5, 1).sum(1));
+      const w3 = leaf([3, 4, 2, 2, 2], 15);
+      let v = tg.conv3d(volume, w3, leaf([3], 16), { stride: [1, 2, 1], padding: [1, 0, 1], dilation: [2, 1, 1] }); // [2, 3, 2, 1, 3]
+      v = tg.maxPool3d(v, [2, 2, 2], 1, [1, 1, 0], 1, true).add(tg.avgPool3d(v, { kernelSize: [2, 2, 2], stride: 1, padding: [1, 1, 0], ceilMode: true, countIncludePad: false }));
+      v = tg.batchNorm(v, tg.zeros([3]), tg.ones([3]), leaf([3], 17), leaf([3], 18), { training: true });
+      const loss = s.pow(2).mean().add(looked.mul(tg.tensor([1, -2, 3])).sum()).add(v.pow(2).mean());
+      loss.backward();
+      return [loss, x.grad!, w.grad!, table, table.grad!, w3.grad!];
+    };
+    expectSameResults(...(await bothBackends(pass)));
+  });
+});
+
 describe('fit, evaluate and checkpoints read only asynchronously (as they must on webgpu)', () => {
   const run = async () => {
     tg.manualSeed(4);

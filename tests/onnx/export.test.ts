@@ -235,3 +235,43 @@ describe('errors', () => {
     expect([model.training, (model.at(0) as nn.Module).training, (model.at(1) as nn.Module).training]).toEqual([true, true, false]);
   });
 });
+
+describe("issue 16's second round of layers export and run in onnxruntime", () => {
+  const layers: Array<[string, () => nn.Module, number[]]> = [
+    ["Upsample 'bicubic' ×(1.5, 0.6)", () => new nn.Upsample({ scaleFactor: [1.5, 0.6], mode: 'bicubic' }), [2, 4, 9, 11]],
+    ["Upsample 'bicubic' alignCorners to [5, 17]", () => new nn.Upsample({ size: [5, 17], mode: 'bicubic', alignCorners: true }), [2, 4, 9, 11]],
+    ["Upsample 'area' 2-D to [4, 5]", () => new nn.Upsample({ size: [4, 5], mode: 'area' }), [2, 4, 9, 11]],
+    ["Upsample 'area' 1-D to 7", () => new nn.Upsample({ size: 7, mode: 'area' }), [2, 4, 16]],
+    ["Upsample 'area' 3-D ×0.5", () => new nn.Upsample({ scaleFactor: 0.5, mode: 'area' }), [1, 2, 4, 6, 5]],
+    ['ConvTranspose1d stride 2, padding 1, outputPadding 1, groups 2, dilation 2', () => new nn.ConvTranspose1d({ inChannels: 4, outChannels: 6, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, groups: 2, dilation: 2 }), [2, 4, 16]],
+    ['Conv3d stride (1, 2, 1), padding (1, 0, 1), dilation (2, 1, 1), groups 2', () => new nn.Conv3d({ inChannels: 4, outChannels: 6, kernelSize: [2, 3, 2], stride: [1, 2, 1], padding: [1, 0, 1], dilation: [2, 1, 1], groups: 2 }), [2, 4, 5, 7, 6]],
+    ["Conv3d paddingMode 'reflect'", () => new nn.Conv3d({ inChannels: 4, outChannels: 2, kernelSize: 3, padding: 1, paddingMode: 'reflect' }), [1, 4, 4, 5, 6]],
+    ['MaxPool3d ceil mode, padding', () => new nn.MaxPool3d({ kernelSize: [3, 2, 2], stride: 2, padding: [1, 1, 0], ceilMode: true }), [2, 4, 6, 7, 6]],
+    ['AvgPool3d ceil mode, countIncludePad false', () => new nn.AvgPool3d({ kernelSize: [3, 2, 2], stride: 2, padding: [1, 1, 0], ceilMode: true, countIncludePad: false }), [2, 4, 6, 7, 6]],
+    ['BatchNorm3d (eval)', () => new nn.BatchNorm3d({ numFeatures: 4 }), [2, 4, 3, 5, 4]],
+  ];
+  for (const [name, make, shape] of layers) {
+    test(name, async () => {
+      const layer = make();
+      loadDet(layer);
+      await checkExport(name, new Wrap(layer), [randomInput(shape, 11, 2)]);
+    });
+  }
+
+  // exported on ids that leave rows 1, 4 and 5 alone, so the table in the file still has them above the
+  // bound: run on ids that pick them, the graph must renormalise them as typegrad's forward does
+  for (const normType of [2, 1, 3, Infinity]) {
+    test(`Embedding with maxNorm 1, normType ${normType}: the rows it picks renormalised, also those the export's pass did not touch`, async () => {
+      for (const backend of BACKENDS) {
+        await tg.setBackend(backend);
+        const layer = new nn.Embedding(6, 4, { maxNorm: 1, normType });
+        loadDet(layer);
+        layer.weight.copy_(layer.weight.mul(3)); // every row above the bound
+        const bytes = exportModel(new Wrap(layer), tg.tensor([[0, 3], [2, 2]]));
+        const ids = tg.tensor([[1, 4], [5, 0]]); // the example's shape: the graph's input has it
+        const got = await runInOnnxruntime(bytes, [ids]);
+        expectClose(`Embedding maxNorm normType ${normType} on ${backend}`, got[0], tg.noGrad(() => layer.forward(ids)));
+      }
+    });
+  }
+});
