@@ -218,6 +218,23 @@ export const constantOps: Readonly<Record<string, (c: NodeContext) => Constant |
     return withDims(picked, [...data.dims.slice(0, a), ...indices.dims, ...data.dims.slice(a + 1)]);
   },
   Slice: (c) => slicePlan(c, c.constant(0).dims).reduce((k, s) => takeAlong(k, s.axis, s.positions), c.constant(0)),
+  Transpose: (c) => {
+    const k = c.constant(0);
+    const rank = k.dims.length;
+    const perm = c.ints('perm', k.dims.map((_, i) => rank - 1 - i));
+    const dims = perm.map((p) => k.dims[p]);
+    const strides = k.dims.map((_, i) => product(k.dims.slice(i + 1)));
+    const values: number[] = [];
+    for (let i = 0; i < product(dims); i++) {
+      let [rest, from] = [i, 0];
+      for (let d = rank - 1; d >= 0; d--) {
+        from += (rest % dims[d]) * strides[perm[d]];
+        rest = Math.floor(rest / dims[d]);
+      }
+      values.push(k.values[from]);
+    }
+    return { dims, values: k.float ? Float32Array.from(values) : values, float: k.float };
+  },
   Concat: (c) => {
     const parts = c.node.inputs.map((_, i) => c.constant(i));
     const a = axis(c, c.int('axis'), parts[0].dims.length);

@@ -105,3 +105,39 @@ describe('round trip: tensor ops', () => {
     for (const opset of [13, 21]) await checkRoundTrip(`opset ${opset}`, new Wrap(null, run), [x()], opset);
   });
 });
+
+interface OnnxCase {
+  name: string;
+  file: string;
+  opset: number;
+  inputs: Array<{ shape: number[]; data: number[] }>;
+  outputs: Array<{ shape: number[]; data: number[] }>;
+}
+
+const fixture = (file: string) => new URL(`../fixtures/onnx/${file}`, import.meta.url);
+const fromJson = (t: { shape: number[]; data: number[] }) => new tg.Tensor(Float32Array.from(t.data), t.shape);
+
+describe('models torch.onnx.export wrote import and give PyTorch 1.13 outputs', () => {
+  const { cases } = JSON.parse(readFileSync(fixture('onnx.json'), 'utf8')) as { cases: OnnxCase[] };
+  for (const c of cases) {
+    test(`${c.name} (opset ${c.opset})`, async () => {
+      const bytes = new Uint8Array(readFileSync(fixture(c.file)));
+      for (const backend of BACKENDS) {
+        await tg.setBackend(backend);
+        const model = loadModel(bytes);
+        const outs = asList(tg.noGrad(() => model.forward(...c.inputs.map(fromJson))));
+        expect(outs.map((o, i) => mismatch(`${c.name} on ${backend}, output ${i}`, o, fromJson(c.outputs[i]))).filter(Boolean)).toEqual([]);
+      }
+    });
+  }
+
+  test('parameters keep their PyTorch state-dict keys, and loadStateDict takes them back', () => {
+    const model = loadModel(new Uint8Array(readFileSync(fixture('cnn.onnx'))));
+    const keys = Object.keys(model.stateDict());
+    expect(keys).toContain('feature_extractor.0.weight');
+    expect(keys).toContain('mlp.0.bias');
+    const zeroed = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, tg.zerosLike(t)]));
+    model.loadStateDict(zeroed);
+    expect(Math.max(...model.parameters().map((p) => Math.max(...p.data.map(Math.abs))))).toBe(0);
+  });
+});
