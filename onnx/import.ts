@@ -86,6 +86,8 @@ class OnnxScope extends Module<never[], never> {
   }
 }
 
+const emptyScope = new OnnxScope();
+
 /** One live node, ready to run. */
 interface Step {
   node: Node;
@@ -287,15 +289,12 @@ function planNode(node: Node, values: Map<string, Value>, steps: Step[], trained
 function place<T extends Tensor>(root: Module<any, any>, name: string, tensor: T, kind: 'parameter' | 'buffer'): T {
   const parts = name.split('.');
   const fits = (() => {
-    let m: AnyModule = root as AnyModule;
+    let m: AnyModule | null = root as AnyModule; // null: under a scope not made yet
     for (const [i, part] of parts.entries()) {
-      if (part === '') return false;
-      const existing = Object.hasOwn(m, part) ? (m as unknown as Record<string, unknown>)[part] : undefined;
-      const last = i === parts.length - 1;
-      if (existing === undefined && part in m) return false; // a Module property or method
-      if (existing !== undefined && (last || !(existing instanceof OnnxScope))) return false;
-      if (existing === undefined) return true;
-      m = existing as AnyModule;
+      const existing = m && Object.hasOwn(m, part) ? (m as unknown as Record<string, unknown>)[part] : undefined;
+      if (part === '' || (existing === undefined && part in (m ?? emptyScope))) return false; // '' or a Module property or method
+      if (existing !== undefined && (i === parts.length - 1 || !(existing instanceof OnnxScope))) return false;
+      m = (existing as AnyModule | undefined) ?? null;
     }
     return true;
   })();
