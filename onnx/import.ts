@@ -291,7 +291,7 @@ function place<T extends Tensor>(root: Module<any, any>, name: string, tensor: T
   const fits = (() => {
     let m: AnyModule | null = root as AnyModule; // null: under a scope not made yet
     for (const [i, part] of parts.entries()) {
-      const existing = m && Object.hasOwn(m, part) ? (m as unknown as Record<string, unknown>)[part] : undefined;
+      const existing: unknown = m && Object.hasOwn(m, part) ? (m as unknown as Record<string, unknown>)[part] : undefined;
       if (part === '' || (existing === undefined && part in (m ?? emptyScope))) return false; // '' or a Module property or method
       if (existing !== undefined && (i === parts.length - 1 || !(existing instanceof OnnxScope))) return false;
       m = (existing as AnyModule | undefined) ?? null;
