@@ -105,6 +105,10 @@ export const translators: Readonly<Record<string, Translator>> = {
   minWithIndices: (t, r) => reduce('ReduceMin', 18, t, r),
   argmax: (t, r) => argExtreme('ArgMax', t, r),
   argmin: (t, r) => argExtreme('ArgMin', t, r),
+  scatter: (t, r) => scatterElements('none', t, r),
+  scatterAdd: (t, r) => scatterElements('add', t, r),
+  cumsum: (t, r) => t.graph.node('CumSum', [t.valueOf(r.inputs[0]!), t.graph.int64Initializer('axis', [attrs<{ dim: number }>(r).dim], [])]),
+  sort,
 };
 
 function attrs<T>(r: OpReport): T {
@@ -322,4 +326,39 @@ function embedding(t: Translation, r: OpReport): string {
   const g = t.graph;
   const flat = g.node('Reshape', [t.valueOf(ids), g.int64Initializer('shape', [ids.size])]);
   return g.node('Gather', [t.valueOf(r.inputs[0]!), g.node('Cast', [flat], { to: int(DATA_TYPE.int64) })], { axis: int(0) });
+}
+
+/**
+ * torch.scatter / scatter_add as ScatterElements (reduction 'add' is opset 16+; before it, repeated
+ * positions would overwrite, so scatterAdd refuses to export). ONNX wants src cut to index's shape.
+ */
+function scatterElements(reduction: 'none' | 'add', t: Translation, r: OpReport): string {
+  const { dim, index } = attrs<{ dim: number; index: Tensor }>(r);
+  const [x, src] = r.inputs as Tensor[];
+  const g = t.graph;
+  if (reduction === 'add' && g.opset < 16) throw new Error(`onnx.exportModel: scatterAdd on ${formatShape(x.shape)} needs ScatterElements with reduction 'add', which is opset 16 or newer; got opset ${g.opset}`);
+  const axes = index.shape.map((_, i) => i);
+  const fits = index.shape.every((s, i) => s === src.shape[i]);
+  const updates = fits ? t.valueOf(src) : g.node('Slice', [t.valueOf(src), g.int64Initializer('starts', axes.map(() => 0)), g.int64Initializer('ends', index.shape), g.int64Initializer('axes', axes)]);
+  const positions = g.node('Cast', [t.valueOf(index)], { to: int(DATA_TYPE.int64) });
+  return g.node('ScatterElements', [t.valueOf(x), positions, updates], { axis: int(dim), ...(reduction === 'add' ? { reduction: string('add') } : {}) });
+}
+
+/**
+ * sort, argsort and topk are TopK (sort: k = n; ascending: largest 0), one node for both results.
+ * Equal values keep their order in both. typegrad sorts NaN as larger than every number; ONNX leaves
+ * NaN's place unspecified, so a graph with NaN may sort differently in a runtime.
+ */
+const sortOutputs = new WeakMap<object, string[]>();
+function sort(t: Translation, r: OpReport): string {
+  const { dim, descending, k, pair, output } = attrs<{ dim: number; descending: boolean; k: number; pair: object; output: 0 | 1 }>(r);
+  let outputs = sortOutputs.get(pair);
+  if (!outputs) {
+    const g = t.graph;
+    g.node('TopK', [t.valueOf(r.inputs[0]!), g.int64Initializer('k', [k])], { axis: int(dim), largest: int(descending ? 1 : 0), sorted: int(1) }, 2);
+    const [values, indices] = g.nodes[g.nodes.length - 1].outputs;
+    outputs = [values, g.node('Cast', [indices], { to: int(DATA_TYPE.float) })];
+    sortOutputs.set(pair, outputs);
+  }
+  return outputs[output];
 }

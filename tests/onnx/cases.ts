@@ -5,6 +5,9 @@ import * as tg from '../../engine/index.js';
 import * as nn from '../../nn/index.js';
 import { randomValues } from '../helpers/values.js';
 
+/** A tensor of index positions, f(i) at flat position i. */
+const positions = (shape: number[], f: (i: number) => number) => new tg.Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => f(i)), shape);
+
 export const randomInput = (shape: readonly number[], seed: number, scale = 1) => new tg.Tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed, scale), shape);
 
 /** A model that is one layer (or a forward function of the tensor ops). */
@@ -108,6 +111,9 @@ export const opCases: Array<[string, (...xs: tg.Tensor[]) => tg.Tensor, () => tg
   ['einsum', (a, b) => tg.einsum('bij,bjk->bik', a, b).add(tg.einsum('ij->ji', tg.einsum('bij->ij', a)).sum()).add(tg.einsum('ii->i', b.index(0).slice(0, 0, 3))), () => [randomInput([2, 3, 4], 1), randomInput([2, 4, 3], 2)]],
   ['repeat and tile, view', (a) => a.repeat(2, 1, 1, 2).add(a.tile([2, 1, 1, 2])).view(4, -1), () => [x()]],
   ['embedding of ids given as an input', (ids, w) => tg.embedding(ids, w).mul(2), () => [tg.tensor([[0, 3], [2, 2], [1, 0]]), randomInput([4, 5], 3)]],
+  ['scatterAdd (repeated positions, src larger than index) and scatter', (a) => tg.scatterAdd(a, 1, positions([2, 2, 4, 5], (i) => (i * 7) % 3), a).add(tg.scatter(a, 3, positions([2, 3, 4, 2], (i) => (i % 2 === 0 ? (i >> 1) % 5 : ((i >> 1) + 2) % 5)), tg.mul(a, 2))), () => [x()]],
+  ['cumsum', (a) => tg.cumsum(a, 2).add(tg.cumsum(a, 0)).add(tg.cumsum(a, -1)), () => [x()]],
+  ['sort, argsort, topk (NaN-free data)', (a) => tg.cat([tg.sort(a, 3).values, tg.sort(a, 1, true).indices, tg.argsort(a, 2), tg.topk(a, 2, 3).values, tg.topk(a, 3, 3, false).indices], 3), () => [x()]],
   ['softmax and logSoftmax', (a) => tg.softmax(a, 1).add(tg.logSoftmax(a, 3)), () => [x()]],
   ['a model of 2 inputs', (a, b) => tg.add(a, b), () => [x(), y()]],
   ['the input itself', (a) => a, () => [x()]],
