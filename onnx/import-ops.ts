@@ -1,15 +1,12 @@
-// How each ONNX node runs in typegrad (loadModel, import.ts). Two tables:
-//   constantOps  computed on the CPU at load when no input is live (int64 shape arithmetic such as
-//                torch.onnx's Shape → Gather → Unsqueeze → Concat → Reshape, Constant, Range, ...)
-//   tensorOps    built once at load into a function of typegrad tensors, so autograd records it and
-//                it runs on any backend; inputs the op needs at load (shapes, axes, pads, bounds) come
-//                from NodeContext.constant and must be constants.
-// Semantics follow the ONNX operator docs (onnx/docs/Operators.md) for opsets 13 to 21.
+// How each ONNX node runs in typegrad (loadModel, import.ts): constantOps fold on the CPU at load when no
+// input is live (the int64 shape arithmetic torch.onnx emits); tensorOps build once at load into a function
+// of typegrad tensors (autograd records it, every backend runs it), reading what they need at load (shapes,
+// axes, pads, bounds) through NodeContext.constant. Semantics: ONNX's Operators.md, opsets 13 to 21.
 
 import {
   add, argmax, argmin, avgPool1d, avgPool2d, batchNorm, broadcastShapes, cat, clamp, conv1d, conv2d, convTranspose2d, cumsum, div, einsum, elu, eq, erf, exp, expand, flip, formatShape, gather,
-  ge, gelu, gt, hardswish, instanceNorm, interpolate, layerNorm, le, leakyRelu, linear, localResponseNorm, log, logSoftmax, lt, matmul, max, maximum, maxPool1d, maxPool2d, mean, min, minimum, mish,
-  mul, ne, neg, pad, permute, pow, relu, reshape, scatter, scatterAdd, selu, sigmoid, slice, softmax, softplus, softsign, split, sqrt, sub, sum, tanh, abs, topk, where, celu, tile, Tensor,
+  ge, gelu, gt, hardswish, instanceNorm, interpolate, layerNorm, le, leakyRelu, linear, log, logSoftmax, lt, matmul, max, maximum, maxPool1d, maxPool2d, mean, min, minimum, mish,
+  mul, ne, neg, pad, permute, pow, relu, reshape, scatter, scatterAdd, sigmoid, slice, softmax, softplus, softsign, split, sqrt, sub, sum, tanh, abs, topk, where, celu, tile, Tensor,
   type InterpolateMode, type PadMode,
 } from '../engine/index.js';
 import { indexSelect } from '../engine/ops/movement.js';
@@ -178,7 +175,6 @@ function arithmetic(f: (a: number, b: number) => number, truncate = false) {
     return broadcastConstants([a, b], (x, y) => (float || !truncate ? f(x, y) : Math.trunc(f(x, y))), float);
   };
 }
-const comparing = (f: (a: number, b: number) => boolean) => (c: NodeContext): Constant => broadcastConstants([c.constant(0), c.constant(1)], (x, y) => +f(x, y), false);
 
 /** Cast to `to`: float types give float32, integer types truncate, bool is ≠ 0. */
 function castConstant(k: Constant, to: number): Constant {
@@ -191,10 +187,9 @@ function constantNode(c: NodeContext): Constant {
   if (t) return t;
   const a = c.node.attributes;
   if (a.has('value_float')) return { dims: [], values: Float32Array.of(c.float('value_float')), float: true };
-  if (a.has('value_floats')) return { dims: [(a.get('value_floats')!.floats as number[] | undefined)?.length ?? 0], values: Float32Array.from((a.get('value_floats')!.floats as number[]) ?? []), float: true };
   if (a.has('value_int')) return intConstant([c.int('value_int')], []);
   if (a.has('value_ints')) return intConstant(c.ints('value_ints'));
-  return c.fail(`needs a value, value_float(s) or value_int(s) attribute, got ${[...a.keys()].join(', ') || 'none'} (sparse and string constants are not supported)`);
+  return c.fail(`needs a value, value_float, value_int or value_ints attribute, got ${[...a.keys()].join(', ') || 'none'}`);
 }
 
 export const constantOps: Readonly<Record<string, (c: NodeContext) => Constant | Constant[]>> = {
@@ -257,21 +252,11 @@ export const constantOps: Readonly<Record<string, (c: NodeContext) => Constant |
     const values = new Array(product(dims)).fill(fill.values[0]);
     return { dims, values: fill.float ? Float32Array.from(values) : values, float: fill.float };
   },
-  Range: (c) => {
-    const [start, limit, delta] = [0, 1, 2].map((i) => c.constant(i).values[0]);
-    const count = Math.max(Math.ceil((limit - start) / delta), 0);
-    if (!Number.isFinite(count) || count > 1e7) c.fail(`Range(${start}, ${limit}, ${delta}) has no sensible length`);
-    const values = Array.from({ length: count }, (_, i) => start + i * delta);
-    return { dims: [count], values: c.constant(0).float ? Float32Array.from(values) : values, float: c.constant(0).float };
-  },
   Add: arithmetic((a, b) => a + b),
   Sub: arithmetic((a, b) => a - b),
   Mul: arithmetic((a, b) => a * b),
   Div: arithmetic((a, b) => a / b, true),
-  Equal: comparing((a, b) => a === b),
-  Less: comparing((a, b) => a < b),
-  Greater: comparing((a, b) => a > b),
-  Not: (c) => broadcastConstants([c.constant(0)], (v) => +(v === 0), false),
+  Equal: (c) => broadcastConstants([c.constant(0), c.constant(1)], (x, y) => +(x === y), false),
   Where: (c) => {
     const [cond, x, y] = [c.constant(0), c.constant(1), c.constant(2)];
     return broadcastConstants([cond, x, y], (k, a, b) => (k ? a : b), x.float || y.float);
@@ -283,6 +268,16 @@ export const constantOps: Readonly<Record<string, (c: NodeContext) => Constant |
 const unary = (f: (x: Tensor) => Tensor) => (): Run => (xs) => f(xs[0]);
 const binary = (f: (a: Tensor, b: Tensor) => Tensor) => (): Run => (xs) => f(xs[0], xs[1]);
 const variadic = (f: (a: Tensor, b: Tensor) => Tensor) => (): Run => (xs) => xs.reduce(f);
+/** x and float attributes [name, default]. */
+const withFloats = (names: Array<[string, number]>, f: (x: Tensor, ...a: number[]) => Tensor) => (c: NodeContext): Run => {
+  const a = names.map(([name, fallback]) => c.float(name, fallback));
+  return ([x]) => f(x, ...a);
+};
+/** An op along the attribute `axis`. */
+const alongAxis = (fallback: number | undefined, f: (xs: Tensor[], a: number) => Tensor) => (c: NodeContext): Run => {
+  const a = axis(c, c.int('axis', fallback), c.shape(0).length);
+  return (xs) => f(xs, a);
+};
 const reshaped = (target: (c: NodeContext, shape: readonly number[]) => number[]) => (c: NodeContext): Run => {
   const shape = target(c, c.shape(0));
   return (xs) => reshape(xs[0], shape);
@@ -295,12 +290,12 @@ function padDim(x: Tensor, d: number, before: number, after: number, mode: PadMo
   return pad(x, padding, { mode, value });
 }
 
-/** Conv, MaxPool, AveragePool attributes: the spatial rank, kernel, strides, dilations and pads (begin = end). */
+/** Conv's and the pools' window: kernel, strides, dilations, pads at the begin and end of each axis. */
 function window(c: NodeContext, kernel: number[]) {
   const autoPad = c.string('auto_pad', 'NOTSET');
   if (autoPad !== 'NOTSET') c.fail(`auto_pad '${autoPad}' is not supported (only NOTSET, with explicit pads)`);
   const rank = kernel.length;
-  if (rank !== 1 && rank !== 2) c.fail(`only 1-D and 2-D windows are supported, got kernel_shape ${JSON.stringify(kernel)}`);
+  if (rank !== 1 && rank !== 2) c.fail(`only 1-D and 2-D windows are supported, got kernel_shape ${kernel}`);
   const ones = kernel.map(() => 1);
   const pads = c.ints('pads', [...kernel, ...kernel].map(() => 0));
   const strides = c.ints('strides', ones);
@@ -327,7 +322,7 @@ function conv(c: NodeContext): Run {
 function convTranspose(c: NodeContext): Run {
   const w = window(c, c.ints('kernel_shape', c.shape(1).slice(2)));
   if (w.rank !== 2) c.fail(`only 2-D transposed convolutions are supported, got input ${formatShape(c.shape(0))}`);
-  if (c.node.attributes.has('output_shape')) c.fail('output_shape is not supported: give pads and output_padding');
+  if (c.node.attributes.has('output_shape')) c.fail('output_shape is not supported (pads and output_padding are)');
   if (!w.symmetric) c.fail(`pads must be equal at the beginning and end of each axis, got ${JSON.stringify([...w.begin, ...w.end])}`);
   const outputPadding = c.ints('output_padding', [0, 0]);
   const groups = c.int('group', 1);
@@ -412,7 +407,7 @@ function gatherNode(c: NodeContext): Run {
   const indexDims = c.shape(1);
   const out = [...shape.slice(0, a), ...indexDims, ...shape.slice(a + 1)];
   const positions = c.isConstant(1) ? new Tensor(Float32Array.from(gatherPositions(c, c.constant(1), shape[a])), [product(indexDims)]) : null;
-  // indices known at load are checked (negative ones count from the end); live ones are typegrad's float32 positions
+  // constant indices are checked (negative ones count from the end); live ones are typegrad's float32 positions
   return ([x, indices]) => reshape(indexSelect(x, a, positions ?? reshape(indices, [indices.size])), out);
 }
 
@@ -431,16 +426,13 @@ function resize(c: NodeContext): Run {
     torchMode = (['linear', 'bilinear', 'trilinear'] as const)[spatial - 1];
     alignCorners = transform === 'align_corners';
   } else {
-    return c.fail(`mode '${mode}' with coordinate_transformation_mode '${transform}' and nearest_mode '${nearestMode}' has no F.interpolate equivalent (supported: nearest + asymmetric + floor, nearest + half_pixel + round_prefer_ceil, linear + align_corners / half_pixel / pytorch_half_pixel)`);
+    return c.fail(`mode '${mode}', coordinate_transformation_mode '${transform}', nearest_mode '${nearestMode}' have no F.interpolate equivalent`);
   }
-  const scales = c.has(2) ? Array.from(c.constant(2).values) : [];
-  const sizes = c.has(3) ? ints(c.constant(3)) : [];
-  const byScale = scales.length > 0;
-  const lead = byScale ? scales[0] === 1 && scales[1] === 1 : sizes[0] === shape[0] && sizes[1] === shape[1];
-  if ((byScale ? scales : sizes).length !== shape.length || !lead) {
-    c.fail(`expected scales [1, 1, ...] or sizes [N, C, ...] for input ${formatShape(shape)}, got scales ${JSON.stringify(scales)} sizes ${JSON.stringify(sizes)}`);
-  }
-  const options = byScale ? { scaleFactor: scales.slice(2), mode: torchMode } : { size: sizes.slice(2), mode: torchMode };
+  const byScale = c.has(2) && c.constant(2).values.length > 0;
+  const given = byScale ? Array.from(c.constant(2).values) : ints(c.constant(3));
+  const lead = byScale ? [1, 1] : shape.slice(0, 2);
+  if (given.length !== shape.length || given[0] !== lead[0] || given[1] !== lead[1]) c.fail(`expected ${byScale ? 'scales [1, 1, ...]' : 'sizes [N, C, ...]'} for input ${formatShape(shape)}, got ${given}`);
+  const options = byScale ? { scaleFactor: given.slice(2), mode: torchMode } : { size: given.slice(2), mode: torchMode };
   return ([x]) => interpolate(x, alignCorners === undefined ? options : { ...options, alignCorners });
 }
 
@@ -463,13 +455,6 @@ function cumsumNode(c: NodeContext): Run {
   };
 }
 
-function softmaxLike(f: typeof softmax) {
-  return (c: NodeContext): Run => {
-    const a = axis(c, c.int('axis', -1), c.shape(0).length);
-    return ([x]) => f(x, a);
-  };
-}
-
 export const tensorOps: Readonly<Record<string, (c: NodeContext) => Run>> = {
   Add: binary(add),
   Sub: binary(sub),
@@ -478,13 +463,11 @@ export const tensorOps: Readonly<Record<string, (c: NodeContext) => Run>> = {
   Pow: binary(pow),
   Max: variadic(maximum),
   Min: variadic(minimum),
-  Sum: variadic(add),
   Neg: unary(neg),
   Exp: unary(exp),
   Log: unary(log),
   Sqrt: unary(sqrt),
   Abs: unary(abs),
-  Reciprocal: unary((x) => div(1, x)),
   Relu: unary(relu),
   Tanh: unary(tanh),
   Sigmoid: unary(sigmoid),
@@ -501,27 +484,11 @@ export const tensorOps: Readonly<Record<string, (c: NodeContext) => Run>> = {
   LessOrEqual: binary(le),
   Not: unary((x) => eq(x, 0)),
   Where: () => ([condition, x, y]) => where(condition, x, y),
-  LeakyRelu: (c) => {
-    const alpha = c.float('alpha', 0.01);
-    return ([x]) => leakyRelu(x, alpha);
-  },
-  Elu: (c) => {
-    const alpha = c.float('alpha', 1);
-    return ([x]) => elu(x, alpha);
-  },
-  Celu: (c) => {
-    const alpha = c.float('alpha', 1);
-    return ([x]) => celu(x, alpha);
-  },
-  Selu: (c) => {
-    const [alpha, gamma] = [c.float('alpha', 1.67326319217681884765625), c.float('gamma', 1.05070102214813232421875)];
-    if (Math.abs(alpha - 1.6732632) > 1e-6 || Math.abs(gamma - 1.0507010) > 1e-6) return ([x]) => mul(elu(x, alpha), gamma);
-    return ([x]) => selu(x);
-  },
-  HardSigmoid: (c) => {
-    const [alpha, beta] = [c.float('alpha', 0.2), c.float('beta', 0.5)];
-    return ([x]) => clamp(add(mul(x, alpha), beta), 0, 1);
-  },
+  LeakyRelu: withFloats([['alpha', 0.01]], leakyRelu),
+  Elu: withFloats([['alpha', 1]], (x, alpha) => elu(x, alpha)),
+  Celu: withFloats([['alpha', 1]], (x, alpha) => celu(x, alpha)),
+  Selu: withFloats([['alpha', 1.67326319217681884765625], ['gamma', 1.05070102214813232421875]], (x, alpha, gamma) => mul(elu(x, alpha), gamma)),
+  HardSigmoid: withFloats([['alpha', 0.2], ['beta', 0.5]], (x, alpha, beta) => clamp(add(mul(x, alpha), beta), 0, 1)),
   Gelu: (c) => {
     const approximate = c.string('approximate', 'none') as 'none' | 'tanh';
     return ([x]) => gelu(x, approximate);
@@ -538,7 +505,7 @@ export const tensorOps: Readonly<Record<string, (c: NodeContext) => Run>> = {
     return ([x]) => (to === DATA_TYPE.bool ? ne(x, 0) : x);
   },
   Dropout: (c) => {
-    if (c.has(2) && c.constant(2).values[0] !== 0) c.fail('training_mode true is not supported (an imported graph runs as in inference)');
+    if (c.has(2) && c.constant(2).values[0] !== 0) c.fail('training_mode true is not supported');
     if (c.node.outputs.length > 1 && c.node.outputs[1] !== '') c.fail('the mask output is not supported');
     return ([x]) => x;
   },
@@ -559,20 +526,14 @@ export const tensorOps: Readonly<Record<string, (c: NodeContext) => Run>> = {
     const repeats = ints(c.constant(1));
     return ([x]) => tile(x, repeats);
   },
-  Concat: (c) => {
-    const a = axis(c, c.int('axis'), c.shape(0).length);
-    return (xs) => cat(xs, a);
-  },
+  Concat: alongAxis(undefined, (xs, a) => cat(xs, a)),
   Split: splitNode,
   Slice: (c) => {
     const plan = slicePlan(c, c.shape(0));
     return ([x]) => plan.reduce((t, s) => (s.step > 0 ? slice(t, s.axis, s.start, s.start + s.positions.length * s.step, s.step) : indexSelect(t, s.axis, new Tensor(Float32Array.from(s.positions), [s.positions.length]))), x);
   },
   Gather: gatherNode,
-  GatherElements: (c) => {
-    const a = axis(c, c.int('axis', 0), c.shape(0).length);
-    return ([x, index]) => gather(x, a, index);
-  },
+  GatherElements: alongAxis(0, ([x, index], a) => gather(x, a, index)),
   ScatterElements: (c) => {
     const a = axis(c, c.int('axis', 0), c.shape(0).length);
     const reduction = c.string('reduction', 'none');
@@ -594,12 +555,8 @@ export const tensorOps: Readonly<Record<string, (c: NodeContext) => Run>> = {
     const dims = c.shape(0).slice(2).map((_, i) => i + 2);
     return ([x]) => mean(x, dims, true);
   },
-  GlobalMaxPool: (c) => {
-    const dims = c.shape(0).slice(2).map((_, i) => i + 2);
-    return ([x]) => max(x, dims, true);
-  },
   BatchNormalization: (c) => {
-    if (c.int('training_mode', 0) !== 0) c.fail('training_mode 1 is not supported (an imported graph runs as in inference)');
+    if (c.int('training_mode', 0) !== 0) c.fail('training_mode 1 is not supported');
     if (c.node.outputs.filter((o) => o !== '').length > 1) c.fail('the running-statistics outputs are not supported');
     const eps = c.float('epsilon', 1e-5);
     c.untrained(3);
@@ -623,14 +580,8 @@ export const tensorOps: Readonly<Record<string, (c: NodeContext) => Run>> = {
       return bias ? add(y, bias) : y;
     };
   },
-  LRN: (c) => {
-    const size = c.int('size');
-    if (size % 2 === 0) c.fail(`an even size (${size}) centres the window differently in ONNX and PyTorch; only odd sizes are supported`);
-    const [alpha, beta, k] = [c.float('alpha', 1e-4), c.float('beta', 0.75), c.float('bias', 1)];
-    return ([x]) => localResponseNorm(x, size, { alpha, beta, k });
-  },
-  Softmax: softmaxLike(softmax),
-  LogSoftmax: softmaxLike(logSoftmax),
+  Softmax: alongAxis(-1, ([x], a) => softmax(x, a)),
+  LogSoftmax: alongAxis(-1, ([x], a) => logSoftmax(x, a)),
   ReduceSum: reduce(sum),
   ReduceMean: reduce(mean),
   ReduceMax: reduce(max),

@@ -1,19 +1,13 @@
-// ONNX import: `tg.onnx.loadModel(bytes)` reads a ModelProto (proto.ts's strict reader) and returns a
-// Module that interprets its graph node by node with typegrad's tensor ops (import-ops.ts), so it runs
-// on every backend and trains: float initializers become Parameters (buffers where only batch norm's
-// running statistics or load-time values read them), keyed in the state dict by their names.
-//
-// Load plans the graph once. A value is live if it depends on a graph input or a float initializer;
-// anything else (int64 initializers, Constant nodes, Shape of a value whose shape is fixed, and the
-// int64 arithmetic torch.onnx.export emits for `x.view(x.size(0), -1)`) is folded on the CPU into a
-// constant. Shapes come from a dry run: each live node runs once, under noGrad, on zeros of the graph
-// inputs' declared shapes (so every shape is fixed: inputs with symbolic dims are refused). forward
-// then runs only the live nodes, on the inputs given, which must have the declared shapes.
-//
-// State-dict keys are the initializer names, split at dots into child modules as PyTorch's are
-// ('conv1.weight'); a name that cannot be such a key (an empty part, a part that is a Module property
-// such as 'forward' or 'training', or one both a tensor and a prefix of another) becomes one top-level
-// key with its dots replaced by '_' (and '_' appended until it is free).
+// ONNX import: `tg.onnx.loadModel(bytes)` reads a ModelProto (proto.ts's strict reader) into a Module that
+// interprets the graph node by node with typegrad's tensor ops (import-ops.ts): it runs on every backend and
+// trains. Float initializers become Parameters (buffers where only batch norm's statistics or load-time
+// reads use them), keyed by their names. A value is live if it depends on a graph input or a float
+// initializer; anything else (int64 initializers, Constant, Shape of a fixed shape, the int64 arithmetic
+// torch.onnx emits for `x.view(x.size(0), -1)`) is folded on the CPU at load. Shapes come from a dry run
+// at load (each live node once, under noGrad, on zeros of the inputs' declared shapes: symbolic dims are
+// refused); forward runs the live nodes on inputs of those shapes. Names split at dots into child modules
+// as PyTorch's keys do ('conv1.weight'); one that cannot (an empty part, a Module property such as
+// 'forward', a tensor that is also a prefix) becomes a top-level key with '.' → '_' ('_' appended till free).
 
 import { formatShape, noGrad, Tensor, zeros } from '../engine/index.js';
 import { Module, type AnyModule } from '../nn/module.js';
@@ -46,7 +40,6 @@ const fail = (message: string): never => {
 function tensorValues(t: Decoded, what: string): Constant {
   const name = `${what} '${(t.name as string) ?? ''}' (at byte ${t.at})`;
   if (t.dataLocation === 1 || t.externalData) fail(`${name} keeps its data in an external file (data_location EXTERNAL), which is not supported: save the model with its data inside`);
-  if (t.segment) fail(`${name} is segmented, which is not supported`);
   const type = (t.dataType as number) ?? 0;
   const storage = STORAGE[type] ?? fail(`${name} has data type ${type} (${DATA_TYPE_NAMES[type] ?? 'unknown'}); supported: float, double, int64, int32, bool`);
   const dims = (t.dims as number[]) ?? [];
@@ -100,41 +93,31 @@ interface Step {
  * its outputs. Batch norm and dropout compute as in ONNX inference, in train() as in eval().
  */
 export class OnnxModel extends Module<Tensor[], Tensor | Tensor[]> {
-  readonly #inputs: Array<{ name: string; shape: number[] }>;
-  readonly #outputs: string[];
-  readonly #steps: Step[];
-  readonly #fixed: Map<string, Tensor>;
-
-  /** @internal built by loadModel */
-  constructor(plan: { inputs: Array<{ name: string; shape: number[] }>; outputs: string[]; steps: Step[]; fixed: Map<string, Tensor> }) {
-    super();
-    this.#inputs = plan.inputs;
-    this.#outputs = plan.outputs;
-    this.#steps = plan.steps;
-    this.#fixed = plan.fixed;
-  }
-
   /** The graph inputs' names and shapes, in forward's order. */
   get inputs(): ReadonlyArray<{ name: string; shape: readonly number[] }> {
-    return this.#inputs;
+    return plans.get(this)!.inputs;
   }
 
   forward(...inputs: Tensor[]): Tensor | Tensor[] {
-    const expected = this.#inputs.map((i) => `${i.name} ${formatShape(i.shape)}`).join(', ');
-    if (inputs.length !== this.#inputs.length) throw new RangeError(`OnnxModel.forward: expected ${this.#inputs.length} input(s) (${expected}), got ${inputs.length}`);
-    const values = new Map(this.#fixed);
+    const plan = plans.get(this)!;
+    const expected = plan.inputs.map((i) => `${i.name} ${formatShape(i.shape)}`).join(', ');
+    if (inputs.length !== plan.inputs.length) throw new RangeError(`OnnxModel.forward: expected ${plan.inputs.length} input(s) (${expected}), got ${inputs.length}`);
+    const values = new Map(plan.fixed);
     inputs.forEach((x, i) => {
-      const { name, shape } = this.#inputs[i];
+      const { name, shape } = plan.inputs[i];
       if (!(x instanceof Tensor) || x.shape.length !== shape.length || x.shape.some((d, k) => d !== shape[k])) {
         throw new RangeError(`OnnxModel.forward: input ${i} ('${name}') must be a Tensor of shape ${formatShape(shape)} (the graph's fixed shape), got ${x instanceof Tensor ? formatShape(x.shape) : typeof x}`);
       }
       values.set(name, x);
     });
-    for (const step of this.#steps) runStep(step, values);
-    const outs = this.#outputs.map((name) => values.get(name)!);
+    for (const step of plan.steps) runStep(step, values);
+    const outs = plan.outputs.map((name) => values.get(name)!);
     return outs.length === 1 ? outs[0] : outs;
   }
 }
+
+/** Each model's plan, kept beside it rather than in it so that none of its types are part of the package's declarations. */
+const plans = new WeakMap<OnnxModel, { inputs: Array<{ name: string; shape: number[] }>; outputs: string[]; steps: Step[]; fixed: Map<string, Tensor> }>();
 
 function runStep(step: Step, values: Map<string, Tensor>): void {
   const xs = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name))) as Tensor[];
@@ -165,7 +148,6 @@ export function loadModel(bytes: Uint8Array): OnnxModel {
   const opset = opsets.find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number | undefined;
   if (opset === undefined) fail(`the model imports no opset for the default ONNX domain (opset_import: ${JSON.stringify(opsets.map((o) => `${o.domain ?? ''}:${o.version}`))})`);
   if (opset! < OPSETS.min || opset! > OPSETS.max) fail(`opset ${opset} is not supported (${OPSETS.min} to ${OPSETS.max} are)`);
-  if (graph.sparseInitializer) fail('sparse initializers are not supported');
 
   const nodes: Node[] = ((graph.node as Decoded[] | undefined) ?? []).map((n, i) => ({
     opType: (n.opType as string) ?? '',
@@ -203,7 +185,8 @@ export function loadModel(bytes: Uint8Array): OnnxModel {
   if (outputs.length === 0) fail('the graph has no outputs');
   for (const name of outputs) if (!values.has(name)) fail(`graph output '${name}' is not computed by any node`);
   const fixed = new Map<string, Tensor>();
-  const model = new OnnxModel({ inputs, outputs, steps, fixed });
+  const model = new OnnxModel();
+  plans.set(model, { inputs, outputs, steps, fixed });
   // initializers: Parameters where a node trains them, buffers elsewhere; other constants read as tensors stay fixed
   for (const name of floatInitializers) {
     const tensor = values.get(name)!.tensor!;

@@ -1,22 +1,14 @@
-// The subset of ONNX's protobuf messages (onnx/onnx.proto, proto2) that the exporter writes and the
-// importer reads, a writer for protobuf's wire format: varints (wire type 0), 32-bit floats (wire type
-// 5) and length-delimited bytes (wire type 2, also nested messages), and a strict reader of it. Each
-// message is encoded on its own and nested as bytes, so no lengths need to be known in advance.
-// Repeated scalars are written unpacked, one field per value, which every proto2 parser reads; the
-// reader takes them packed or not.
-//
-// Hand-written rather than a library: the package's install-size limit (tests/package/consumer.test.ts,
-// 5 MB) had about 60 kB left, and `npm pack --dry-run` gives protobufjs 8.8.1 an unpacked size of
-// 3.78 MB, onnx-proto 8.0.1 430 kB plus protobufjs 6 beneath it. The subset ONNX needs is small.
-
+// ONNX's protobuf messages (onnx.proto, proto2) as far as typegrad writes and reads them: a writer (repeated
+// scalars unpacked) and a strict reader. Hand-written: the install limit (tests/package/consumer.test.ts) had
+// ~60 kB left; `npm pack --dry-run` unpacks protobufjs 8.8.1 to 3.78 MB, onnx-proto 8.0.1 to 430 kB.
 /** Field numbers from onnx.proto, each declared once. */
 export const FIELD = {
   model: { irVersion: 1, producerName: 2, graph: 7, opsetImport: 8 },
   opset: { domain: 1, version: 2 },
-  graph: { node: 1, name: 2, initializer: 5, docString: 10, input: 11, output: 12, sparseInitializer: 15 },
+  graph: { node: 1, name: 2, initializer: 5, docString: 10, input: 11, output: 12 },
   node: { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 },
-  attribute: { name: 1, f: 2, i: 3, s: 4, t: 5, g: 6, floats: 7, ints: 8, strings: 9, type: 20 },
-  tensor: { dims: 1, dataType: 2, segment: 3, floatData: 4, int32Data: 5, int64Data: 7, name: 8, rawData: 9, doubleData: 10, externalData: 13, dataLocation: 14 },
+  attribute: { name: 1, f: 2, i: 3, s: 4, t: 5, floats: 7, ints: 8, type: 20 },
+  tensor: { dims: 1, dataType: 2, floatData: 4, int32Data: 5, int64Data: 7, name: 8, rawData: 9, doubleData: 10, externalData: 13, dataLocation: 14 },
   valueInfo: { name: 1, type: 2 },
   type: { tensorType: 1 },
   tensorType: { elemType: 1, shape: 2 },
@@ -31,7 +23,7 @@ export const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 
 export const DATA_TYPE = { float: 1, int32: 6, int64: 7, bool: 9, double: 11 } as const;
 
 const WIRE = { varint: 0, fixed64: 1, bytes: 2, fixed32: 5 } as const;
-const utf8 = new TextEncoder();
+const [utf8, fromUtf8] = [new TextEncoder(), new TextDecoder()];
 
 /** One message's fields, in the order written. */
 export class ProtoWriter {
@@ -112,7 +104,7 @@ function encodeVarint(value: bigint): Uint8Array {
 
 // ---------------------------------------------------------------- reading
 
-/** How the reader decodes a known field: a scalar, a repeated scalar (packed or not), or a message (repeated with []). */
+/** How a known field is read: a scalar, repeated scalars (packed or not), or a message (repeated: []). */
 type FieldKind = 'int' | 'ints' | 'float' | 'floats' | 'doubles' | 'string' | 'strings' | 'bytes' | MessageName | `${MessageName}[]`;
 type MessageName = keyof typeof FIELD;
 
@@ -120,10 +112,10 @@ type MessageName = keyof typeof FIELD;
 const SCHEMA: { [M in MessageName]: Partial<Record<keyof (typeof FIELD)[M], FieldKind>> } = {
   model: { irVersion: 'int', graph: 'graph', opsetImport: 'opset[]' },
   opset: { domain: 'string', version: 'int' },
-  graph: { node: 'node[]', name: 'string', initializer: 'tensor[]', input: 'valueInfo[]', output: 'valueInfo[]', sparseInitializer: 'bytes' },
+  graph: { node: 'node[]', name: 'string', initializer: 'tensor[]', input: 'valueInfo[]', output: 'valueInfo[]' },
   node: { input: 'strings', output: 'strings', name: 'string', opType: 'string', attribute: 'attribute[]', domain: 'string' },
-  attribute: { name: 'string', f: 'float', i: 'int', s: 'string', t: 'tensor', g: 'bytes', floats: 'floats', ints: 'ints', strings: 'strings', type: 'int' },
-  tensor: { dims: 'ints', dataType: 'int', segment: 'bytes', floatData: 'floats', int32Data: 'ints', int64Data: 'ints', name: 'string', rawData: 'bytes', doubleData: 'doubles', externalData: 'bytes', dataLocation: 'int' },
+  attribute: { name: 'string', f: 'float', i: 'int', s: 'string', t: 'tensor', floats: 'floats', ints: 'ints', type: 'int' },
+  tensor: { dims: 'ints', dataType: 'int', floatData: 'floats', int32Data: 'ints', int64Data: 'ints', name: 'string', rawData: 'bytes', doubleData: 'doubles', externalData: 'bytes', dataLocation: 'int' },
   valueInfo: { name: 'string', type: 'type' },
   type: { tensorType: 'tensorType' },
   tensorType: { elemType: 'int', shape: 'shape' },
@@ -134,116 +126,59 @@ const SCHEMA: { [M in MessageName]: Partial<Record<keyof (typeof FIELD)[M], Fiel
 /** A decoded message: its fields by name; `at` is the byte offset where it starts (for errors). */
 export type Decoded = { at: number } & Record<string, unknown>;
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** protobuf's wire format read strictly: every length and varint is checked against the bytes there are. */
-class ProtoReader {
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly fail: (at: number, message: string) => never,
-  ) {}
-
-  /** An unsigned varint (up to 64 bits) at `at`, and where it ends. */
-  varint(at: number, end: number): [bigint, number] {
+/** A ModelProto's bytes as objects keyed by FIELD's names, every length and varint checked; `fail` throws the caller's error. */
+export function decodeModel(bytes: Uint8Array, fail: (at: number, message: string) => never): Decoded {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  /** The varint at `at` as an int64, and where it ends. */
+  const varint = (at: number, end: number): [number, number] => {
     let value = 0n;
-    for (let shift = 0n, i = at; shift < 70n; shift += 7n, i++) {
-      if (i >= end) this.fail(at, 'expected a varint, the message ends inside it (truncated)');
-      const byte = this.bytes[i];
-      value |= BigInt(byte & 0x7f) << shift;
-      if (byte < 0x80) return [BigInt.asUintN(64, value), i + 1];
+    for (let i = at; i < at + 10; i++) {
+      if (i >= end) fail(at, 'expected a varint, the message ends inside it (truncated)');
+      value |= BigInt(bytes[i] & 0x7f) << BigInt(7 * (i - at));
+      if (bytes[i] < 0x80) return [Number(BigInt.asIntN(64, value)), i + 1];
     }
-    return this.fail(at, 'expected a varint of at most 10 bytes, got a longer one');
-  }
-
-  /** A varint as int64 (two's complement), as a JS number. */
-  int(at: number, end: number): [number, number] {
-    const [v, next] = this.varint(at, end);
-    return [Number(BigInt.asIntN(64, v)), next];
-  }
-
-  decode(name: MessageName, start: number, end: number): Decoded {
+    return fail(at, 'expected a varint of at most 10 bytes, got a longer one');
+  };
+  const decode = (name: MessageName, start: number, end: number): Decoded => {
     const kinds = SCHEMA[name] as Record<string, FieldKind>;
-    const keyOf = new Map(Object.entries(FIELD[name]).map(([k, field]) => [field as number, k]));
+    const keys = Object.entries(FIELD[name]);
     const out: Decoded = { at: start };
-    const list = (k: string) => (out[k] ??= []) as unknown[];
-    let at = start;
-    while (at < end) {
+    for (let at = start; at < end; ) {
       const fieldStart = at;
-      const [key, afterKey] = this.varint(at, end);
-      const field = Number(key >> 3n);
-      const wire = Number(key & 7n);
-      at = afterKey;
-      let length = 0;
-      if (wire === WIRE.bytes) {
-        [length, at] = this.int(at, end);
-        if (length < 0 || at + length > end) this.fail(fieldStart, `field ${field} of ${name} declares ${length} bytes, but only ${end - at} are left in the message`);
-      } else if (wire === WIRE.fixed32 || wire === WIRE.fixed64) {
-        length = wire === WIRE.fixed32 ? 4 : 8;
-        if (at + length > end) this.fail(fieldStart, `field ${field} of ${name} needs ${length} bytes, but only ${end - at} are left in the message`);
-      } else if (wire !== WIRE.varint) {
-        this.fail(fieldStart, `expected a wire type 0, 1, 2 or 5 (field ${field} of ${name}), got ${wire}`);
-      }
-      const k = keyOf.get(field);
+      let key: number;
+      [key, at] = varint(at, end);
+      const [field, wire] = [Math.floor(key / 8), key % 8];
+      let length = wire === WIRE.fixed32 ? 4 : wire === WIRE.fixed64 ? 8 : 0;
+      if (wire === WIRE.bytes) [length, at] = varint(at, end);
+      else if (wire !== WIRE.varint && length === 0) fail(fieldStart, `expected a wire type 0, 1, 2 or 5 (field ${field} of ${name}), got ${wire}`);
+      if (length < 0 || at + length > end) fail(fieldStart, `field ${field} of ${name} declares ${length} bytes, but only ${end - at} are left in the message`);
+      const k = keys.find(([, f]) => f === field)?.[0];
       const kind = k === undefined ? undefined : kinds[k];
-      if (kind === undefined || k === undefined) {
-        at = wire === WIRE.varint ? this.varint(at, end)[1] : at + length; // unknown: skipped
+      if (k === undefined || kind === undefined) {
+        at = wire === WIRE.varint ? varint(at, end)[1] : at + length; // unknown: skipped
         continue;
       }
       const scalar = kind === 'bytes' ? kind : kind.replace(/s$|\[\]$/, '');
-      const repeated = kind !== scalar;
-      const expected = scalar === 'int' ? WIRE.varint : scalar === 'float' ? WIRE.fixed32 : scalar === 'double' ? WIRE.fixed64 : WIRE.bytes;
-      const packed = repeated && wire === WIRE.bytes && expected !== WIRE.bytes;
-      if (wire !== expected && !packed) this.fail(fieldStart, `expected wire type ${expected} for ${name}.${k} (field ${field}), got ${wire}`);
+      const expected = ({ int: WIRE.varint, float: WIRE.fixed32, double: WIRE.fixed64 } as Record<string, number>)[scalar] ?? WIRE.bytes;
+      const packed = kind !== scalar && wire === WIRE.bytes && expected !== WIRE.bytes;
+      if (wire !== expected && !packed) fail(fieldStart, `expected wire type ${expected} for ${name}.${k} (field ${field}), got ${wire}`);
+      const values: unknown[] = [];
+      let next = at + length;
       if (scalar === 'int') {
-        if (packed) {
-          const values = list(k);
-          for (let p = at; p < at + length; ) {
-            let v: number;
-            [v, p] = this.int(p, at + length);
-            values.push(v);
-          }
-          at += length;
-        } else {
-          let v: number;
-          [v, at] = this.int(at, end);
-          if (repeated) list(k).push(v);
-          else out[k] = v;
-        }
-        continue;
-      }
-      const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + at, length);
-      if (scalar === 'float' || scalar === 'double') {
+        if (!packed) [values[0], next] = varint(at, end);
+        for (let p = at, v: number; packed && p < next; values.push(v)) [v, p] = varint(p, next);
+      } else if (expected !== WIRE.bytes || packed) {
         const size = scalar === 'float' ? 4 : 8;
-        if (length % size !== 0) this.fail(fieldStart, `expected packed ${name}.${k} of ${size}-byte values, got ${length} bytes`);
-        const read = (i: number) => (size === 4 ? view.getFloat32(i, true) : view.getFloat64(i, true));
-        if (repeated) for (let i = 0; i < length; i += size) list(k).push(read(i));
-        else out[k] = read(0);
-      } else if (scalar === 'string') {
-        let text: string;
-        try {
-          text = utf8Decoder.decode(this.bytes.subarray(at, at + length));
-        } catch {
-          this.fail(fieldStart, `expected UTF-8 text in ${name}.${k}, got bytes that are not`);
-        }
-        if (repeated) list(k).push(text);
-        else out[k] = text;
-      } else if (scalar === 'bytes') {
-        out[k] = this.bytes.subarray(at, at + length);
-      } else {
-        const message = this.decode(scalar as MessageName, at, at + length);
-        if (repeated) list(k).push(message);
-        else out[k] = message;
-      }
-      at += length;
+        if (length % size !== 0) fail(fieldStart, `expected ${name}.${k} of ${size}-byte values, got ${length} bytes`);
+        for (let p = at; p < next; p += size) values.push(size === 4 ? view.getFloat32(p, true) : view.getFloat64(p, true));
+      } else if (scalar === 'string') values.push(fromUtf8.decode(bytes.subarray(at, next)));
+      else if (scalar === 'bytes') values.push(bytes.subarray(at, next));
+      else values.push(decode(scalar as MessageName, at, next));
+      at = next;
+      if (kind === scalar) out[k] = values[0];
+      else for (const v of values) ((out[k] ??= []) as unknown[]).push(v);
     }
     return out;
-  }
-}
-
-/**
- * Decodes a ModelProto's bytes into plain objects keyed by FIELD's names (repeated fields as arrays;
- * bytes fields as views into `bytes`). `fail` throws the caller's error for a malformed file.
- */
-export function decodeModel(bytes: Uint8Array, fail: (at: number, message: string) => never): Decoded {
-  return new ProtoReader(bytes, fail).decode('model', 0, bytes.length);
+  };
+  return decode('model', 0, bytes.length);
 }

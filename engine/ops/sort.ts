@@ -62,14 +62,10 @@ export function topk(input: Tensor, k: number, ...args: PyArgs<[], [number, bool
   return reported(input, { values: slice(values, d, 0, k), indices: slice(indices, d, 0, k) }, d, o.largest ?? true, k);
 }
 
-/**
- * Both results reported to an exporter as one sort (ONNX's TopK): the indices are computed without
- * autograd, so no op would report them otherwise. `pair` is the same object in both reports.
- */
+/** Both results reported to an exporter as a sort (ONNX's TopK): the indices are computed without autograd, so no op would report them. */
 function reported(input: Tensor, result: ValuesAndIndices, dim: number, descending: boolean, k: number): ValuesAndIndices {
-  const attributes = { dim, descending, k, pair: result };
-  traced(result.values, 'sort', [input], { ...attributes, output: 0 });
-  traced(result.indices, 'sort', [input], { ...attributes, output: 1 });
+  traced(result.values, 'sort', [input], { dim, descending, k, output: 0 });
+  traced(result.indices, 'sort', [input], { dim, descending, k, output: 1 });
   return result;
 }
 
