@@ -1,7 +1,5 @@
-// How each traced typegrad op becomes ONNX nodes. A translator gets the op's report (its inputs, its
-// output and the attributes the op passed to `record`, engine/autograd.ts) and a way to name the values
-// of its inputs; it adds nodes to the graph and returns the name of the value that is the op's output.
-// Attribute layouts (Conv2dParams, Pool2dParams, SoftmaxParams) come from engine/kernels.ts.
+// How each traced typegrad op becomes ONNX nodes: a translator gets the op's report (inputs, output, the
+// attributes it passed to `record`; layouts in engine/kernels.ts), adds nodes and names the op's output.
 
 import { formatShape, poolOutputSize, type Conv2dParams, type Pool2dParams, type SoftmaxParams, type Tensor } from '../engine/index.js';
 import { float, int, ints, string, type Graph } from './graph.js';
@@ -25,34 +23,25 @@ type Translator = (t: Translation, r: OpReport) => string;
 
 const inputsOf = (t: Translation, r: OpReport): string[] => r.inputs.map((x) => (x ? t.valueOf(x) : ''));
 const unary = (opType: string): Translator => (t, r) => t.graph.node(opType, inputsOf(t, r));
-const binary = unary;
 
-/** The ops typegrad's ops are spelled as in ONNX (opset 13 up to 21, see exportModel). */
+/** Ops that are one ONNX node of the same inputs. */
+const sameInputs: Record<string, string> = {
+  ...{ add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', maximum: 'Max', minimum: 'Min', matmul: 'MatMul', 'linear bias': 'Add' },
+  ...{ neg: 'Neg', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', abs: 'Abs', relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid', softplus: 'Softplus', erf: 'Erf', clone: 'Identity' },
+};
+/** The reshape family and ops that pick positions along a dim (einsum's own reshapes: its products are matmuls). */
+const reshapesOrGathers = ['reshape', 'flatten', 'squeeze', 'unsqueeze', 'index', 'view', 'einsum', 'repeat', 'roll', 'slice', 'indexSelect'];
+
+/** Each typegrad op's ONNX form (opsets 13 to 21). */
 export const translators: Readonly<Record<string, Translator>> = {
-  add: binary('Add'),
-  sub: binary('Sub'),
-  mul: binary('Mul'),
-  div: binary('Div'),
-  pow: binary('Pow'),
-  maximum: binary('Max'),
-  minimum: binary('Min'),
-  neg: unary('Neg'),
-  exp: unary('Exp'),
-  log: unary('Log'),
-  sqrt: unary('Sqrt'),
-  abs: unary('Abs'),
-  relu: unary('Relu'),
-  tanh: unary('Tanh'),
-  sigmoid: unary('Sigmoid'),
-  softplus: unary('Softplus'),
-  erf: unary('Erf'),
-  clone: unary('Identity'),
+  ...Object.fromEntries(Object.entries(sameInputs).map(([op, opType]) => [op, unary(opType)])),
+  ...Object.fromEntries(reshapesOrGathers.map((op) => [op, reshapeOrGather])),
   leakyRelu: (t, r) => t.graph.node('LeakyRelu', inputsOf(t, r), { alpha: float(attrs<{ negativeSlope: number }>(r).negativeSlope) }),
   gelu,
   clamp,
-  elu: (t, r) => t.graph.node('Elu', inputsOf(t, r), { alpha: float(attrs<{ alpha: number }>(r).alpha) }),
-  selu: (t, r) => t.graph.node('Elu', inputsOf(t, r), { alpha: float(attrs<{ alpha: number }>(r).alpha) }), // the elu inside selu's scaling
-  celu: (t, r) => t.graph.node('Elu', inputsOf(t, r), { alpha: float(attrs<{ alpha: number }>(r).alpha) }), // the elu inside celu's scalings
+  elu,
+  selu: elu, // the elu inside selu's scaling
+  celu: elu, // the elu inside celu's scalings
   silu: (t, r) => timesItself(t, r, (x) => t.graph.node('Sigmoid', [x])),
   mish: (t, r) => timesItself(t, r, (x) => t.graph.node('Tanh', [t.graph.node('Softplus', [x])])),
   hardsigmoid: (t, r) => hardSigmoid(t.graph, t.valueOf(r.inputs[0]!)),
@@ -64,17 +53,6 @@ export const translators: Readonly<Record<string, Translator>> = {
   lt: comparison('Less'),
   le: comparison('LessOrEqual'),
 
-  reshape: reshapeOrGather,
-  flatten: reshapeOrGather,
-  squeeze: reshapeOrGather,
-  unsqueeze: reshapeOrGather,
-  index: reshapeOrGather,
-  view: reshapeOrGather,
-  einsum: reshapeOrGather, // einsum's own reshapes; its products are matmuls, its sums sums
-  repeat: reshapeOrGather,
-  roll: reshapeOrGather,
-  slice: reshapeOrGather,
-  indexSelect: reshapeOrGather,
   permute: (t, r) => t.graph.node('Transpose', inputsOf(t, r), { perm: ints(attrs<{ dims: number[] }>(r).dims) }),
   expand: (t, r) => t.graph.node('Expand', [t.valueOf(r.inputs[0]!), t.graph.int64Initializer('shape', r.out.shape)]),
   cat: (t, r) => ('index' in r.attributes ? reshapeOrGather(t, r) : t.graph.node('Concat', inputsOf(t, r), { axis: int(attrs<{ dim: number }>(r).dim) })),
@@ -83,9 +61,7 @@ export const translators: Readonly<Record<string, Translator>> = {
   embedding,
   where,
 
-  matmul: binary('MatMul'),
   linear,
-  'linear bias': binary('Add'),
   conv2d,
   convTranspose2d,
   'convTranspose2d bias': (t, r) => addPerChannel(t, r),
@@ -106,7 +82,15 @@ export const translators: Readonly<Record<string, Translator>> = {
   argmax: (t, r) => argExtreme('ArgMax', t, r),
   argmin: (t, r) => argExtreme('ArgMin', t, r),
   'embedding (maxNorm)': embeddingRenormed,
+  scatter: (t, r) => scatterElements('none', t, r),
+  scatterAdd: (t, r) => scatterElements('add', t, r),
+  cumsum: (t, r) => t.graph.node('CumSum', [t.valueOf(r.inputs[0]!), t.graph.int64Initializer('axis', [attrs<{ dim: number }>(r).dim], [])]),
+  sort,
 };
+
+function elu(t: Translation, r: OpReport): string {
+  return t.graph.node('Elu', inputsOf(t, r), { alpha: float(attrs<{ alpha: number }>(r).alpha) });
+}
 
 function attrs<T>(r: OpReport): T {
   return r.attributes as T;
@@ -140,10 +124,7 @@ function clamp(t: Translation, r: OpReport): string {
   return t.graph.node('Clip', [t.valueOf(r.inputs[0]!), bound(min, 'clip_min'), bound(max, 'clip_max')]);
 }
 
-/**
- * The reshape family gives the output shape; ops that picked positions along a dim (slice, index,
- * indexSelect: the indexSelect kernel) say which, and pick them again with Gather.
- */
+/** The reshape family gives the output shape; slice, index, indexSelect say the positions they picked, picked again by Gather. */
 function reshapeOrGather(t: Translation, r: OpReport): string {
   const x = t.valueOf(r.inputs[0]!);
   if (!('index' in r.attributes)) return t.graph.node('Reshape', [x, t.graph.int64Initializer('shape', r.out.shape)]);
@@ -153,10 +134,7 @@ function reshapeOrGather(t: Translation, r: OpReport): string {
   return t.graph.node('Gather', [x, t.graph.int64Initializer('indices', positions)], { axis: int(dim) });
 }
 
-/**
- * One padded dim: constant padding is Pad (negative amounts crop, as in ONNX); reflect, replicate and
- * circular read input positions only, and Gather reads them exactly (Pad's 'wrap' is opset 19+).
- */
+/** One padded dim: constant is Pad (negative amounts crop); reflect, replicate, circular a Gather of input positions (Pad's 'wrap' is opset 19+). */
 function pad(t: Translation, r: OpReport): string {
   const { dim, fill, mode, before, after } = attrs<{ dim: number; fill: number; mode: string; before: number; after: number }>(r);
   if (mode !== 'constant') return reshapeOrGather(t, r);
@@ -190,9 +168,8 @@ function conv2d(t: Translation, r: OpReport): string {
 }
 
 /**
- * MaxPool / AveragePool. Pool2dParams holds the output size, not the rounding: ceil mode is what made
- * it larger than rounding down gives. A window over the whole input is GlobalAveragePool (what
- * AdaptiveAvgPool2d(1) is), as torch.onnx exports it.
+ * MaxPool / AveragePool: ceil mode is an output larger than rounding down gives (Pool2dParams holds the
+ * size). A window over the whole input is GlobalAveragePool, as torch.onnx exports AdaptiveAvgPool2d(1).
  */
 function pool(opType: 'MaxPool' | 'AveragePool', t: Translation, r: OpReport): string {
   const p = attrs<Pool2dParams>(r);
@@ -252,10 +229,7 @@ function comparison(opType: string): Translator {
   return (t, r) => t.graph.node('Cast', [t.graph.node(opType, inputsOf(t, r))], { to: int(DATA_TYPE.float) });
 }
 
-/**
- * The transposed conv's params are those of the conv it is the adjoint of (conv-transpose.ts): its
- * padding is padTop / padLeft on both sides, and the output padding is what padBottom / padRight lack.
- */
+/** The params of the conv it is the adjoint of (conv-transpose.ts): padding padTop / padLeft, output padding what padBottom / padRight lack. */
 function convTranspose2d(t: Translation, r: OpReport): string {
   const p = attrs<Conv2dParams>(r);
   const [x, weight] = r.inputs as Tensor[];
@@ -276,10 +250,7 @@ function addPerChannel(t: Translation, r: OpReport): string {
   return t.graph.node('Add', [t.valueOf(out), t.graph.node('Reshape', [t.valueOf(bias), t.graph.int64Initializer('shape', shape)])]);
 }
 
-/**
- * Layer, group and instance norm standardize the rows of x seen as [rows, count] (normalization.ts):
- * (x − mean)/√(var + eps) per row, the variance biased; their weight and bias follow as mul and add.
- */
+/** Layer, group and instance norm standardize rows of x as [rows, count]: (x − mean)/√(var + eps), biased variance; weight and bias follow. */
 function standardizeRows(t: Translation, r: OpReport): string {
   const { rows, count, eps } = attrs<{ rows: number; count: number; eps: number }>(r);
   const g = t.graph;
@@ -298,7 +269,7 @@ function gather(t: Translation, r: OpReport): string {
   return t.graph.node('GatherElements', [t.valueOf(r.inputs[0]!), positions], { axis: int(dim) });
 }
 
-/** torch.where(condition, x, y), reported once with its three operands (where's own parts are not exported); ONNX's condition is a boolean. */
+/** torch.where(condition, x, y), reported once with its operands; ONNX's condition is a boolean. */
 function where(t: Translation, r: OpReport): string {
   if (r.inputs.length !== 3) throw new Error(`onnx.exportModel: expected where's report with [condition, input, other], got ${r.inputs.length} inputs`);
   const [condition, x, y] = inputsOf(t, r);
@@ -306,7 +277,7 @@ function where(t: Translation, r: OpReport): string {
   return t.graph.node('Where', [isTrue, x, y]);
 }
 
-/** ArgMax / ArgMin (the first extreme wins, as typegrad's); over the flattened input when no dim is given; int64 indices become float32. */
+/** ArgMax / ArgMin (the first extreme wins, as in typegrad), over the flattened input without dim; indices to float32. */
 function argExtreme(opType: 'ArgMax' | 'ArgMin', t: Translation, r: OpReport): string {
   const { dim, keepdim } = attrs<{ dim: number | null; keepdim: boolean }>(r);
   const g = t.graph;
@@ -317,7 +288,7 @@ function argExtreme(opType: 'ArgMax' | 'ArgMin', t: Translation, r: OpReport): s
   return g.node('Cast', [shaped], { to: int(DATA_TYPE.float) });
 }
 
-/** F.embedding: the rows of weight at the ids (float32 in typegrad, int64 for Gather), flattened as the op flattens them. */
+/** F.embedding: weight's rows at the flattened ids (float32 in typegrad, int64 for Gather). */
 function embedding(t: Translation, r: OpReport): string {
   const { ids } = attrs<{ ids: Tensor }>(r);
   const g = t.graph;
@@ -348,4 +319,23 @@ function embeddingRenormed(t: Translation, r: OpReport): string {
   const scale = g.node('Div', [bound, g.node('Add', [norm, g.scalar('renorm_eps', 1e-7)])]);
   const factor = g.node('Where', [g.node('Greater', [norm, bound]), scale, g.scalar('one', 1)]);
   return g.node('Mul', [rows, factor]);
+}
+
+/** torch.scatter / scatter_add (src cut to index's shape by the op): ScatterElements, reduction 'add' from opset 16. */
+function scatterElements(reduction: 'none' | 'add', t: Translation, r: OpReport): string {
+  const { dim, index } = attrs<{ dim: number; index: Tensor }>(r);
+  const [x, src] = r.inputs as Tensor[];
+  const g = t.graph;
+  if (reduction === 'add' && g.opset < 16) throw new Error(`onnx.exportModel: scatterAdd on ${formatShape(x.shape)} needs ScatterElements' reduction 'add', opset 16 or newer; got opset ${g.opset}`);
+  const positions = g.node('Cast', [t.valueOf(index)], { to: int(DATA_TYPE.int64) });
+  return g.node('ScatterElements', [t.valueOf(x), positions, t.valueOf(src)], { axis: int(dim), ...(reduction === 'add' ? { reduction: string('add') } : {}) });
+}
+
+/** sort, argsort, topk: TopK (k = n for sort), equal values in order; ONNX leaves NaN's place unspecified (typegrad: last). */
+function sort(t: Translation, r: OpReport): string {
+  const { dim, descending, k, output } = attrs<{ dim: number; descending: boolean; k: number; output: 0 | 1 }>(r);
+  const g = t.graph;
+  g.node('TopK', [t.valueOf(r.inputs[0]!), g.int64Initializer('k', [k])], { axis: int(dim), largest: int(descending ? 1 : 0) }, 2);
+  const picked = g.nodes[g.nodes.length - 1].outputs[output];
+  return output === 0 ? picked : g.node('Cast', [picked], { to: int(DATA_TYPE.float) });
 }

@@ -37,7 +37,8 @@ export function scatterAdd(input: Tensor, dim: number, index: Tensor, src: Tenso
   const d = checkIndex('scatterAdd', input, dim, index);
   checkSource('scatterAdd', src, index);
   checkPositions('scatterAdd', index, input.shape[d], d);
-  return add(input, placed('scatterAdd', input.shape, d, index, src));
+  const values = narrow(src, index.shape, -1);
+  return traced(add(input, placed('scatterAdd', input.shape, d, index, values)), 'scatterAdd', [input, values], { dim: d, index }); // one op for an exporter
 }
 
 /**
@@ -55,7 +56,8 @@ export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor |
   // where anything is written: the count of writes per position (a constant: it carries no gradient)
   const ones = new Tensor(new Float32Array(index.size).fill(1), index.shape);
   const written = padTo(kernels().scatterAdd(ones, index, { dim: d, size: input.shape[d] }), input.shape);
-  return where(written, placed('scatter', input.shape, d, index, value), input);
+  const values = narrow(value, index.shape, -1);
+  return traced(where(written, placed('scatter', input.shape, d, index, values), input), 'scatter', [input, values], { dim: d, index });
 }
 
 /** torch.where(condition, input, other): input where condition ≠ 0, else other, all broadcast together. */

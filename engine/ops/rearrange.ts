@@ -9,6 +9,7 @@
 //                   steps of one indexSelect and one add each, exact for ±∞ and NaN (a product with a
 //                   triangular matrix would give ∞·0 = NaN)
 
+import { traced } from '../autograd.js';
 import { checkedSize, formatShape, normDim, normDims } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { parseArgs, type PyArgs } from '../options.js';
@@ -109,5 +110,5 @@ export function cumsum(x: Tensor, ...args: PyArgs<[number], [], CumsumOptions> |
     // position k reads k − step, or the fill 0 (−1) before the start
     y = add(y, indexSelect(y, d, positions(Array.from({ length: n }, (_, k) => (k >= step ? k - step : -1)))));
   }
-  return y === x ? add(x, 0) : y;
+  return traced(y === x ? add(x, 0) : y, 'cumsum', [x], { dim: d }); // one op for an exporter
 }

@@ -11,7 +11,7 @@
 // control flow; fine for the rows of a classifier or the keys of attention, not for sorting a million
 // values in one dim. Indices are float32 positions (exact below 2^24), as argmax's.
 
-import { noGrad } from '../autograd.js';
+import { noGrad, traced } from '../autograd.js';
 import { kernels } from '../backend.js';
 import { checkedSize, formatShape, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -59,7 +59,14 @@ export function topk(input: Tensor, k: number, ...args: PyArgs<[], [number, bool
   if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`topk: k must be an integer 0 … ${n} (the size of dim ${dim} of shape ${formatShape(input.shape)}), got ${k}`);
   const { values, indices } = sorted('topk', input, dim, o.largest ?? true);
   if (input.ndim === 0) return { values, indices };
-  return { values: slice(values, d, 0, k), indices: slice(indices, d, 0, k) };
+  return reported(input, { values: slice(values, d, 0, k), indices: slice(indices, d, 0, k) }, d, o.largest ?? true, k);
+}
+
+/** Both results reported to an exporter as a sort (ONNX's TopK): the indices are computed without autograd, so no op would report them. */
+function reported(input: Tensor, result: ValuesAndIndices, dim: number, descending: boolean, k: number): ValuesAndIndices {
+  traced(result.values, 'sort', [input], { dim, descending, k, output: 0 });
+  traced(result.indices, 'sort', [input], { dim, descending, k, output: 1 });
+  return result;
 }
 
 function sorted(op: string, input: Tensor, dim: number, descending: boolean): ValuesAndIndices {
@@ -75,7 +82,7 @@ function sorted(op: string, input: Tensor, dim: number, descending: boolean): Va
     return x.size === 0 ? positions : kernels().scatterAdd(positions, ranks(x, descending), { dim: last, size: n });
   });
   const values = gather(x, last, indices);
-  return d === last ? { values, indices } : { values: transpose(values, d, last), indices: transpose(indices, d, last) };
+  return reported(input, d === last ? { values, indices } : { values: transpose(values, d, last), indices: transpose(indices, d, last) }, d, descending, n);
 }
 
 /** Each element's place along the last dim in sorted order (see the header), by pairwise comparison. */
