@@ -3,10 +3,15 @@
 //   labels-idx1-ubyte.gz  [10000] uint8
 // in MNIST's own IDX format. The package stores each pixel as round(k / 255, 3 decimals) for a byte k,
 // so the byte is recovered exactly; a pixel that is not such a value stops the script.
-// Run: node data/mnist-10k/make.mjs (the output is committed; builds copy it to dist/).
+// Run: node data/mnist-10k/make.mjs (the output is committed; builds copy it to dist/). Where zopfli is
+// installed (Debian: apt-get install zopfli) it compresses instead of zlib: the same gzip format, 5%
+// smaller (1.51 MB rather than 1.59), which the package's install-size budget needs.
 
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 const digits = createRequire(import.meta.url)('mnist');
@@ -18,7 +23,20 @@ function idx(type, dims, values) {
   header.writeUInt8(type, 2);
   header.writeUInt8(dims.length, 3);
   dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return gzipSync(Buffer.concat([header, values]), { level: 9 });
+  return gzip(Buffer.concat([header, values]));
+}
+
+function gzip(bytes) {
+  const dir = mkdtempSync(join(tmpdir(), 'mnist-10k-'));
+  try {
+    writeFileSync(join(dir, 'idx'), bytes);
+    execFileSync('zopfli', ['--i15', join(dir, 'idx')], { stdio: 'ignore' });
+    return readFileSync(join(dir, 'idx.gz'));
+  } catch {
+    return gzipSync(bytes, { level: 9 }); // no zopfli here
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const pixels = Buffer.alloc(total * 784);
