@@ -84,6 +84,8 @@ export function isAnomalyEnabled(): boolean {
 export type OpTracer = (out: Tensor, op: string, inputs: ReadonlyArray<Tensor | null | undefined>, attributes: object) => void;
 
 let opTracer: OpTracer | null = null;
+/** The attributes of an op that has none: one shared object, not a fresh one per op. */
+const noAttributes: object = Object.freeze({});
 
 /** Installs (or, with null, removes) the op tracer; returns the one it replaces. */
 export function setOpTracer(tracer: OpTracer | null): OpTracer | null {
@@ -93,7 +95,7 @@ export function setOpTracer(tracer: OpTracer | null): OpTracer | null {
 }
 
 /** Reports a composite op (made of other recorded ops) to the tracer as one op. Returns `out`. */
-export function traced(out: Tensor, op: string, inputs: ReadonlyArray<Tensor | null | undefined>, attributes: object = {}): Tensor {
+export function traced(out: Tensor, op: string, inputs: ReadonlyArray<Tensor | null | undefined>, attributes: object = noAttributes): Tensor {
   opTracer?.(out, op, inputs, attributes);
   return out;
 }
@@ -108,7 +110,7 @@ export function record(
   op: string,
   inputs: ReadonlyArray<Tensor | null | undefined>,
   backward: BackwardFn,
-  attributes: object = {},
+  attributes: object = noAttributes,
 ): Tensor {
   opTracer?.(out, op, inputs, attributes);
   if (!gradEnabled || !inputs.some((t) => t?.requiresGrad)) return out;

@@ -327,6 +327,20 @@ export interface AdamParams {
   step: number;
 }
 
+/**
+ * Adam's per-step scalars, worked out once on the CPU in float64 for every backend: the bias-corrected
+ * step size lr / (1 − β1^step), √(1 − β2^step), the weight's decay factor (AdamW shrinks the weight
+ * itself) and the L2 coefficient (Adam adds the decay to the gradient).
+ */
+export function adamScalars(o: AdamParams): { stepSize: number; bc2Sqrt: number; decay: number; l2: number } {
+  return {
+    stepSize: o.lr / (1 - o.beta1 ** o.step),
+    bc2Sqrt: Math.sqrt(1 - o.beta2 ** o.step),
+    decay: o.decoupled ? 1 - o.lr * o.weightDecay : 1,
+    l2: o.decoupled ? 0 : o.weightDecay,
+  };
+}
+
 export interface AdamState {
   expAvg: Tensor;
   expAvgSq: Tensor;

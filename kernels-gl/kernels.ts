@@ -3,7 +3,7 @@
 // it updates). Results stay on the GPU as textures (gpu.js's `pipeline`) inside a DeviceStorage: the next
 // GL kernel reads the texture directly, and only touching `.data` copies the values back (lazy readback).
 
-import { asChannelSum, conv2dLayout, packParams, pool2dLayout, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/kernels.js';
+import { adamScalars, asChannelSum, conv2dLayout, packParams, pool2dLayout, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/kernels.js';
 import { sizeOf, stridesOf } from '../engine/shape.js';
 import { adoptValues, Tensor, type DeviceStorage } from '../engine/tensor.js';
 import * as shaders from './shaders.js';
@@ -375,8 +375,7 @@ export function createGlKernels(gpu: GpuInstance, options: GlKernelOptions = {})
     adamStep(param, grad, state, o) {
       const H = packParams(
         {
-          ...o, stepSize: o.lr / (1 - o.beta1 ** o.step), oneMinusBeta1: 1 - o.beta1, oneMinusBeta2: 1 - o.beta2, bc2Sqrt: Math.sqrt(1 - o.beta2 ** o.step),
-          decay: o.decoupled ? 1 - o.lr * o.weightDecay : 1, l2: o.decoupled ? 0 : o.weightDecay, gradSign: o.maximize ? -1 : 1,
+          ...o, ...adamScalars(o), oneMinusBeta1: 1 - o.beta1, oneMinusBeta2: 1 - o.beta2, gradSign: o.maximize ? -1 : 1,
         },
         shaders.adamLayout,
       );

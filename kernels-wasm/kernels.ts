@@ -8,6 +8,7 @@
 
 import { Tensor, asChannelSum, conv2dLayout, packParams, pool2dLayout, type AdamParams, type AdamState, type BinaryParams, type RandomParams, type ReduceParams, type BatchNormBackwardCoefficients, type BatchNormForwardCoefficients, type ChannelParams, type Conv2dParams, type GemmParams, type Kernels, type Pool2dParams } from '../engine/index.js';
 import { jsKernels } from '../engine/backends/js/index.js';
+import { adamScalars } from '../engine/kernels.js';
 import type { WasmInstance } from './loader.js';
 import type { TaskExport } from './threads.js';
 
@@ -310,7 +311,7 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
     const op = arithmetic[p.op];
     const n = p.shape.reduce((x, y) => x * y, 1);
     const fits = (t: Tensor) => t.size === n || t.size === 1;
-    if (op === undefined || !fits(a) || !fits(b) || n < 4) return jsKernels.binary(a, b, p);
+    if (op === undefined || !fits(a) || !fits(b)) return jsKernels.binary(a, b, p);
     return simple(`binary ${p.op} (${n} values)`, [a, b], p.shape, ([pa, pb], out) => wasm.binaryArith(op, pa, a.size < n, pb, b.size < n, out, n));
   };
 
@@ -334,10 +335,7 @@ export function createKernels(instance: WasmInstance, { parallelMinWork = PARALL
     for (const [what, t] of [['grad', grad], ['expAvg', state.expAvg], ['expAvgSq', state.expAvgSq], ['maxExpAvgSq', state.maxExpAvgSq]] as const) {
       if (t) expectSize('adamStep', what, t, param.size, "the parameter's size");
     }
-    const stepSize = o.lr / (1 - o.beta1 ** o.step);
-    const bc2Sqrt = Math.sqrt(1 - o.beta2 ** o.step);
-    const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1; // AdamW shrinks the weight itself
-    const l2 = o.decoupled ? 0 : o.weightDecay; // Adam adds the decay to the gradient
+    const { stepSize, bc2Sqrt, decay, l2 } = adamScalars(o);
     inPlace(`wasm adamStep (${param.size} values)`, [param, ...moments, grad], 1 + moments.length, ([pp, pm, pv, ...rest]) => {
       const pMax = state.maxExpAvgSq ? rest[0] : 0;
       wasm.adamStep(pp, rest.at(-1)!, pm, pv, pMax, param.size, stepSize, bc2Sqrt, o.beta1, o.beta2, o.eps, decay, l2, o.maximize);

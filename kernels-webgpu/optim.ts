@@ -7,7 +7,7 @@
 // The variants (a momentum buffer or not, amsgrad, centered) are shaders of their own, so that each binds
 // only the buffers it has; the per-step scalars (bias corrections …) are worked out here in float64.
 
-import type { AdamParams, AdamState, Kernels, RmspropParams, RmspropState, SgdParams } from '../engine/kernels.js';
+import { adamScalars, type AdamParams, type AdamState, type Kernels, type RmspropParams, type RmspropState, type SgdParams } from '../engine/kernels.js';
 import { adoptValues, type Tensor } from '../engine/tensor.js';
 import { grid, perElementShader, WebGpuStorage, type ParamField, type Shader, type WebGpu } from './device.js';
 import { jsMathWgsl } from './math.js';
@@ -96,10 +96,7 @@ export function optimKernels(gpu: WebGpu): Pick<Kernels, 'sgdStep' | 'adamStep' 
     },
     adamStep(param, grad, state: AdamState, o: AdamParams) {
       checkSizes('adamStep', param, { grad, ...state });
-      const decay = o.decoupled ? 1 - o.lr * o.weightDecay : 1;
-      const l2 = o.decoupled ? 0 : o.weightDecay;
-      const stepSize = o.lr / (1 - o.beta1 ** o.step);
-      const bc2Sqrt = Math.sqrt(1 - o.beta2 ** o.step);
+      const { decay, l2, stepSize, bc2Sqrt } = adamScalars(o);
       const fields = f32(decay, l2, o.maximize ? -1 : 1, o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, stepSize, bc2Sqrt, o.eps);
       const updated = [param, state.expAvg, state.expAvgSq, ...(state.maxExpAvgSq ? [state.maxExpAvgSq] : [])];
       step(shaders.adam[+!!state.maxExpAvgSq], updated, grad, fields);

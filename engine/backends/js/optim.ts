@@ -1,7 +1,7 @@
 // The optimizers' update rules as plain loops, one pass over a parameter per step, writing the
 // parameter and its state in place (step for step torch.optim's, which nn/optim/ documents).
 
-import type { AdamParams, AdamState, RmspropParams, RmspropState, SgdParams } from '../../kernels.js';
+import { adamScalars, type AdamParams, type AdamState, type RmspropParams, type RmspropState, type SgdParams } from '../../kernels.js';
 import type { Tensor } from '../../tensor.js';
 
 export function sgdStep(param: Tensor, grad: Tensor, momentumBuffer: Tensor | null, o: SgdParams): void {
@@ -26,11 +26,8 @@ export function adamStep(param: Tensor, grad: Tensor, state: AdamState, o: AdamP
   const m = state.expAvg.data;
   const v = state.expAvgSq.data;
   const vMax = state.maxExpAvgSq?.data ?? null;
-  const { beta1, beta2, eps, weightDecay } = o;
-  const stepSize = o.lr / (1 - beta1 ** o.step);
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** o.step);
-  const decay = o.decoupled ? 1 - o.lr * weightDecay : 1; // AdamW shrinks the weight itself
-  const l2 = o.decoupled ? 0 : weightDecay; // Adam adds the decay to the gradient
+  const { beta1, beta2, eps } = o;
+  const { stepSize, bc2Sqrt, decay, l2 } = adamScalars(o);
   for (let i = 0; i < p.length; i++) {
     if (o.decoupled) p[i] *= decay;
     let g = o.maximize ? -grads[i] : grads[i];
